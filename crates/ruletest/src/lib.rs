@@ -1,0 +1,28 @@
+//! Rule tests for Sigma Playground.
+//!
+//! A [`RuleTest`] is everything the playground shows: a rule text, the events text as pasted,
+//! which events should fire, placeholder values and options. It is
+//!
+//! - saved as a JSON file (`"format": "sigmaplay-test/1"`, see [`RuleTest::from_json`] and
+//!   [`RuleTest::to_json`]) that `sigmaplay test FILE...` runs and the page imports;
+//! - run by [`run`] into a [`TestReport`] (verdict per event, expectation, pass/fail, overall pass,
+//!   rule diagnostics), rendered as JUnit XML by [`junit_xml`];
+//! - shared as a link whose fragment carries the whole test, compressed and versioned
+//!   ([`encode_link`], [`decode_link`], `base#v1.<base64url(zlib(json))>`).
+//!
+//! No web dependency: the CLI and the web app (wasm32) both use this crate.
+
+mod file;
+mod junit;
+mod link;
+mod report;
+
+pub use file::{
+    Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX, FORMAT_VERSION,
+};
+pub use junit::junit_xml;
+pub use link::{
+    decode_link, encode_fragment, encode_link, LinkError, LINK_VERSION, MAX_DECODED_BYTES,
+    MAX_LINK_LEN,
+};
+pub use report::{run, EventResult, Outcome, RuleInfo, TestCounts, TestReport, Verdict};
