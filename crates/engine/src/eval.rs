@@ -1,1 +1,226 @@
-//! (to be filled in)
+//! The fast path: does a compiled rule fire on an event? Short-circuits, allocates nothing for
+//! string fields. The explain path ([`crate::explain`]) uses the same value tests, so both agree.
+
+use crate::compile::{CBody, CExpr, CItem, CompiledRule, Matcher, RuleBody, StrKind};
+use crate::event::{Event, FieldValue};
+use crate::value::{Number, TimePart};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+pub(crate) fn matches(rule: &CompiledRule, event: &Event) -> bool {
+    let body = &rule.body;
+    body.conditions.iter().any(|c| condition(c, body, event, &rule.mappings))
+}
+
+fn condition(e: &CExpr, body: &RuleBody, event: &Event, maps: &[(String, String)]) -> bool {
+    match e {
+        CExpr::Or(v, _) => v.iter().any(|x| condition(x, body, event, maps)),
+        CExpr::And(v, _) => v.iter().all(|x| condition(x, body, event, maps)),
+        CExpr::Not(b, _) => !condition(b, body, event, maps),
+        CExpr::Search(i, _) => search(&body.searches[*i].body, event, maps),
+        CExpr::Of { all: true, members, .. } => members.iter().all(|&i| search(&body.searches[i].body, event, maps)),
+        CExpr::Of { all: false, members, .. } => members.iter().any(|&i| search(&body.searches[i].body, event, maps)),
+    }
+}
+
+pub(crate) fn search(b: &CBody, event: &Event, maps: &[(String, String)]) -> bool {
+    match b {
+        CBody::All(v, _) => v.iter().all(|x| search(x, event, maps)),
+        CBody::Any(v, _) => v.iter().any(|x| search(x, event, maps)),
+        CBody::Item(i) => item(i, event, maps),
+    }
+}
+
+/// The event field a rule field reads, after log source field mappings. Returns the name read too.
+#[inline]
+pub(crate) fn lookup<'e, 'n>(event: &'e Event, field: &'n str, maps: &'n [(String, String)]) -> (Option<&'e FieldValue>, &'n str) {
+    if !maps.is_empty() {
+        if let Some((_, to)) = maps.iter().find(|(from, _)| from == field) {
+            if let Some(v) = event.get(to) {
+                return (Some(v), to);
+            }
+        }
+    }
+    (event.get(field), field)
+}
+
+fn item(i: &CItem, event: &Event, maps: &[(String, String)]) -> bool {
+    let r = match &i.field {
+        Some(f) => {
+            let (v, _) = lookup(event, f, maps);
+            let test = |c: &crate::compile::CValue| c.variants.iter().any(|m| test_value(&m.matcher, v, event));
+            if i.all {
+                i.values.iter().all(test)
+            } else {
+                i.values.iter().any(test)
+            }
+        }
+        None => {
+            let test = |c: &crate::compile::CValue| {
+                c.variants.iter().any(|m| event.fields().any(|(_, v)| test_value(&m.matcher, Some(v), event)))
+            };
+            if i.all {
+                i.values.iter().all(test)
+            } else {
+                i.values.iter().any(test)
+            }
+        }
+    };
+    r != i.negated
+}
+
+/// One comparison. `v` is `None` when the field is absent. Lists match when any element does.
+pub(crate) fn test_value(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> bool {
+    match m {
+        Matcher::Exists(want) => return v.is_some() == *want,
+        Matcher::Null => return matches!(v, None | Some(FieldValue::Null)),
+        _ => {}
+    }
+    match v {
+        None | Some(FieldValue::Null) => false,
+        Some(FieldValue::List(items)) => items.iter().any(|x| test_value(m, Some(x), event)),
+        Some(v) => test_scalar(m, v, event),
+    }
+}
+
+fn test_scalar(m: &Matcher, v: &FieldValue, event: &Event) -> bool {
+    match m {
+        Matcher::Str { kind, cased } => match v {
+            FieldValue::Str(t) => str_find(kind, if *cased { t.raw() } else { t.folded() }).is_some(),
+            other => scalar_text(other).is_some_and(|s| str_find(kind, &s).is_some()),
+        },
+        Matcher::Regex(re) => match v {
+            FieldValue::Str(t) => re.is_match(t.raw()),
+            other => scalar_text(other).is_some_and(|s| re.is_match(&s)),
+        },
+        Matcher::Cidr(net) => scalar_ip(v).is_some_and(|ip| net.contains(&ip)),
+        Matcher::Number(n) => number_eq(*n, v),
+        Matcher::Bool(b) => match v {
+            FieldValue::Bool(x) => x == b,
+            FieldValue::Str(t) => t.folded().trim() == if *b { "true" } else { "false" },
+            _ => false,
+        },
+        Matcher::Compare { op, value, part } => {
+            let x = match part {
+                Some(p) => time_part(v, *p),
+                None => scalar_number(v),
+            };
+            x.is_some_and(|x| op.holds(x, *value))
+        }
+        Matcher::TimeEq { part, value } => time_part(v, *part) == Some(*value),
+        Matcher::FieldRef { field, anchors } => {
+            let Some(other) = event.get(field) else { return false };
+            fieldref_match(v, other, anchors.starts_with, anchors.ends_with)
+        }
+        Matcher::Exists(_) | Matcher::Null => false,
+    }
+}
+
+/// Where a string pattern matches in an (already folded, unless cased) value: a byte range.
+#[inline]
+pub(crate) fn str_find(kind: &StrKind, s: &str) -> Option<(usize, usize)> {
+    match kind {
+        StrKind::Exact(p) => (s.len() == p.len() && s == &**p).then_some((0, s.len())),
+        StrKind::Prefix(p) => s.starts_with(&**p).then_some((0, p.len())),
+        StrKind::Suffix(p) => s.ends_with(&**p).then(|| (s.len() - p.len(), s.len())),
+        StrKind::Contains(f) => f.find(s.as_bytes()).map(|i| (i, i + f.needle().len())),
+        StrKind::Any => Some((0, s.len())),
+        StrKind::Glob(re) => re.find(s).map(|m| (m.start(), m.end())),
+    }
+}
+
+/// The text Sigma compares for a non-string scalar (`4688`, `true`). Folded already.
+pub(crate) fn scalar_text(v: &FieldValue) -> Option<Cow<'_, str>> {
+    match v {
+        FieldValue::Str(t) => Some(Cow::Borrowed(t.folded())),
+        FieldValue::Int(i) => Some(Cow::Owned(i.to_string())),
+        FieldValue::Float(f) => Some(Cow::Owned(f.to_string())),
+        FieldValue::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        FieldValue::Null | FieldValue::List(_) => None,
+    }
+}
+
+pub(crate) fn scalar_number(v: &FieldValue) -> Option<f64> {
+    match v {
+        FieldValue::Int(i) => Some(*i as f64),
+        FieldValue::Float(f) => Some(*f),
+        FieldValue::Str(t) => t.raw().trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+fn number_eq(n: Number, v: &FieldValue) -> bool {
+    match (n, v) {
+        (Number::Int(a), FieldValue::Int(b)) => a == *b,
+        (Number::Int(a), FieldValue::Str(t)) => {
+            let s = t.raw().trim();
+            s.parse::<i64>().map(|b| a == b).unwrap_or_else(|_| s.parse::<f64>().is_ok_and(|f| f == a as f64))
+        }
+        (n, v) => scalar_number(v).is_some_and(|x| x == n.as_f64()),
+    }
+}
+
+pub(crate) fn scalar_ip(v: &FieldValue) -> Option<IpAddr> {
+    let FieldValue::Str(t) = v else { return None };
+    let s = t.raw().trim();
+    // IPv6 zone ids (`fe80::1%12`) and brackets (`[::1]`) are not part of the address.
+    let s = s.split('%').next().unwrap_or(s).trim_start_matches('[').trim_end_matches(']');
+    s.parse().ok()
+}
+
+fn fieldref_match(v: &FieldValue, other: &FieldValue, sw: bool, ew: bool) -> bool {
+    if let FieldValue::List(items) = other {
+        return items.iter().any(|o| fieldref_match(v, o, sw, ew));
+    }
+    let (Some(a), Some(b)) = (scalar_text(v), scalar_text(other)) else { return false };
+    match (sw, ew) {
+        (true, true) => a.contains(&*b),
+        (true, false) => a.starts_with(&*b),
+        (false, true) => a.ends_with(&*b),
+        (false, false) => a == b,
+    }
+}
+
+/// Reads a timestamp: RFC 3339 / ISO 8601 (`2024-05-31T13:39:12.7319042Z`, with an offset or
+/// without, `T` or space), a date alone (`2024-05-31`), or a Unix epoch number (seconds, or
+/// milliseconds when above 10^11). Times without an offset are taken as UTC.
+pub fn parse_timestamp(v: &FieldValue) -> Option<DateTime<Utc>> {
+    match v {
+        FieldValue::Int(i) => epoch(*i as f64),
+        FieldValue::Float(f) => epoch(*f),
+        FieldValue::Str(t) => {
+            let s = t.raw().trim();
+            if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+                return Some(d.with_timezone(&Utc));
+            }
+            for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%d %H:%M:%S%.fZ"] {
+                if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
+                    return Some(n.and_utc());
+                }
+            }
+            if let Ok(d) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f %z") {
+                return Some(d.with_timezone(&Utc));
+            }
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|n| n.and_utc())
+        }
+        _ => None,
+    }
+}
+
+fn epoch(x: f64) -> Option<DateTime<Utc>> {
+    let secs = if x.abs() > 1e11 { x / 1000.0 } else { x };
+    DateTime::from_timestamp(secs.trunc() as i64, ((secs.fract()) * 1e9) as u32)
+}
+
+pub(crate) fn time_part(v: &FieldValue, part: TimePart) -> Option<f64> {
+    let t = parse_timestamp(v)?;
+    Some(match part {
+        TimePart::Minute => t.minute() as f64,
+        TimePart::Hour => t.hour() as f64,
+        TimePart::Day => t.day() as f64,
+        TimePart::Week => t.iso_week().week() as f64,
+        TimePart::Month => t.month() as f64,
+        TimePart::Year => t.year() as f64,
+    })
+}
