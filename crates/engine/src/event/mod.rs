@@ -7,6 +7,7 @@
 
 mod input;
 mod windows;
+mod xml;
 
 pub use input::{parse_events, EventError, EventFormat, EventInput, MAX_INPUT_BYTES};
 pub use windows::flatten_windows;
