@@ -1,1 +1,160 @@
-fn main() {}
+//! `sigmaplay`: evaluate, explain, check and test Sigma rules from the command line.
+
+mod check;
+mod eval;
+mod inputs;
+mod link;
+mod test;
+mod tree;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success, whether or not any rule matched (eval) / every test passed (test)
+  1  an error in the input: a file that cannot be read, a rule with errors, an event that cannot be
+     read, a failed test. Everything that could be read was still processed and printed: in JSON Lines
+     a bad line is reported on stderr (path:line:col) and the other lines are evaluated, and a rule
+     file with errors does not stop the other rules
+  2  bad command-line usage";
+
+#[derive(Parser)]
+#[command(
+    name = "sigmaplay",
+    version,
+    about = "Evaluate, explain, check and test Sigma detection rules",
+    after_help = EXIT_CODES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate rules over events: one JSON object a line per (event, rule) match.
+    ///
+    /// Each line has `event` (0-based index of the event in the input, unreadable entries counted),
+    /// `event_line`, `rule_id`, `title`, `level`, `file` (the rule file) and `matched` (the search
+    /// identifiers that were true). Events are read as a JSON object, a JSON array, JSON Lines,
+    /// evtx_dump JSON (one record a line or pretty-printed one after another) or Event Viewer XML;
+    /// the shape is detected.
+    #[command(after_help = EXIT_CODES)]
+    Eval(EvalArgs),
+    /// Check rules: errors and lint warnings as `path:line:col: severity: message [code]`.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Run rule-test files (made by the playground's export, format `sigmaplay-test/1`).
+    #[command(after_help = EXIT_CODES)]
+    Test(TestArgs),
+    /// Print the share link of a rule-test file, or with --decode the test file of a link.
+    #[command(after_help = EXIT_CODES)]
+    Link(LinkArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON object a line.
+    Json,
+    /// Readable text (an indented tree for --explain).
+    Text,
+}
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// Rule files or folders (searched recursively for .yml and .yaml); `-` reads stdin.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// The events file; `-` reads stdin.
+    #[arg(long, short = 'e', value_name = "FILE")]
+    pub events: PathBuf,
+    /// Evaluate every rule on every event, ignoring log sources (by default a rule only sees the
+    /// events of its log source, e.g. a process_creation rule never fires on a file event).
+    #[arg(long)]
+    pub no_logsource: bool,
+    /// Print the full explanation of each (event, rule) pair evaluated, with its verdict (`fired`):
+    /// for a single rule every event; for several rules every pair the log source routing lets
+    /// through (every pair with --no-logsource, which can be a lot).
+    #[arg(long)]
+    pub explain: bool,
+    /// Output format; by default `text` when --explain writes to a terminal, `json` otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A value for an `|expand` placeholder (`%NAME%`); repeat for several values or names.
+    #[arg(long = "placeholder", short = 'p', value_name = "NAME=VALUE")]
+    pub placeholders: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Rule files or folders (searched recursively for .yml and .yaml); `-` reads stdin.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Report errors only, no lint warnings.
+    #[arg(long)]
+    pub no_lint: bool,
+    /// A value for an `|expand` placeholder (`%NAME%`); repeat for several values or names.
+    #[arg(long = "placeholder", short = 'p', value_name = "NAME=VALUE")]
+    pub placeholders: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Rule-test files, or folders (searched recursively for .json files).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Also write the results as JUnit XML to this file.
+    #[arg(long, value_name = "OUT.xml")]
+    pub junit: Option<PathBuf>,
+    /// Print only failures and the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["file", "decode"]))]
+pub struct LinkArgs {
+    /// The rule-test file to share; `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The playground's address the link opens.
+    #[arg(
+        long,
+        default_value = "http://localhost:8080/",
+        conflicts_with = "decode"
+    )]
+    pub base: String,
+    /// Decode a share link (a full URL or its fragment; `-` reads stdin) and print its test file.
+    #[arg(long, value_name = "URL")]
+    pub decode: Option<String>,
+}
+
+/// What a command reports back to `main`.
+pub enum Status {
+    Ok,
+    /// Errors were reported on stderr; exit 1.
+    Errors,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(args) => eval::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Link(args) => link::run(&args),
+    };
+    match result {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::Errors) => ExitCode::from(1),
+        // The reader of stdout went away (`sigmaplay eval ... | head`): not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "sigmaplay: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

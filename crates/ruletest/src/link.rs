@@ -189,7 +189,13 @@ fn decode_v1(payload: &str) -> Result<RuleTest, LinkError> {
     if normalized.len() % 4 == 1 {
         return Err(LinkError::Truncated);
     }
-    let compressed = URL_SAFE_NO_PAD
+    // Trailing bits allowed: a link cut at any character must read as truncated (the zlib stream
+    // then ends early), not as a base64 error.
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::general_purpose::NO_PAD.with_decode_allow_trailing_bits(true),
+    );
+    let compressed = LENIENT
         .decode(normalized.as_bytes())
         .map_err(|e| LinkError::Corrupted(format!("bad base64: {e}")))?;
     let json = inflate(&compressed)?;

@@ -111,13 +111,11 @@ fn corrupted() {
 #[test]
 fn truncated() {
     let link = encode_link(&sample(), "http://h/").unwrap();
-    for cut in [1, 2, 3, 5, 10, 40, link.len() / 2] {
+    // A link cut anywhere in its payload reads as incomplete, not as some other error.
+    let payload_len = payload_of(&link).len();
+    for cut in 1..payload_len {
         let short = &link[..link.len() - cut];
-        let r = decode_link(short);
-        assert!(
-            matches!(r, Err(LinkError::Truncated) | Err(LinkError::Corrupted(_))),
-            "cut {cut}: {r:?}"
-        );
+        assert_eq!(decode_link(short), Err(LinkError::Truncated), "cut {cut}");
     }
     // Cut right after the version, or mid-stream at a base64 boundary: reported as incomplete.
     assert_eq!(decode_link("http://h/#v1."), Err(LinkError::Truncated));

@@ -1,0 +1,86 @@
+//! `sigmaplay check`, and compiling rule files for `eval`.
+
+use crate::inputs;
+use crate::{CheckArgs, Status};
+use sigmaplay_engine::{compile_rules, Compilation, CompileOptions, Diagnostic, Severity};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+pub const RULE_EXTENSIONS: &[&str] = &["yml", "yaml"];
+
+/// One compiled rule file.
+pub struct RuleFile {
+    pub name: String,
+    pub compilation: Compilation,
+}
+
+impl RuleFile {
+    /// Diagnostics with their line/column filled in.
+    pub fn diagnostics(&self) -> impl Iterator<Item = Diagnostic> + '_ {
+        self.compilation
+            .diagnostics
+            .iter()
+            .map(|d| d.clone().locate(&self.compilation.source))
+    }
+}
+
+/// Compiles every rule file named by `args`. Files that cannot be read are returned as messages.
+pub fn compile_files(args: &[PathBuf], options: &CompileOptions) -> (Vec<RuleFile>, Vec<String>) {
+    let (paths, mut errors) = inputs::expand(args, RULE_EXTENSIONS);
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        match inputs::read(&path) {
+            Ok(input) => {
+                let compilation = compile_rules(&input.text, options);
+                files.push(RuleFile {
+                    name: input.name,
+                    compilation,
+                });
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (files, errors)
+}
+
+pub fn run(args: &CheckArgs) -> io::Result<Status> {
+    let placeholders = match inputs::placeholders(&args.placeholders) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("sigmaplay: {e}");
+            return Ok(Status::Errors);
+        }
+    };
+    let options = CompileOptions {
+        placeholders,
+        lint: !args.no_lint,
+    };
+    let (files, read_errors) = compile_files(&args.rules, &options);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let (mut errors, mut warnings, mut rules) = (read_errors.len(), 0, 0);
+    for e in &read_errors {
+        writeln!(out, "{e}: error: cannot read [io]")?;
+    }
+    for file in &files {
+        rules += file.compilation.rules.len();
+        for d in file.diagnostics() {
+            match d.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Info => {}
+            }
+            writeln!(out, "{}", d.render(&file.name))?;
+        }
+    }
+    out.flush()?;
+    eprintln!(
+        "checked {} file(s), {rules} rule(s) compiled: {errors} error(s), {warnings} warning(s)",
+        files.len()
+    );
+    Ok(if errors > 0 {
+        Status::Errors
+    } else {
+        Status::Ok
+    })
+}

@@ -1,0 +1,118 @@
+//! `sigmaplay test`: run rule-test files.
+
+use crate::{inputs, Status, TestArgs};
+use sigmaplay_ruletest::{junit_xml, run as run_test, Outcome, RuleTest, TestReport, Verdict};
+use std::io::{self, Write};
+
+pub fn run(args: &TestArgs) -> io::Result<Status> {
+    let (paths, expand_errors) = inputs::expand(&args.files, &["json"]);
+    let mut results: Vec<(String, TestReport)> = Vec::new();
+    for e in expand_errors {
+        results.push((
+            e.split(':').next().unwrap_or_default().to_string(),
+            TestReport::failed_to_load(None, e),
+        ));
+    }
+    for path in &paths {
+        let report = match inputs::read(path) {
+            Err(e) => TestReport::failed_to_load(None, e),
+            Ok(input) => match RuleTest::from_json(&input.text) {
+                Err(e) => TestReport::failed_to_load(None, format!("{}: {e}", input.name)),
+                Ok(test) => run_test(&test),
+            },
+        };
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        results.push((name, report));
+    }
+
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for (name, report) in &results {
+        write_report(&mut out, name, report, args.quiet)?;
+    }
+    let failed = results.iter().filter(|(_, r)| !r.passed).count();
+    let passed = results.len() - failed;
+    writeln!(
+        out,
+        "{} test file(s): {passed} passed, {failed} failed",
+        results.len()
+    )?;
+    out.flush()?;
+
+    if let Some(junit) = &args.junit {
+        let xml = junit_xml(results.iter().map(|(n, r)| (n.as_str(), r)));
+        if let Err(e) = std::fs::write(junit, xml) {
+            eprintln!("sigmaplay: {}: cannot write: {e}", junit.display());
+            return Ok(Status::Errors);
+        }
+    }
+    Ok(if failed > 0 {
+        Status::Errors
+    } else {
+        Status::Ok
+    })
+}
+
+fn write_report(
+    out: &mut impl Write,
+    name: &str,
+    report: &TestReport,
+    quiet: bool,
+) -> io::Result<()> {
+    if quiet && report.passed {
+        return Ok(());
+    }
+    let c = &report.counts;
+    let checked = c.passed + c.failed;
+    writeln!(
+        out,
+        "{} {name}: {} event(s), {} fired, {} not fired{}; {}/{checked} expectation(s) met",
+        if report.passed { "PASS" } else { "FAIL" },
+        c.events,
+        c.fired,
+        c.not_fired,
+        if c.errors > 0 {
+            format!(", {} unreadable", c.errors)
+        } else {
+            String::new()
+        },
+        c.passed,
+    )?;
+    for d in report.rule_errors() {
+        writeln!(out, "  {}", d.render("rule"))?;
+    }
+    for p in &report.problems {
+        writeln!(out, "  {p}")?;
+    }
+    // When the rule has errors every event is an error: the rule's diagnostics above say it all.
+    let rule_failed = report.rule_errors().next().is_some();
+    for e in &report.events {
+        let shown = e.outcome == Outcome::Fail || e.verdict == Verdict::Error;
+        if !shown || rule_failed {
+            continue;
+        }
+        let what = match e.verdict {
+            Verdict::Fired => format!("fired ({})", e.matched.join(", ")),
+            Verdict::NotFired => "did not fire".to_string(),
+            Verdict::Error => format!("error: {}", e.message.as_deref().unwrap_or("unknown")),
+        };
+        let expected = match e.expected {
+            Some(true) => "should fire, ",
+            Some(false) => "should not fire, ",
+            None => "",
+        };
+        let note = match (e.verdict, &e.message) {
+            (Verdict::Error, _) | (_, None) => String::new(),
+            (_, Some(m)) => format!(" ({m})"),
+        };
+        writeln!(
+            out,
+            "  event {} (line {}): {expected}{what}{note}",
+            e.index, e.line
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! Running rule tests through the engine.
+
+use sigmaplay_ruletest::*;
+
+const RULE: &str = r#"title: Cmd Echo
+id: 11111111-2222-4333-8444-555555555555
+status: test
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '\cmd.exe'
+        CommandLine|contains: 'echo'
+    filter:
+        User: 'SYSTEM'
+    condition: selection and not filter
+level: low
+"#;
+
+const EVENTS: &str = r#"{"Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo hi", "User": "alice"}
+{"Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo hi", "User": "SYSTEM"}
+{"Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c dir"}
+"#;
+
+fn test_with(expect: &[(usize, bool)]) -> RuleTest {
+    let mut t = RuleTest::new(RULE, EVENTS);
+    for &(i, f) in expect {
+        t.set_expectation(i, Some(f));
+    }
+    t
+}
+
+#[test]
+fn passes_when_every_expectation_holds() {
+    let r = run(&test_with(&[(0, true), (1, false), (2, false)]));
+    assert!(r.passed, "{r:#?}");
+    assert_eq!(r.rules.len(), 1);
+    assert_eq!(r.rules[0].title, "Cmd Echo");
+    let verdicts: Vec<Verdict> = r.events.iter().map(|e| e.verdict).collect();
+    assert_eq!(
+        verdicts,
+        [Verdict::Fired, Verdict::NotFired, Verdict::NotFired]
+    );
+    assert_eq!(r.events[0].matched, ["selection"]);
+    assert_eq!(
+        r.events.iter().map(|e| e.line).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        r.counts,
+        TestCounts {
+            events: 3,
+            fired: 1,
+            not_fired: 2,
+            errors: 0,
+            passed: 3,
+            failed: 0,
+            unchecked: 0
+        }
+    );
+}
+
+#[test]
+fn fails_on_a_wrong_expectation() {
+    let r = run(&test_with(&[(0, true), (1, true)]));
+    assert!(!r.passed);
+    assert_eq!(r.events[1].outcome, Outcome::Fail);
+    assert_eq!(r.events[2].outcome, Outcome::Unchecked);
+    assert_eq!(r.counts.failed, 1);
+    let xml = junit_xml([("t.json", &r)]);
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+}
+
+#[test]
+fn no_expectations_passes_vacuously() {
+    let r = run(&test_with(&[]));
+    assert!(r.passed);
+    assert_eq!(r.counts.unchecked, 3);
+}
+
+#[test]
+fn rule_errors_fail_the_test_with_located_diagnostics() {
+    let mut t = test_with(&[(0, true)]);
+    t.rule = t.rule.replace("endswith", "endwith");
+    let r = run(&t);
+    assert!(!r.passed);
+    let err = r.rule_errors().next().expect("an error");
+    assert!(err.message.contains("endswith"), "{}", err.message);
+    assert_eq!(err.location.map(|l| l.line), Some(9));
+    assert!(r.events.iter().all(|e| e.verdict == Verdict::Error));
+}
+
+#[test]
+fn unreadable_events_and_missing_events_fail() {
+    let mut t = test_with(&[(0, true)]);
+    t.events = format!("{}{{\"Image\": oops}}\n", EVENTS);
+    let r = run(&t);
+    assert!(!r.passed);
+    assert_eq!(r.events.len(), 4);
+    assert_eq!(r.events[3].verdict, Verdict::Error);
+    assert_eq!(r.events[3].line, 4);
+
+    let r = run(&test_with(&[(0, true), (7, false)]));
+    assert!(!r.passed);
+    assert!(r.problems[0].contains("event 7"), "{:?}", r.problems);
+}
+
+#[test]
+fn empty_rule_text_is_a_problem() {
+    let r = run(&RuleTest::new("", EVENTS));
+    assert!(!r.passed);
+    assert!(!r.problems.is_empty() || r.rule_errors().next().is_some());
+}
+
+#[test]
+fn placeholders_are_used() {
+    let rule = RULE.replace("User: 'SYSTEM'", "User|expand: '%Service%'");
+    let mut t = RuleTest::new(rule, EVENTS);
+    t.placeholders
+        .insert("Service".into(), vec!["alice".into()]);
+    t.set_expectation(0, Some(false));
+    t.set_expectation(1, Some(true));
+    let r = run(&t);
+    assert!(r.passed, "{r:#?}");
+}
+
+#[test]
+fn report_serializes() {
+    let r = run(&test_with(&[(0, true)]));
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["events"][0]["verdict"], "fired");
+    assert_eq!(v["events"][0]["outcome"], "pass");
+    assert_eq!(v["events"][1]["outcome"], "unchecked");
+}
