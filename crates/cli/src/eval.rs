@@ -95,7 +95,13 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         if !args.explain {
             for &ri in &hits {
                 let rule = &set.rules()[ri];
-                let matched = rule.matched_identifiers(event);
+                let matched = match map.fit(&rule.logsource, event) {
+                    // Fields read under their mapped names (Security 4688: Image ← NewProcessName).
+                    LogSourceFit::Fits { field_mappings } if !field_mappings.is_empty() => rule
+                        .with_field_mappings(&field_mappings)
+                        .matched_identifiers(event),
+                    _ => rule.matched_identifiers(event),
+                };
                 match format {
                     OutputFormat::Json => {
                         let v = json!({
@@ -124,13 +130,12 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         for (ri, rule) in set.rules().iter().enumerate() {
             // What the routing evaluates: a single rule sees every event (its trace notes a
             // log source misfit); several rules only the events of their log source.
-            if !single && !args.no_logsource {
-                if let LogSourceFit::DoesNotFit { .. } = map.fit(&rule.logsource, event) {
-                    continue;
-                }
+            let fit = map.fit(&rule.logsource, event);
+            if !single && !args.no_logsource && !fit.is_evaluated() {
+                continue;
             }
             let fired = hits.contains(&ri);
-            let trace = rule.explain(event);
+            let trace = rule.explain_with(event, &fit);
             match format {
                 OutputFormat::Json => {
                     let v = json!({

@@ -12,11 +12,13 @@
 //!
 //! No web dependency: the CLI and the web app (wasm32) both use this crate.
 
+mod evaluator;
 mod file;
 mod junit;
 mod link;
 mod report;
 
+pub use evaluator::{Evaluator, EventVerdict};
 pub use file::{
     Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX, FORMAT_VERSION,
 };

@@ -1,11 +1,9 @@
 //! Running a rule test: a verdict per event, graded against the expectations.
 
+use crate::evaluator::Evaluator;
 use crate::file::RuleTest;
 use serde::Serialize;
-use sigmaplay_engine::{
-    compile_rules, parse_events, CompileOptions, Diagnostic, LogSourceFit, LogSourceMap, RuleSet,
-    SourceMap,
-};
+use sigmaplay_engine::{compile_rules, parse_events, CompileOptions, Diagnostic, SourceMap};
 
 /// What the rule did with one event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -134,14 +132,12 @@ pub fn run(test: &RuleTest) -> TestReport {
             id: r.id.clone(),
         })
         .collect();
-    let map = LogSourceMap::builtin();
     let compiled = if rule_failed {
         Vec::new()
     } else {
         compilation.rules
     };
-    let mut set = RuleSet::new(compiled, map.clone());
-    set.set_routing(test.options.logsource_check);
+    let mut evaluator = Evaluator::new(compiled, test.options.logsource_check);
 
     let input = parse_events(&test.events);
     let source = SourceMap::new(&test.events);
@@ -165,24 +161,8 @@ pub fn run(test: &RuleTest) -> TestReport {
                         Some("the rule has errors".to_string()),
                     )
                 } else {
-                    let hits = set.matching(event);
-                    let note = set.rules().first().and_then(|rule| {
-                        match map.fit(&rule.logsource, event) {
-                            LogSourceFit::DoesNotFit { reason } => {
-                                Some(format!("log source does not fit: {reason}"))
-                            }
-                            _ => None,
-                        }
-                    });
-                    match hits.first() {
-                        Some(&i) => (
-                            line,
-                            Verdict::Fired,
-                            set.rules()[i].matched_identifiers(event),
-                            note,
-                        ),
-                        None => (line, Verdict::NotFired, Vec::new(), note),
-                    }
+                    let v = evaluator.evaluate(event);
+                    (line, v.verdict, v.matched, v.note)
                 }
             }
         };

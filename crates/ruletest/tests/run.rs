@@ -133,3 +133,37 @@ fn report_serializes() {
     assert_eq!(v["events"][0]["outcome"], "pass");
     assert_eq!(v["events"][1]["outcome"], "unchecked");
 }
+
+#[test]
+fn logsource_check_and_field_mappings() {
+    // A Sysmon file event (11) carrying the rule's fields, and a Security 4688 event whose
+    // process image is in NewProcessName (mapped to Image for process_creation rules).
+    let events = r#"{"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 11, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo hi"}
+{"Channel": "Security", "EventID": 4688, "NewProcessName": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo hi"}
+{"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo hi"}
+"#;
+    let mut t = RuleTest::new(RULE, events);
+    let r = run(&t);
+    assert_eq!(r.events[0].verdict, Verdict::Fired, "{r:#?}");
+    assert!(
+        r.events[0]
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("log source"),
+        "{r:#?}"
+    );
+    assert_eq!(
+        r.events[1].verdict,
+        Verdict::Fired,
+        "4688 via NewProcessName: {r:#?}"
+    );
+    assert_eq!(r.events[2].verdict, Verdict::Fired);
+    assert_eq!(r.events[2].message, None);
+
+    t.options.logsource_check = true;
+    let r = run(&t);
+    assert_eq!(r.events[0].verdict, Verdict::NotFired, "{r:#?}");
+    assert_eq!(r.events[1].verdict, Verdict::Fired);
+    assert_eq!(r.events[2].verdict, Verdict::Fired);
+}
