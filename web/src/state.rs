@@ -1,7 +1,7 @@
 //! The app's state and its reducer: every change the page makes goes through [`Action`], so the
 //! rules of the page (stale results, job ordering, expectations...) are tested without a browser.
 
-use sigmaplay_ruletest::{Outcome, RuleTest, TestOptions, Verdict};
+use sigmaplay_ruletest::{Outcome, RuleTest, Verdict};
 use sigmaplay_wasm::protocol::{Verdicts, WorkerResponse};
 use sigmaplay_wasm::{CompileReport, EventsSummary, ExplainReport, RuleOptions, VerdictKind};
 use std::collections::BTreeMap;
@@ -54,10 +54,7 @@ impl Workspace {
             test.set_expectation(event, Some(should_fire));
         }
         test.placeholders = self.placeholders.clone();
-        test.options = TestOptions {
-            logsource_check: self.logsource_check,
-            ..TestOptions::default()
-        };
+        test.options.logsource_check = self.logsource_check;
         test
     }
 }

@@ -141,7 +141,7 @@ async fn evaluate(
     let mut last_report = started;
     loop {
         {
-            let s = state.borrow();
+            let mut s = state.borrow_mut();
             if s.current_job != job || s.events_revision != events_revision {
                 return; // superseded
             }

@@ -19,8 +19,9 @@ pub mod trace;
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
     compile_rules, parse_events, CompileOptions, CompiledRule, Diagnostic, Event, EventFormat,
-    LogSourceFit, LogSourceMap, Severity, SourceMap,
+    Severity, SourceMap,
 };
+use sigmaplay_ruletest::{Evaluator, Verdict};
 use std::collections::BTreeMap;
 
 /// Options a user sets for a rule: placeholder values for `|expand` and whether lint runs.
@@ -214,20 +215,27 @@ pub struct EventsSummary {
 }
 
 /// Parsed events kept by the worker between evaluations, with their compiled rules.
-#[derive(Default)]
+///
+/// Verdicts come from `sigmaplay_ruletest::Evaluator`, the code `sigmaplay test` uses too, so the
+/// page and the CLI never disagree (log source field mappings, optional log source check).
 pub struct Session {
     events: Vec<Result<Event, String>>,
     summary: EventsSummary,
-    rules: Vec<CompiledRule>,
-    logsource_check: bool,
-    logsources: LogSourceMap,
+    evaluator: Evaluator,
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session::new()
+    }
 }
 
 impl Session {
     pub fn new() -> Session {
         Session {
-            logsources: LogSourceMap::builtin(),
-            ..Session::default()
+            events: Vec::new(),
+            summary: EventsSummary::default(),
+            evaluator: Evaluator::new(Vec::new(), false),
         }
     }
 
@@ -279,41 +287,31 @@ impl Session {
     pub fn set_rule(&mut self, text: &str, options: &RuleOptions) -> CompileReport {
         let (rules, report) = compile(text, options);
         if !report.has_errors {
-            self.rules = rules;
-            self.logsource_check = options.logsource_check;
+            self.evaluator = Evaluator::new(rules, options.logsource_check);
         }
         report
     }
 
     pub fn rules(&self) -> &[CompiledRule] {
-        &self.rules
+        self.evaluator.rules()
     }
 
     /// Verdicts of events `start..end` (clamped), one per event. An event fires when any rule does.
-    pub fn evaluate_chunk(&self, start: usize, end: usize) -> Vec<VerdictKind> {
+    pub fn evaluate_chunk(&mut self, start: usize, end: usize) -> Vec<VerdictKind> {
         let end = end.min(self.events.len());
         let start = start.min(end);
+        let evaluator = &mut self.evaluator;
         self.events[start..end]
             .iter()
             .map(|e| match e {
                 Err(_) => VerdictKind::Error,
-                Ok(event) if self.rules.iter().any(|r| self.fires(r, event)) => VerdictKind::Fired,
-                Ok(_) => VerdictKind::NotFired,
+                Ok(event) => match evaluator.evaluate(event).verdict {
+                    Verdict::Fired => VerdictKind::Fired,
+                    Verdict::NotFired => VerdictKind::NotFired,
+                    Verdict::Error => VerdictKind::Error,
+                },
             })
             .collect()
-    }
-
-    fn fires(&self, rule: &CompiledRule, event: &Event) -> bool {
-        if self.logsource_check {
-            match self.logsources.fit(&rule.logsource, event) {
-                LogSourceFit::DoesNotFit { .. } => return false,
-                LogSourceFit::Fits { field_mappings } if !field_mappings.is_empty() => {
-                    return rule.with_field_mappings(&field_mappings).matches(event);
-                }
-                _ => {}
-            }
-        }
-        rule.matches(event)
     }
 
     /// The full explanation of one event.
@@ -323,7 +321,7 @@ impl Session {
             Some(Err(message)) => {
                 ExplainReport::error(index, format!("the event could not be read: {message}"))
             }
-            Some(Ok(event)) => explain_event(&self.rules, &self.logsources, event, index),
+            Some(Ok(event)) => explain_event(&self.evaluator, event, index),
         }
     }
 }
@@ -349,24 +347,18 @@ impl ExplainReport {
     }
 }
 
-/// Explains one event against rules; a log source that does not fit becomes a note.
-pub fn explain_event(
-    rules: &[CompiledRule],
-    logsources: &LogSourceMap,
-    event: &Event,
-    index: usize,
-) -> ExplainReport {
+/// Explains one event against every rule, with each rule's log source note and field mappings.
+pub fn explain_event(evaluator: &Evaluator, event: &Event, index: usize) -> ExplainReport {
     let fields = event
         .fields()
         .map(|(name, value)| (name.to_string(), value.to_json()))
         .collect();
-    let mut traces = Vec::with_capacity(rules.len());
-    for rule in rules {
-        let trace = rule.explain(event);
-        let mut view = match serde_json::to_value(&trace)
-            .and_then(serde_json::from_value::<trace::MatchTraceView>)
+    let mut traces = Vec::with_capacity(evaluator.rules().len());
+    for rule in 0..evaluator.rules().len() {
+        let trace = evaluator.explain(rule, event);
+        match serde_json::to_value(&trace).and_then(serde_json::from_value::<trace::MatchTraceView>)
         {
-            Ok(view) => view,
+            Ok(view) => traces.push(view),
             Err(e) => {
                 return ExplainReport {
                     event_index: index,
@@ -375,16 +367,7 @@ pub fn explain_event(
                     error: Some(format!("explanation unreadable: {e}")),
                 }
             }
-        };
-        if view.logsource_note.is_none() {
-            match logsources.fit(&rule.logsource, event) {
-                LogSourceFit::DoesNotFit { reason } => {
-                    view.logsource_note = Some(format!("This event does not belong to the rule's log source: {reason}. It was evaluated anyway."));
-                }
-                LogSourceFit::Fits { .. } | LogSourceFit::Unknown => {}
-            }
         }
-        traces.push(view);
     }
     ExplainReport {
         event_index: index,
@@ -405,9 +388,6 @@ mod tests {
     fn session_evaluates_and_explains() {
         let mut session = Session::new();
         let report = session.set_rule(RULE, &RuleOptions::with_lint());
-        if report.rules.is_empty() {
-            return; // engine compile not landed yet
-        }
         assert!(!report.has_errors, "{:?}", report.diagnostics);
         let summary = session.set_events(EVENTS).clone();
         assert_eq!(summary.count, 3);
@@ -435,9 +415,7 @@ mod tests {
     fn broken_rule_keeps_last_good_rules() {
         let mut session = Session::new();
         let good = session.set_rule(RULE, &RuleOptions::default());
-        if good.rules.is_empty() {
-            return; // engine compile not landed yet
-        }
+        assert!(!good.has_errors);
         let bad = session.set_rule(
             "title: T\ndetection:\n    condition: nothing\n  bad: [\n",
             &RuleOptions::default(),
