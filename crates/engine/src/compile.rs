@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Compiled regexes may not grow beyond this (bytes of compiled program); bigger is an error.
-pub const MAX_REGEX_SIZE: usize = 1 << 20;
+pub const MAX_REGEX_SIZE: usize = 16 << 20;
 /// Rule texts beyond this are refused.
 pub const MAX_RULE_BYTES: usize = 4 * 1024 * 1024;
 

@@ -617,7 +617,14 @@ fn item_explanation(
                     let variant = x.variant.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
                     let verb = holds(&x.expected, &i.modifiers);
                     match &actual {
-                        Some(a) if verb.starts_with("is '") && verb[3..] == a[..] => format!("{field} is {a}{variant}"),
+                        Some(a) if verb.starts_with("is '") => {
+                            let want = &verb[3..];
+                            if want.trim_matches('\'').eq_ignore_ascii_case(a.trim_matches('\'')) {
+                                format!("{field} is {a}{variant}")
+                            } else {
+                                format!("{field} is {a}, matching {want}{variant}")
+                            }
+                        }
                         Some(a) => format!("{field} {a} {verb}{variant}"),
                         None => format!("{field} {verb}{variant}"),
                     }
