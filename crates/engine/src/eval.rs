@@ -9,8 +9,13 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 pub(crate) fn matches(rule: &CompiledRule, event: &Event) -> bool {
+    matches_mapped(rule, event, &rule.mappings)
+}
+
+/// Evaluates with explicit field mappings (rule field → event field), leaving the rule as is.
+pub(crate) fn matches_mapped(rule: &CompiledRule, event: &Event, maps: &[(String, String)]) -> bool {
     let body = &rule.body;
-    body.conditions.iter().any(|c| condition(c, body, event, &rule.mappings))
+    body.conditions.iter().any(|c| condition(c, body, event, maps))
 }
 
 fn condition(e: &CExpr, body: &RuleBody, event: &Event, maps: &[(String, String)]) -> bool {

@@ -1,31 +1,75 @@
-//! Many rules over many events (to be filled in: routing by log source, literal prefilter).
+//! Many rules over many events. Log source routing first: a [`RouteIndex`] maps an event's
+//! (channel, event id) to the few rules whose log source it can fit, so most rules are never
+//! looked at; those left are checked with [`LogSourceMap::fit`] (which also yields field
+//! mappings such as Security 4688's `NewProcessName` for `Image`) and then evaluated.
+
 use crate::compile::CompiledRule;
 use crate::event::Event;
-use crate::logsource::LogSourceMap;
+use crate::logsource::{LogSourceFit, LogSourceMap, RouteIndex};
 
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
     map: LogSourceMap,
+    index: RouteIndex,
     routing: bool,
 }
 
 impl RuleSet {
     /// Log source routing is on by default: a rule only sees events of its log source.
     pub fn new(rules: Vec<CompiledRule>, map: LogSourceMap) -> RuleSet {
-        RuleSet { rules, map, routing: true }
+        let index = RouteIndex::new(&map, rules.iter().map(|r| &r.logsource));
+        RuleSet { rules, map, index, routing: true }
     }
 
     pub fn set_routing(&mut self, on: bool) {
         self.routing = on;
     }
 
+    pub fn routing(&self) -> bool {
+        self.routing
+    }
+
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
     }
 
+    pub fn logsource_map(&self) -> &LogSourceMap {
+        &self.map
+    }
+
     /// Indices (into [`RuleSet::rules`]) of the rules that fire on `event`, ascending.
     pub fn matching(&self, event: &Event) -> Vec<usize> {
-        let _ = (&self.map, self.routing);
-        (0..self.rules.len()).filter(|&i| self.rules[i].matches(event)).collect()
+        let mut scratch = Vec::new();
+        let mut out = Vec::new();
+        self.matching_into(event, &mut scratch, &mut out);
+        out
+    }
+
+    /// [`RuleSet::matching`] without allocating: `scratch` and `out` are reused across events.
+    pub fn matching_into(&self, event: &Event, scratch: &mut Vec<usize>, out: &mut Vec<usize>) {
+        out.clear();
+        if !self.routing {
+            out.extend((0..self.rules.len()).filter(|&i| self.rules[i].matches(event)));
+            return;
+        }
+        self.index.candidates(event, scratch);
+        for &i in scratch.iter() {
+            let rule = &self.rules[i];
+            let fired = match self.map.fit(&rule.logsource, event) {
+                LogSourceFit::DoesNotFit { .. } => false,
+                LogSourceFit::Fits { field_mappings } if !field_mappings.is_empty() => {
+                    crate::eval::matches_mapped(rule, event, field_mappings.as_slice())
+                }
+                _ => rule.matches(event),
+            };
+            if fired {
+                out.push(i);
+            }
+        }
+    }
+
+    /// The log source verdict for one rule and event (what routing decided).
+    pub fn fit(&self, rule: usize, event: &Event) -> LogSourceFit {
+        self.map.fit(&self.rules[rule].logsource, event)
     }
 }
