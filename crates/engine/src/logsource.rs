@@ -86,8 +86,15 @@ pub struct LogSourceEntry {
 
 /// The log source mapping: [`LogSourceMap::builtin`] (the Sigma taxonomy for Windows) or one read
 /// from a thor.yml-style file ([`LogSourceMap::from_thor_yaml`]).
+///
+/// Cloning is cheap (the tables are shared), and [`LogSourceMap::builtin`] is built once.
 #[derive(Clone, Debug, Default)]
 pub struct LogSourceMap {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
     entries: Vec<LogSourceEntry>,
     /// Per entry: the channels its events must come from (`None`: any channel).
     channels: Vec<Option<Arc<[String]>>>,
@@ -364,6 +371,11 @@ fn strs(v: &[(&str, &str)]) -> FieldMappings {
 impl LogSourceMap {
     /// The Sigma taxonomy for Windows (the content of SigmaHQ's `tests/thor.yml` for Windows).
     pub fn builtin() -> LogSourceMap {
+        static BUILTIN: std::sync::OnceLock<LogSourceMap> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(LogSourceMap::build_builtin).clone()
+    }
+
+    fn build_builtin() -> LogSourceMap {
         let windows = Some("windows".to_string());
         let mut entries = Vec::new();
         let category =
@@ -577,7 +589,7 @@ impl LogSourceMap {
                     .push(i);
             }
         }
-        let mut map = LogSourceMap {
+        let mut map = Inner {
             entries,
             channels,
             categories,
@@ -595,12 +607,14 @@ impl LogSourceMap {
                 c.1 = d;
             }
         }
-        map
+        LogSourceMap {
+            inner: Arc::new(map),
+        }
     }
 
     /// The entries (Windows only), in file order.
     pub fn entries(&self) -> &[LogSourceEntry] {
-        &self.entries
+        &self.inner.entries
     }
 
     /// The (channel, event id) of an event, as routing and [`LogSourceMap::fit`] see it.
@@ -608,6 +622,26 @@ impl LogSourceMap {
         (event.channel(), event.event_id())
     }
 
+    /// Whether `event` belongs to the log source `ls` (see the module documentation). Allocates
+    /// only for the reason of `DoesNotFit`.
+    pub fn fit(&self, ls: &LogSource, event: &Event) -> LogSourceFit {
+        self.inner.fit(ls, event)
+    }
+
+    /// The (channel, event id) pairs events of `ls` can have; `None` = unknown log source, evaluate
+    /// the rule against every event. A `None` inside a pair is a wildcard (any channel / any id).
+    ///
+    /// To be consistent with [`LogSourceMap::fit`], an event matches a pair when its channel equals
+    /// the pair's (ASCII case-insensitively) or either is `None`, and its id equals the pair's or
+    /// the pair's is `None`; an event with neither channel nor id matches every rule (see
+    /// [`route_matches`]). The pairs are necessary, not sufficient: `fit` still checks other
+    /// conditions (`EventType`) and gives the field mappings.
+    pub fn route_keys(&self, ls: &LogSource) -> Option<Vec<(Option<String>, Option<i64>)>> {
+        self.inner.route_keys(ls)
+    }
+}
+
+impl Inner {
     /// Whether the product lets this (Windows) mapping apply.
     fn windows_product(ls: &LogSource) -> bool {
         ls.product
@@ -635,12 +669,11 @@ impl LogSourceMap {
         }
     }
 
-    /// Whether `event` belongs to the log source `ls` (see the module documentation).
-    pub fn fit(&self, ls: &LogSource, event: &Event) -> LogSourceFit {
+    fn fit(&self, ls: &LogSource, event: &Event) -> LogSourceFit {
         if !Self::windows_product(ls) {
             return LogSourceFit::Unknown;
         }
-        let (channel, id) = Self::event_key(event);
+        let (channel, id) = LogSourceMap::event_key(event);
         match (&ls.category, &ls.service) {
             (Some(cat), service) => {
                 let Some((idx, _)) = self.category(cat) else {
@@ -713,15 +746,7 @@ impl LogSourceMap {
         }
     }
 
-    /// The (channel, event id) pairs events of `ls` can have; `None` = unknown log source, evaluate
-    /// the rule against every event. A `None` inside a pair is a wildcard (any channel / any id).
-    ///
-    /// To be consistent with [`LogSourceMap::fit`], an event matches a pair when its channel equals
-    /// the pair's (ASCII case-insensitively) or either is `None`, and its id equals the pair's or
-    /// the pair's is `None`; an event with neither channel nor id matches every rule (see
-    /// [`route_matches`]). The pairs are necessary, not sufficient: `fit` still checks other
-    /// conditions (`EventType`) and gives the field mappings.
-    pub fn route_keys(&self, ls: &LogSource) -> Option<Vec<(Option<String>, Option<i64>)>> {
+    fn route_keys(&self, ls: &LogSource) -> Option<Vec<(Option<String>, Option<i64>)>> {
         if !Self::windows_product(ls) {
             return None;
         }

@@ -220,6 +220,38 @@ fn byte_order_mark_is_skipped() {
     assert_eq!(ok_events(&input)[0].span.start, 3);
 }
 
+#[test]
+fn parsed_events_equal_event_from_json() {
+    // parse_events reads values without serde_json::Value; the events must be those of Event::from_json.
+    let cases = [
+        r##"{"a": 1, "b": -2, "c": 1.5, "d": true, "e": null, "f": "x\\y\u00e9", "g": [1, "two", [3]], "h": 18446744073709551615}"##,
+        r##"{"n": {"a": {"b": 1}, "c": []}, "e": {}, "l": [{"x": 1}, {"x": 2, "y": 3}], "m": [[{"z": 1}]]}"##,
+        r##"{"a": 1, "a": 2, "b\"q": 3}"##,
+        r##"{"Event": {"System": {"EventID": 1, "Channel": "c"}, "EventData": {"Data": {"#text": ["a", {"o": 1}]}, "X": {"k": "v"}}}}"##,
+        r##"{"Event": {"System": {"EventID": {"#text": "5"}, "Provider": {"@Name": "P"}}, "UserData": {"U": {"A": {"B": "c"}, "D": null}}}}"##,
+    ];
+    for case in cases {
+        let value: Value = serde_json::from_str(case).unwrap();
+        let want = Event::from_json(&value);
+        let input = parse_events(case);
+        let got = ok_events(&input)[0];
+        assert_eq!(got.to_json(), want.to_json(), "{case}");
+        let names: Vec<&str> = got.fields().map(|(n, _)| n).collect();
+        let want_names: Vec<&str> = want.fields().map(|(n, _)| n).collect();
+        assert_eq!(names, want_names, "{case}");
+        for (n, v) in want.fields() {
+            assert_eq!(got.get(n), Some(v), "{case}: {n}");
+        }
+    }
+    for case in ["[1, \"a\", [2]]", "[{\"a\": {\"b\": 1}}]"] {
+        let value: Value = serde_json::from_str(case).unwrap();
+        let input = parse_events(case);
+        for (got, v) in ok_events(&input).iter().zip(value.as_array().unwrap()) {
+            assert_eq!(got.to_json(), Event::from_json(v).to_json(), "{case}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Robustness: nothing panics, work stays linear.
 

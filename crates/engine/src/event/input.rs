@@ -17,10 +17,10 @@
 //! Every event gets its byte span in the input; every error a 1-based line and column (characters).
 //! A UTF-8 byte order mark is skipped. Nothing here panics on any input: serde_json and the XML reader
 //! stop at nesting depth 128, and work is linear in the input size.
+use super::windows::{flatten_windows_json, generic_event, Json};
 use super::{xml, Event};
 use crate::span::{SourceMap, Span};
 use serde::Serialize;
-use serde_json::Value;
 
 /// Inputs larger than this are refused with a message rather than risking the tab or the process.
 pub const MAX_INPUT_BYTES: usize = 512 * 1024 * 1024;
@@ -92,75 +92,86 @@ pub fn parse_events(text: &str) -> EventInput {
         };
     };
     let mut pos = Positions::new(text);
-    let (container, events) = match first {
+    let mut sink = Sink::default();
+    let container = match first {
         b'<' => return xml::parse_xml(text, start),
-        b'[' => (EventFormat::JsonArray, parse_array(text, start, &mut pos)),
+        b'[' => {
+            parse_array(text, start, &mut pos, &mut sink);
+            EventFormat::JsonArray
+        }
         b'{' if looks_like_json_lines(text, start) => {
-            (EventFormat::JsonLines, parse_lines(text, start))
+            parse_lines(text, start, &mut sink);
+            EventFormat::JsonLines
         }
         b'{' => {
-            let (events, objects) = parse_stream(text, start, &mut pos);
-            (
-                if objects == 1 {
-                    EventFormat::JsonObject
-                } else {
-                    EventFormat::JsonStream
-                },
-                events,
-            )
+            if parse_stream(text, start, &mut pos, &mut sink) == 1 {
+                EventFormat::JsonObject
+            } else {
+                EventFormat::JsonStream
+            }
         }
         _ => {
-            let message = "this is neither JSON nor XML: events start with '{' (a JSON object), '[' (a JSON array) or '<' (Event Viewer XML)".to_string();
+            let message = "this is neither JSON nor XML: events start with '{' (a JSON object), \
+                           '[' (a JSON array) or '<' (Event Viewer XML)"
+                .to_string();
             return EventInput {
                 format: None,
                 events: vec![Err(pos.error(message, start))],
             };
         }
     };
-    finish(container, events)
+    sink.finish(container)
 }
 
-/// A parsed JSON value and where it stands.
-type Parsed = Result<(Value, Span), EventError>;
+/// Collects events as they are read: each JSON value becomes an event right away (no tree of
+/// values for the whole input), evtx_dump records through the Windows flattening.
+#[derive(Default)]
+struct Sink {
+    events: Vec<Result<Event, EventError>>,
+    any: bool,
+    all_evtx: bool,
+}
 
-/// Turns parsed values into events and settles the reported format.
-fn finish(container: EventFormat, parsed: Vec<Parsed>) -> EventInput {
-    let mut any = false;
-    let mut all_evtx = true;
-    let events: Vec<Result<Event, EventError>> = parsed
-        .into_iter()
-        .map(|p| {
-            p.map(|(value, span)| {
-                let evtx = is_evtx(&value);
-                any = true;
-                all_evtx &= evtx;
-                let mut event = Event::from_json(&value);
-                event.span = span;
-                event.format = Some(if evtx {
-                    EventFormat::EvtxJson
-                } else {
-                    container
-                });
-                event
-            })
-        })
-        .collect();
-    let format = if any && all_evtx {
-        EventFormat::EvtxJson
-    } else {
-        container
-    };
-    EventInput {
-        format: Some(format),
-        events,
+impl Sink {
+    fn value(&mut self, json: Json<'_>, span: Span) {
+        let evtx = json.is_evtx();
+        let event = if evtx {
+            flatten_windows_json(&json)
+        } else {
+            None
+        };
+        let mut event = event.unwrap_or_else(|| generic_event(&json));
+        drop(json);
+        event.span = span;
+        // Non-evtx events get the container format in `finish`.
+        event.format = evtx.then_some(EventFormat::EvtxJson);
+        if !self.any {
+            self.any = true;
+            self.all_evtx = true;
+        }
+        self.all_evtx &= evtx;
+        self.events.push(Ok(event));
     }
-}
 
-fn is_evtx(value: &Value) -> bool {
-    value
-        .get("Event")
-        .and_then(|e| e.get("System"))
-        .is_some_and(Value::is_object)
+    fn error(&mut self, e: EventError) {
+        self.events.push(Err(e));
+    }
+
+    /// Settles the formats: `EvtxJson` when every event is an evtx_dump record.
+    fn finish(mut self, container: EventFormat) -> EventInput {
+        for event in self.events.iter_mut().flatten() {
+            event.format.get_or_insert(container);
+        }
+        let format = if self.any && self.all_evtx {
+            EventFormat::EvtxJson
+        } else {
+            container
+        };
+        EventInput {
+            format: Some(format),
+            events: self.events,
+        }
+    }
 }
 
 fn skip_ws(text: &str, mut at: usize) -> usize {
@@ -246,9 +257,9 @@ fn json_error_offset(slice: &str, e: &serde_json::Error) -> usize {
 }
 
 /// Parses one JSON value at `at`; returns it with its end offset.
-fn parse_value_at(text: &str, at: usize) -> Result<(Value, usize), (String, usize)> {
+fn parse_value_at(text: &str, at: usize) -> Result<(Json<'_>, usize), (String, usize)> {
     let slice = &text[at..];
-    let mut stream = serde_json::Deserializer::from_str(slice).into_iter::<Value>();
+    let mut stream = serde_json::Deserializer::from_str(slice).into_iter::<Json<'_>>();
     match stream.next() {
         Some(Ok(value)) => Ok((value, at + stream.byte_offset())),
         Some(Err(e)) => Err((json_message(&e), at + json_error_offset(slice, &e))),
@@ -257,9 +268,8 @@ fn parse_value_at(text: &str, at: usize) -> Result<(Value, usize), (String, usiz
 }
 
 /// Objects one after another, separated by white space (evtx_dump's output, or one single object).
-/// Also returns how many objects were started (1 for a single object, even a malformed one).
-fn parse_stream(text: &str, start: usize, pos: &mut Positions<'_>) -> (Vec<Parsed>, usize) {
-    let mut out = Vec::new();
+/// Returns how many objects were started (1 for a single object, even a malformed one).
+fn parse_stream(text: &str, start: usize, pos: &mut Positions<'_>, sink: &mut Sink) -> usize {
     let mut objects = 0;
     let mut at = start;
     loop {
@@ -268,39 +278,39 @@ fn parse_stream(text: &str, start: usize, pos: &mut Positions<'_>) -> (Vec<Parse
             break;
         }
         let err_at = if text.as_bytes()[at] != b'{' {
-            let message = if out.is_empty() {
-                "expected '{' (the start of an event)".to_string()
+            let message = if objects == 0 {
+                "expected '{' (the start of an event)"
             } else {
                 "unexpected text after an event: expected '{' starting the next event, or the end of the input"
-                    .to_string()
             };
-            out.push(Err(pos.error(message, at)));
+            sink.error(pos.error(message.to_string(), at));
             at
         } else {
             objects += 1;
             match parse_value_at(text, at) {
                 Ok((value, end)) => {
-                    out.push(Ok((value, Span::new(at, end))));
+                    sink.value(value, Span::new(at, end));
                     at = end;
                     continue;
                 }
                 Err((message, err_at)) => {
-                    out.push(Err(pos.error(message, err_at)));
+                    sink.error(pos.error(message, err_at));
                     err_at
                 }
             }
         };
         // Resume at the next line that opens an object (pretty-printed events start in column 1).
-        match memchr::memmem::find(&text.as_bytes()[err_at.max(at)..], b"\n{") {
-            Some(i) => at = err_at.max(at) + i + 1,
+        let from = err_at.max(at);
+        match memchr::memmem::find(&text.as_bytes()[from..], b"\n{") {
+            Some(i) => at = from + i + 1,
             None => break,
         }
     }
-    (out, objects)
+    objects
 }
 
-fn parse_array(text: &str, start: usize, pos: &mut Positions<'_>) -> Vec<Parsed> {
-    let mut out = Vec::new();
+fn parse_array(text: &str, start: usize, pos: &mut Positions<'_>, sink: &mut Sink) {
+    const NOT_CLOSED: &str = "the array is not closed: expected ']' (the JSON is cut short)";
     let bytes = text.as_bytes();
     let mut at = skip_ws(text, start + 1);
     if bytes.get(at) == Some(&b']') {
@@ -308,20 +318,17 @@ fn parse_array(text: &str, start: usize, pos: &mut Positions<'_>) -> Vec<Parsed>
     } else {
         loop {
             if at >= text.len() {
-                out.push(Err(pos.error(
-                    "the array is not closed: expected ']' (the JSON is cut short)".into(),
-                    at,
-                )));
-                return out;
+                sink.error(pos.error(NOT_CLOSED.into(), at));
+                return;
             }
             match parse_value_at(text, at) {
                 Ok((value, end)) => {
-                    out.push(Ok((value, Span::new(at, end))));
+                    sink.value(value, Span::new(at, end));
                     at = skip_ws(text, end);
                 }
                 Err((message, err_at)) => {
-                    out.push(Err(pos.error(message, err_at)));
-                    return out;
+                    sink.error(pos.error(message, err_at));
+                    return;
                 }
             }
             match bytes.get(at) {
@@ -331,33 +338,24 @@ fn parse_array(text: &str, start: usize, pos: &mut Positions<'_>) -> Vec<Parsed>
                     break;
                 }
                 Some(_) => {
-                    out.push(Err(
-                        pos.error("expected ',' or ']' after an array element".into(), at)
-                    ));
-                    return out;
+                    sink.error(pos.error("expected ',' or ']' after an array element".into(), at));
+                    return;
                 }
                 None => {
-                    out.push(Err(pos.error(
-                        "the array is not closed: expected ']' (the JSON is cut short)".into(),
-                        at,
-                    )));
-                    return out;
+                    sink.error(pos.error(NOT_CLOSED.into(), at));
+                    return;
                 }
             }
         }
     }
     let rest = skip_ws(text, at);
     if rest < text.len() {
-        out.push(Err(
-            pos.error("unexpected text after the JSON array".into(), rest)
-        ));
+        sink.error(pos.error("unexpected text after the JSON array".into(), rest));
     }
-    out
 }
 
 /// One JSON value per line. Line numbers are counted as the lines go by (no rescanning).
-fn parse_lines(text: &str, start: usize) -> Vec<Parsed> {
-    let mut out = Vec::new();
+fn parse_lines(text: &str, start: usize, sink: &mut Sink) {
     let bytes = text.as_bytes();
     // Line number of `start` (only white space and perhaps a BOM precede it).
     let mut line_no = 1 + memchr::memchr_iter(b'\n', &bytes[..start]).count();
@@ -375,18 +373,17 @@ fn parse_lines(text: &str, start: usize) -> Vec<Parsed> {
         let content = line.trim();
         if !content.is_empty() {
             let s = from + trimmed_start;
-            match serde_json::from_str::<Value>(content) {
-                Ok(value) => out.push(Ok((value, Span::new(s, s + content.len())))),
+            match serde_json::from_str::<Json<'_>>(content) {
+                Ok(value) => sink.value(value, Span::new(s, s + content.len())),
                 Err(e) => {
-                    let offset = s + json_error_offset(content, &e);
-                    let offset = floor_char_boundary(text, offset);
+                    let offset = floor_char_boundary(text, s + json_error_offset(content, &e));
                     let column = text[line_start..offset].chars().count() + 1;
-                    out.push(Err(EventError {
+                    sink.error(EventError {
                         message: json_message(&e),
                         line: line_no,
                         column,
                         span: char_span(text, offset),
-                    }));
+                    });
                 }
             }
         }
@@ -394,5 +391,4 @@ fn parse_lines(text: &str, start: usize) -> Vec<Parsed> {
         line_start = line_end + 1;
         at = line_start;
     }
-    out
 }
