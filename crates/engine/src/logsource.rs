@@ -28,6 +28,8 @@
 //!
 //! For bulk evaluation, [`LogSourceMap::route_keys`] and [`LogSourceMap::event_key`] let a rule set
 //! index rules by (channel, event id), and [`RouteIndex`] is such an index, consistent with `fit`.
+//! `fit` allocates only the reason of `DoesNotFit` (the mappings are a shared `Arc`);
+//! [`LogSourceMap::check`] gives the verdict without the reason and borrows the mappings.
 use crate::event::{Event, FieldValue};
 use crate::rule::LogSource;
 use serde::{Serialize, Serializer};
@@ -51,6 +53,21 @@ pub enum LogSourceFit {
     DoesNotFit { reason: String },
     /// The mapping knows nothing about this log source or event; evaluated as is.
     Unknown,
+}
+
+/// The verdict of [`LogSourceMap::check`]: [`LogSourceFit`] without the reason, mappings borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FitCheck<'m> {
+    Fits(&'m FieldMappings),
+    DoesNotFit,
+    Unknown,
+}
+
+impl FitCheck<'_> {
+    /// True unless the event does not belong.
+    pub fn is_evaluated(&self) -> bool {
+        !matches!(self, FitCheck::DoesNotFit)
+    }
 }
 
 fn serialize_mappings<S: Serializer>(m: &FieldMappings, s: S) -> Result<S::Ok, S::Error> {
@@ -625,7 +642,21 @@ impl LogSourceMap {
     /// Whether `event` belongs to the log source `ls` (see the module documentation). Allocates
     /// only for the reason of `DoesNotFit`.
     pub fn fit(&self, ls: &LogSource, event: &Event) -> LogSourceFit {
-        self.inner.fit(ls, event)
+        match self.inner.check(ls, event) {
+            FitCheck::Fits(m) => LogSourceFit::Fits {
+                field_mappings: m.clone(),
+            },
+            FitCheck::Unknown => LogSourceFit::Unknown,
+            FitCheck::DoesNotFit => LogSourceFit::DoesNotFit {
+                reason: self.inner.reason(ls, event),
+            },
+        }
+    }
+
+    /// [`LogSourceMap::fit`] without the reason and without touching a reference count (the
+    /// mappings are borrowed from the map): for loops over many (rule, event) pairs.
+    pub fn check(&self, ls: &LogSource, event: &Event) -> FitCheck<'_> {
+        self.inner.check(ls, event)
     }
 
     /// The (channel, event id) pairs events of `ls` can have; `None` = unknown log source, evaluate
@@ -669,18 +700,18 @@ impl Inner {
         }
     }
 
-    fn fit(&self, ls: &LogSource, event: &Event) -> LogSourceFit {
+    fn check(&self, ls: &LogSource, event: &Event) -> FitCheck<'_> {
         if !Self::windows_product(ls) {
-            return LogSourceFit::Unknown;
+            return FitCheck::Unknown;
         }
         let (channel, id) = LogSourceMap::event_key(event);
         match (&ls.category, &ls.service) {
             (Some(cat), service) => {
                 let Some((idx, _)) = self.category(cat) else {
-                    return LogSourceFit::Unknown;
+                    return FitCheck::Unknown;
                 };
                 if channel.is_none() && id.is_none() {
-                    return LogSourceFit::Unknown;
+                    return FitCheck::Unknown;
                 }
                 let service_channels = service
                     .as_deref()
@@ -691,40 +722,45 @@ impl Inner {
                         && channel
                             .is_none_or(|ch| service_channels.is_none_or(|chs| contains(chs, ch)))
                     {
-                        return LogSourceFit::Fits {
-                            field_mappings: self.entries[i].field_mappings.clone(),
-                        };
+                        return FitCheck::Fits(&self.entries[i].field_mappings);
                     }
                 }
-                LogSourceFit::DoesNotFit {
-                    reason: self.category_reason(cat, ls.service.as_deref(), event, channel, id),
-                }
+                FitCheck::DoesNotFit
             }
             (None, Some(service)) => {
                 let Some(i) = self.service(service) else {
-                    return LogSourceFit::Unknown;
+                    return FitCheck::Unknown;
                 };
                 let Some(ch) = channel else {
-                    return LogSourceFit::Unknown;
+                    return FitCheck::Unknown;
                 };
                 match self.channels[i].as_deref() {
-                    Some(chs) if !contains(chs, ch) => LogSourceFit::DoesNotFit {
-                        reason: self.service_reason(i, channel, id),
-                    },
-                    _ => LogSourceFit::Fits {
-                        field_mappings: self.empty.clone(),
-                    },
+                    Some(chs) if !contains(chs, ch) => FitCheck::DoesNotFit,
+                    _ => FitCheck::Fits(&self.empty),
                 }
             }
             (None, None) => {
                 if ls.product.is_some() && (channel.is_some() || id.is_some()) {
-                    LogSourceFit::Fits {
-                        field_mappings: self.empty.clone(),
-                    }
+                    FitCheck::Fits(&self.empty)
                 } else {
-                    LogSourceFit::Unknown
+                    FitCheck::Unknown
                 }
             }
+        }
+    }
+
+    /// The reason of a `DoesNotFit` verdict.
+    fn reason(&self, ls: &LogSource, event: &Event) -> String {
+        let (channel, id) = LogSourceMap::event_key(event);
+        match (&ls.category, &ls.service) {
+            (Some(cat), service) => {
+                self.category_reason(cat, service.as_deref(), event, channel, id)
+            }
+            (None, Some(service)) => match self.service(service) {
+                Some(i) => self.service_reason(i, channel, id),
+                None => format!("the rule is for service {service}"),
+            },
+            (None, None) => "the rule is for Windows events".to_string(),
         }
     }
 

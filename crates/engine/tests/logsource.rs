@@ -1,6 +1,6 @@
 //! Log source mapping: the built-in Windows taxonomy against SigmaHQ's thor.yml, `fit` verdicts and
 //! reasons, routing keys and the route index.
-use sigmaplay_engine::logsource::{route_matches, LogSourceEntry, RouteIndex};
+use sigmaplay_engine::logsource::{route_matches, FitCheck, LogSourceEntry, RouteIndex};
 use sigmaplay_engine::{parse_events, Event, LogSource, LogSourceFit, LogSourceMap};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -464,6 +464,11 @@ fn routing_is_consistent_with_fit() {
         for (i, s) in sources.iter().enumerate() {
             pairs += 1;
             let fit = map.fit(s, e);
+            let check = map.check(s, e);
+            assert_eq!(check.is_evaluated(), fit.is_evaluated());
+            if let (FitCheck::Fits(a), LogSourceFit::Fits { field_mappings: b }) = (check, &fit) {
+                assert!(std::sync::Arc::ptr_eq(a, b));
+            }
             let routed = route_matches(keys[i].as_deref(), LogSourceMap::event_key(e));
             if fit.is_evaluated() {
                 evaluated += 1;
