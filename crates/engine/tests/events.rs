@@ -161,6 +161,17 @@ fn json_stream_of_pretty_objects() {
 }
 
 #[test]
+fn evtx_dump_record_headers_are_skipped() {
+    let text = "Record 1\n{\n  \"a\": 1\n}\nRecord 2\r\n{\n  \"a\": 2\n}\n";
+    let input = parse_events(text);
+    assert_eq!(input.format, Some(EventFormat::JsonStream));
+    assert_eq!(ok_events(&input).len(), 2, "{:?}", errors(&input));
+    assert!(errors(&input).is_empty());
+    let input = parse_events("Record x\n{}");
+    assert_eq!(input.format, None);
+}
+
+#[test]
 fn json_stream_error_and_resync() {
     let text = "{\n  \"a\": 1\n}\n{\n  \"a\": ,\n  \"b\": 2\n}\n{\n  \"a\": 3\n}\n";
     let input = parse_events(text);

@@ -8,7 +8,8 @@
 //!   [`EventFormat::JsonLines`] (a malformed line gives an error in its place, the other lines still
 //!   parse); otherwise the objects are read one after another ([`EventFormat::JsonStream`], or
 //!   [`EventFormat::JsonObject`] when there is exactly one). After a malformed object of a stream,
-//!   reading resumes at the next line that starts with `{`.
+//!   reading resumes at the next line that starts with `{`. The `Record <n>` lines `evtx_dump -o json`
+//!   writes before each object are skipped.
 //!
 //! When every event read is evtx_dump shaped (`{"Event":{"System":…}}`), the input is reported as
 //! [`EventFormat::EvtxJson`] whatever the container (stream, array, lines or a single object); each
@@ -85,7 +86,10 @@ pub fn parse_events(text: &str) -> EventInput {
     }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let start = skip_ws(text, bom);
-    let Some(&first) = text.as_bytes().get(start) else {
+    // `evtx_dump -o json` writes "Record <n>" before each object.
+    let after_header = skip_record_header(text, start);
+    let first_byte = text.as_bytes().get(after_header).copied();
+    let Some(first) = first_byte else {
         return EventInput {
             format: Some(EventFormat::Empty),
             events: Vec::new(),
@@ -94,12 +98,12 @@ pub fn parse_events(text: &str) -> EventInput {
     let mut pos = Positions::new(text);
     let mut sink = Sink::default();
     let container = match first {
-        b'<' => return xml::parse_xml(text, start),
+        b'<' => return xml::parse_xml(text, after_header),
         b'[' => {
-            parse_array(text, start, &mut pos, &mut sink);
+            parse_array(text, after_header, &mut pos, &mut sink);
             EventFormat::JsonArray
         }
-        b'{' if looks_like_json_lines(text, start) => {
+        b'{' if after_header == start && looks_like_json_lines(text, start) => {
             parse_lines(text, start, &mut sink);
             EventFormat::JsonLines
         }
@@ -171,6 +175,19 @@ impl Sink {
             format: Some(format),
             events: self.events,
         }
+    }
+}
+
+/// Skips a `Record 12` line (evtx_dump's separator) and the white space after it.
+fn skip_record_header(text: &str, at: usize) -> usize {
+    let rest = &text.as_bytes()[at..];
+    let Some(digits) = rest.strip_prefix(b"Record ") else {
+        return at;
+    };
+    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    match digits.get(n) {
+        Some(b'\r' | b'\n') | None if n > 0 => skip_ws(text, at + 7 + n),
+        _ => at,
     }
 }
 
@@ -273,7 +290,7 @@ fn parse_stream(text: &str, start: usize, pos: &mut Positions<'_>, sink: &mut Si
     let mut objects = 0;
     let mut at = start;
     loop {
-        at = skip_ws(text, at);
+        at = skip_ws(text, skip_record_header(text, skip_ws(text, at)));
         if at >= text.len() {
             break;
         }
