@@ -89,6 +89,8 @@ pub(crate) enum CBody {
 pub(crate) struct CItem {
     /// `None` for keywords.
     pub field: Option<String>,
+    /// The field's id in the process-wide [`crate::fields`] interner (`u32::MAX` for keywords).
+    pub field_id: u32,
     pub modifiers: Vec<&'static str>,
     pub all: bool,
     pub negated: bool,
@@ -117,7 +119,11 @@ pub(crate) enum CExpr {
     And(Vec<CExpr>, Span),
     Not(Box<CExpr>, Span),
     Search(usize, Span),
-    Of { all: bool, members: Vec<usize>, span: Span },
+    Of {
+        all: bool,
+        members: Vec<usize>,
+        span: Span,
+    },
 }
 
 impl CExpr {
@@ -143,16 +149,29 @@ pub(crate) enum StrKind {
 
 #[derive(Debug)]
 pub(crate) enum Matcher {
-    Str { kind: StrKind, cased: bool },
+    Str {
+        kind: StrKind,
+        cased: bool,
+    },
     Regex(regex::Regex),
     Cidr(IpNet),
     Number(Number),
     Bool(bool),
     Null,
     Exists(bool),
-    Compare { op: CompareOp, value: f64, part: Option<TimePart> },
-    TimeEq { part: TimePart, value: f64 },
-    FieldRef { field: String, anchors: Anchors },
+    Compare {
+        op: CompareOp,
+        value: f64,
+        part: Option<TimePart>,
+    },
+    TimeEq {
+        part: TimePart,
+        value: f64,
+    },
+    FieldRef {
+        field: String,
+        anchors: Anchors,
+    },
 }
 
 /// Compiles every document of `text`. Never panics; every problem is a located diagnostic.
@@ -163,10 +182,17 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
     if text.len() > MAX_RULE_BYTES {
         diagnostics.push(Diagnostic::error(
             "limit",
-            format!("the rule text is {} bytes; at most {MAX_RULE_BYTES} are accepted", text.len()),
+            format!(
+                "the rule text is {} bytes; at most {MAX_RULE_BYTES} are accepted",
+                text.len()
+            ),
             None,
         ));
-        return Compilation { rules, diagnostics, source };
+        return Compilation {
+            rules,
+            diagnostics,
+            source,
+        };
     }
     let (docs, yaml_diags) = yaml::load(text, &source);
     diagnostics.extend(yaml_diags);
@@ -223,26 +249,48 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
         }
     }
     if docs.is_empty() && diagnostics.is_empty() {
-        diagnostics.push(Diagnostic::error("structure", "the text holds no rule", Some(Span::point(0))));
+        diagnostics.push(Diagnostic::error(
+            "structure",
+            "the text holds no rule",
+            Some(Span::point(0)),
+        ));
     }
-    let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().map(|d| d.locate(&source)).collect();
+    let mut diagnostics: Vec<Diagnostic> =
+        diagnostics.into_iter().map(|d| d.locate(&source)).collect();
     diagnostics.sort_by_key(|d| (d.span.map_or(usize::MAX, |s| s.start), d.severity));
-    Compilation { rules, diagnostics, source }
+    Compilation {
+        rules,
+        diagnostics,
+        source,
+    }
 }
 
-fn compile_rule(rule: &Rule, options: &CompileOptions, source: &SourceMap) -> Result<CompiledRule, Vec<Diagnostic>> {
+fn compile_rule(
+    rule: &Rule,
+    options: &CompileOptions,
+    source: &SourceMap,
+) -> Result<CompiledRule, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut searches = Vec::new();
     for s in &rule.detection.searches {
         if let Some(body) = compile_body(&s.body, options, &mut errors) {
-            searches.push(CSearch { name: s.name.clone(), span: s.span, body });
+            searches.push(CSearch {
+                name: s.name.clone(),
+                span: s.span,
+                body,
+            });
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     let names = rule.detection.names();
-    let conditions = rule.detection.conditions.iter().map(|c| resolve(&c.expr, &names)).collect();
+    let conditions = rule
+        .detection
+        .conditions
+        .iter()
+        .map(|c| resolve(&c.expr, &names))
+        .collect();
     Ok(CompiledRule {
         title: rule.title.clone(),
         id: rule.id.clone(),
@@ -251,7 +299,11 @@ fn compile_rule(rule: &Rule, options: &CompileOptions, source: &SourceMap) -> Re
         logsource: rule.logsource.clone(),
         tags: rule.tags.iter().map(|t| t.0.clone()).collect(),
         span: rule.span,
-        body: Arc::new(RuleBody { searches, conditions, source: source.clone() }),
+        body: Arc::new(RuleBody {
+            searches,
+            conditions,
+            source: source.clone(),
+        }),
         mappings: Arc::new(Vec::new()),
     })
 }
@@ -263,46 +315,68 @@ fn resolve(e: &Expr, names: &[String]) -> CExpr {
         Expr::And(v, s) => CExpr::And(v.iter().map(|x| resolve(x, names)).collect(), *s),
         Expr::Not(b, s) => CExpr::Not(Box::new(resolve(b, names)), *s),
         Expr::Ident(n, s) => CExpr::Search(index(n), *s),
-        Expr::Of { quantifier, pattern, span } => CExpr::Of {
+        Expr::Of {
+            quantifier,
+            pattern,
+            span,
+        } => CExpr::Of {
             all: *quantifier == Quantifier::All,
-            members: condition::select(pattern, names).into_iter().map(index).collect(),
+            members: condition::select(pattern, names)
+                .into_iter()
+                .map(index)
+                .collect(),
             span: *span,
         },
     }
 }
 
-fn compile_body(body: &SearchBody, options: &CompileOptions, errors: &mut Vec<Diagnostic>) -> Option<CBody> {
+fn compile_body(
+    body: &SearchBody,
+    options: &CompileOptions,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<CBody> {
     match body {
         SearchBody::Map { items, span } => {
-            let c: Vec<CBody> = items.iter().filter_map(|i| compile_item(i, options, errors).map(CBody::Item)).collect();
+            let c: Vec<CBody> = items
+                .iter()
+                .filter_map(|i| compile_item(i, options, errors).map(CBody::Item))
+                .collect();
             Some(CBody::All(c, *span))
         }
         SearchBody::List { alternatives, span } => {
-            let c: Vec<CBody> = alternatives.iter().filter_map(|a| compile_body(a, options, errors)).collect();
+            let c: Vec<CBody> = alternatives
+                .iter()
+                .filter_map(|a| compile_body(a, options, errors))
+                .collect();
             Some(CBody::Any(c, *span))
         }
         SearchBody::Keywords(item) => compile_item(item, options, errors).map(CBody::Item),
     }
 }
 
-fn compile_item(item: &DetectionItem, options: &CompileOptions, errors: &mut Vec<Diagnostic>) -> Option<CItem> {
+fn compile_item(
+    item: &DetectionItem,
+    options: &CompileOptions,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<CItem> {
     let keyword = item.field.is_none();
     let mut values = Vec::new();
     let err_span = |i: usize| item.modifier_spans.get(i).copied().unwrap_or(item.key_span);
     for v in &item.values {
-        let variants = match modifier::apply(&item.modifiers, &v.scalar, keyword, &options.placeholders) {
-            Ok(vs) => vs,
-            Err(msg) => {
-                // Point at the modifier the message names first, else at the value.
-                let at = item
-                    .modifiers
-                    .iter()
-                    .position(|m| msg.contains(&format!("'{}'", m.name())))
-                    .map_or(v.span, err_span);
-                errors.push(Diagnostic::error("modifier", msg, Some(at)));
-                continue;
-            }
-        };
+        let variants =
+            match modifier::apply(&item.modifiers, &v.scalar, keyword, &options.placeholders) {
+                Ok(vs) => vs,
+                Err(msg) => {
+                    // Point at the modifier the message names first, else at the value.
+                    let at = item
+                        .modifiers
+                        .iter()
+                        .position(|m| msg.contains(&format!("'{}'", m.name())))
+                        .map_or(v.span, err_span);
+                    errors.push(Diagnostic::error("modifier", msg, Some(at)));
+                    continue;
+                }
+            };
         let mut compiled = Vec::with_capacity(variants.len());
         for (pattern, label) in variants {
             // A keyword is looked for anywhere in a value, as a full-text search would.
@@ -320,16 +394,28 @@ fn compile_item(item: &DetectionItem, options: &CompileOptions, errors: &mut Vec
             };
             let expected = pattern.display();
             match compile_pattern(pattern) {
-                Ok(matcher) => compiled.push(CVariant { matcher, expected, label }),
+                Ok(matcher) => compiled.push(CVariant {
+                    matcher,
+                    expected,
+                    label,
+                }),
                 Err(msg) => errors.push(Diagnostic::error("value", msg, Some(v.span))),
             }
         }
-        values.push(CValue { written: v.scalar.display(), span: v.span, variants: compiled });
+        values.push(CValue {
+            written: v.scalar.display(),
+            span: v.span,
+            variants: compiled,
+        });
     }
     if values.len() != item.values.len() {
         return None;
     }
     Some(CItem {
+        field_id: item
+            .field
+            .as_deref()
+            .map_or(u32::MAX, crate::fields::intern),
         field: item.field.clone(),
         modifiers: item.modifiers.iter().map(|m| m.name()).collect(),
         all: item.has(Modifier::All),
@@ -341,7 +427,10 @@ fn compile_item(item: &DetectionItem, options: &CompileOptions, errors: &mut Vec
 
 fn compile_pattern(p: Pattern) -> Result<Matcher, String> {
     Ok(match p {
-        Pattern::Str { s, cased } => Matcher::Str { kind: compile_str(&s, cased)?, cased },
+        Pattern::Str { s, cased } => Matcher::Str {
+            kind: compile_str(&s, cased)?,
+            cased,
+        },
         Pattern::Regex { pattern, flags } => {
             let re = regex::RegexBuilder::new(&pattern)
                 .case_insensitive(flags.ignore_case)
@@ -357,17 +446,28 @@ fn compile_pattern(p: Pattern) -> Result<Matcher, String> {
         Pattern::Bool(b) => Matcher::Bool(b),
         Pattern::Null => Matcher::Null,
         Pattern::Exists(b) => Matcher::Exists(b),
-        Pattern::Compare { op, value, part } => Matcher::Compare { op, value: value.as_f64(), part },
-        Pattern::TimePartEq { part, value } => Matcher::TimeEq { part, value: value.as_f64() },
+        Pattern::Compare { op, value, part } => Matcher::Compare {
+            op,
+            value: value.as_f64(),
+            part,
+        },
+        Pattern::TimePartEq { part, value } => Matcher::TimeEq {
+            part,
+            value: value.as_f64(),
+        },
         Pattern::FieldRef { field, anchors } => Matcher::FieldRef { field, anchors },
     })
 }
 
 fn regex_error(pattern: &str, e: regex::Error) -> String {
     match e {
-        regex::Error::CompiledTooBig(n) => format!("the regular expression is too big to compile (over {n} bytes)"),
+        regex::Error::CompiledTooBig(n) => {
+            format!("the regular expression is too big to compile (over {n} bytes)")
+        }
         regex::Error::Syntax(s) => {
-            let lookaround = ["(?=", "(?!", "(?<=", "(?<!"].iter().any(|l| pattern.contains(l));
+            let lookaround = ["(?=", "(?!", "(?<=", "(?<!"]
+                .iter()
+                .any(|l| pattern.contains(l));
             let hint = if lookaround {
                 "\nlook-around and back-references are not supported (Sigma regexes follow RE2, as pySigma 2 does)"
             } else {
@@ -380,7 +480,13 @@ fn regex_error(pattern: &str, e: regex::Error) -> String {
 }
 
 fn compile_str(s: &SigmaString, cased: bool) -> Result<StrKind, String> {
-    let f = |t: &str| -> Box<str> { if cased { t.into() } else { fold(t).into_owned().into_boxed_str() } };
+    let f = |t: &str| -> Box<str> {
+        if cased {
+            t.into()
+        } else {
+            fold(t).into_owned().into_boxed_str()
+        }
+    };
     let parts = &s.normalized_ref();
     use Part::*;
     Ok(match parts.as_slice() {
@@ -388,7 +494,9 @@ fn compile_str(s: &SigmaString, cased: bool) -> Result<StrKind, String> {
         [Lit(a)] => StrKind::Exact(f(a)),
         [Lit(a), AnyMany] => StrKind::Prefix(f(a)),
         [AnyMany, Lit(a)] => StrKind::Suffix(f(a)),
-        [AnyMany, Lit(a), AnyMany] => StrKind::Contains(memmem::Finder::new(f(a).as_bytes()).into_owned()),
+        [AnyMany, Lit(a), AnyMany] => {
+            StrKind::Contains(memmem::Finder::new(f(a).as_bytes()).into_owned())
+        }
         [AnyMany] | [AnyMany, AnyMany] => StrKind::Any,
         parts => {
             let mut re = String::from("(?s)^");
@@ -450,7 +558,11 @@ impl CompiledRule {
     }
 
     /// Explains with a log source verdict (its note and field mappings).
-    pub fn explain_with(&self, event: &Event, fit: &crate::logsource::LogSourceFit) -> crate::explain::MatchTrace {
+    pub fn explain_with(
+        &self,
+        event: &Event,
+        fit: &crate::logsource::LogSourceFit,
+    ) -> crate::explain::MatchTrace {
         crate::explain::explain(self, event, Some(fit))
     }
 
@@ -487,7 +599,10 @@ impl CompiledRule {
             }
         }
         let mut out = Vec::new();
-        self.body.searches.iter().for_each(|s| walk(&s.body, &mut out));
+        self.body
+            .searches
+            .iter()
+            .for_each(|s| walk(&s.body, &mut out));
         out
     }
 }
@@ -496,8 +611,15 @@ impl CompiledRule {
 pub fn scalar_of(v: &serde_json::Value) -> Scalar {
     match v {
         serde_json::Value::Bool(b) => Scalar::Bool(*b),
-        serde_json::Value::Number(n) => n.as_i64().map_or(Scalar::Number(Number::Float(n.as_f64().unwrap_or(0.0))), |i| Scalar::Number(Number::Int(i))),
+        serde_json::Value::Number(n) => n.as_i64().map_or(
+            Scalar::Number(Number::Float(n.as_f64().unwrap_or(0.0))),
+            |i| Scalar::Number(Number::Int(i)),
+        ),
         serde_json::Value::Null => Scalar::Null,
-        other => Scalar::Str(other.as_str().map_or_else(|| other.to_string(), str::to_string)),
+        other => Scalar::Str(
+            other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_string),
+        ),
     }
 }

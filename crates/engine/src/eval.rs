@@ -3,6 +3,7 @@
 
 use crate::compile::{CBody, CExpr, CItem, CompiledRule, Matcher, RuleBody, StrKind};
 use crate::event::{Event, FieldValue};
+use crate::fields::Slots;
 use crate::value::{Number, TimePart};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use std::borrow::Cow;
@@ -13,33 +14,93 @@ pub(crate) fn matches(rule: &CompiledRule, event: &Event) -> bool {
 }
 
 /// Evaluates with explicit field mappings (rule field → event field), leaving the rule as is.
-pub(crate) fn matches_mapped(rule: &CompiledRule, event: &Event, maps: &[(String, String)]) -> bool {
-    let body = &rule.body;
-    body.conditions.iter().any(|c| condition(c, body, event, maps))
+pub(crate) fn matches_mapped(
+    rule: &CompiledRule,
+    event: &Event,
+    maps: &[(String, String)],
+) -> bool {
+    matches_in(
+        rule,
+        &View {
+            event,
+            slots: None,
+            maps,
+        },
+    )
 }
 
-fn condition(e: &CExpr, body: &RuleBody, event: &Event, maps: &[(String, String)]) -> bool {
+/// How a rule reads an event's fields: by name, or by interned id through [`Slots`] (rule sets).
+pub(crate) struct View<'e> {
+    pub event: &'e Event,
+    pub slots: Option<&'e Slots>,
+    pub maps: &'e [(String, String)],
+}
+
+impl<'e> View<'e> {
+    #[inline]
+    fn get(&self, id: u32, name: &str) -> Option<&'e FieldValue> {
+        if !self.maps.is_empty() {
+            return lookup(self.event, name, self.maps).0;
+        }
+        match self.slots {
+            Some(s) => s.get(self.event, id),
+            None => self.event.get(name),
+        }
+    }
+}
+
+pub(crate) fn matches_in(rule: &CompiledRule, view: &View) -> bool {
+    let body = &rule.body;
+    body.conditions.iter().any(|c| condition(c, body, view))
+}
+
+fn condition(e: &CExpr, body: &RuleBody, view: &View) -> bool {
     match e {
-        CExpr::Or(v, _) => v.iter().any(|x| condition(x, body, event, maps)),
-        CExpr::And(v, _) => v.iter().all(|x| condition(x, body, event, maps)),
-        CExpr::Not(b, _) => !condition(b, body, event, maps),
-        CExpr::Search(i, _) => search(&body.searches[*i].body, event, maps),
-        CExpr::Of { all: true, members, .. } => members.iter().all(|&i| search(&body.searches[i].body, event, maps)),
-        CExpr::Of { all: false, members, .. } => members.iter().any(|&i| search(&body.searches[i].body, event, maps)),
+        CExpr::Or(v, _) => v.iter().any(|x| condition(x, body, view)),
+        CExpr::And(v, _) => v.iter().all(|x| condition(x, body, view)),
+        CExpr::Not(b, _) => !condition(b, body, view),
+        CExpr::Search(i, _) => search_in(&body.searches[*i].body, view),
+        CExpr::Of {
+            all: true, members, ..
+        } => members
+            .iter()
+            .all(|&i| search_in(&body.searches[i].body, view)),
+        CExpr::Of {
+            all: false,
+            members,
+            ..
+        } => members
+            .iter()
+            .any(|&i| search_in(&body.searches[i].body, view)),
     }
 }
 
 pub(crate) fn search(b: &CBody, event: &Event, maps: &[(String, String)]) -> bool {
+    search_in(
+        b,
+        &View {
+            event,
+            slots: None,
+            maps,
+        },
+    )
+}
+
+fn search_in(b: &CBody, view: &View) -> bool {
     match b {
-        CBody::All(v, _) => v.iter().all(|x| search(x, event, maps)),
-        CBody::Any(v, _) => v.iter().any(|x| search(x, event, maps)),
-        CBody::Item(i) => item(i, event, maps),
+        CBody::All(v, _) => v.iter().all(|x| search_in(x, view)),
+        CBody::Any(v, _) => v.iter().any(|x| search_in(x, view)),
+        CBody::Item(i) => item(i, view),
     }
 }
 
 /// The event field a rule field reads, after log source field mappings. Returns the name read too.
 #[inline]
-pub(crate) fn lookup<'e, 'n>(event: &'e Event, field: &'n str, maps: &'n [(String, String)]) -> (Option<&'e FieldValue>, &'n str) {
+pub(crate) fn lookup<'e, 'n>(
+    event: &'e Event,
+    field: &'n str,
+    maps: &'n [(String, String)],
+) -> (Option<&'e FieldValue>, &'n str) {
     if !maps.is_empty() {
         if let Some((_, to)) = maps.iter().find(|(from, _)| from == field) {
             if let Some(v) = event.get(to) {
@@ -50,11 +111,14 @@ pub(crate) fn lookup<'e, 'n>(event: &'e Event, field: &'n str, maps: &'n [(Strin
     (event.get(field), field)
 }
 
-fn item(i: &CItem, event: &Event, maps: &[(String, String)]) -> bool {
+fn item(i: &CItem, view: &View) -> bool {
+    let event = view.event;
     let r = match &i.field {
         Some(f) => {
-            let (v, _) = lookup(event, f, maps);
-            let test = |c: &crate::compile::CValue| c.variants.iter().any(|m| test_value(&m.matcher, v, event));
+            let v = view.get(i.field_id, f);
+            let test = |c: &crate::compile::CValue| {
+                c.variants.iter().any(|m| test_value(&m.matcher, v, event))
+            };
             if i.all {
                 i.values.iter().all(test)
             } else {
@@ -63,7 +127,11 @@ fn item(i: &CItem, event: &Event, maps: &[(String, String)]) -> bool {
         }
         None => {
             let test = |c: &crate::compile::CValue| {
-                c.variants.iter().any(|m| event.fields().any(|(_, v)| test_value(&m.matcher, Some(v), event)))
+                c.variants.iter().any(|m| {
+                    event
+                        .fields()
+                        .any(|(_, v)| test_value(&m.matcher, Some(v), event))
+                })
             };
             if i.all {
                 i.values.iter().all(test)
@@ -92,7 +160,9 @@ pub(crate) fn test_value(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> 
 fn test_scalar(m: &Matcher, v: &FieldValue, event: &Event) -> bool {
     match m {
         Matcher::Str { kind, cased } => match v {
-            FieldValue::Str(t) => str_find(kind, if *cased { t.raw() } else { t.folded() }).is_some(),
+            FieldValue::Str(t) => {
+                str_find(kind, if *cased { t.raw() } else { t.folded() }).is_some()
+            }
             other => scalar_text(other).is_some_and(|s| str_find(kind, &s).is_some()),
         },
         Matcher::Regex(re) => match v {
@@ -115,7 +185,9 @@ fn test_scalar(m: &Matcher, v: &FieldValue, event: &Event) -> bool {
         }
         Matcher::TimeEq { part, value } => time_part(v, *part) == Some(*value),
         Matcher::FieldRef { field, anchors } => {
-            let Some(other) = event.get(field) else { return false };
+            let Some(other) = event.get(field) else {
+                return false;
+            };
             fieldref_match(v, other, anchors.starts_with, anchors.ends_with)
         }
         Matcher::Exists(_) | Matcher::Null => false,
@@ -160,7 +232,9 @@ fn number_eq(n: Number, v: &FieldValue) -> bool {
         (Number::Int(a), FieldValue::Int(b)) => a == *b,
         (Number::Int(a), FieldValue::Str(t)) => {
             let s = t.raw().trim();
-            s.parse::<i64>().map(|b| a == b).unwrap_or_else(|_| s.parse::<f64>().is_ok_and(|f| f == a as f64))
+            s.parse::<i64>()
+                .map(|b| a == b)
+                .unwrap_or_else(|_| s.parse::<f64>().is_ok_and(|f| f == a as f64))
         }
         (n, v) => scalar_number(v).is_some_and(|x| x == n.as_f64()),
     }
@@ -170,7 +244,12 @@ pub(crate) fn scalar_ip(v: &FieldValue) -> Option<IpAddr> {
     let FieldValue::Str(t) = v else { return None };
     let s = t.raw().trim();
     // IPv6 zone ids (`fe80::1%12`) and brackets (`[::1]`) are not part of the address.
-    let s = s.split('%').next().unwrap_or(s).trim_start_matches('[').trim_end_matches(']');
+    let s = s
+        .split('%')
+        .next()
+        .unwrap_or(s)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     s.parse().ok()
 }
 
@@ -178,7 +257,9 @@ fn fieldref_match(v: &FieldValue, other: &FieldValue, sw: bool, ew: bool) -> boo
     if let FieldValue::List(items) = other {
         return items.iter().any(|o| fieldref_match(v, o, sw, ew));
     }
-    let (Some(a), Some(b)) = (scalar_text(v), scalar_text(other)) else { return false };
+    let (Some(a), Some(b)) = (scalar_text(v), scalar_text(other)) else {
+        return false;
+    };
     match (sw, ew) {
         (true, true) => a.contains(&*b),
         (true, false) => a.starts_with(&*b),
@@ -199,7 +280,12 @@ pub fn parse_timestamp(v: &FieldValue) -> Option<DateTime<Utc>> {
             if let Ok(d) = DateTime::parse_from_rfc3339(s) {
                 return Some(d.with_timezone(&Utc));
             }
-            for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%d %H:%M:%S%.fZ"] {
+            for fmt in [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.fZ",
+                "%Y-%m-%d %H:%M:%S%.fZ",
+            ] {
                 if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
                     return Some(n.and_utc());
                 }
@@ -207,7 +293,10 @@ pub fn parse_timestamp(v: &FieldValue) -> Option<DateTime<Utc>> {
             if let Ok(d) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f %z") {
                 return Some(d.with_timezone(&Utc));
             }
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|n| n.and_utc())
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|n| n.and_utc())
         }
         _ => None,
     }

@@ -12,6 +12,7 @@ pub mod diag;
 pub mod eval;
 pub mod event;
 pub mod explain;
+pub mod fields;
 pub mod lint;
 pub mod logsource;
 pub mod modifier;

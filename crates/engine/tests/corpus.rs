@@ -15,7 +15,9 @@ fn shared() -> Option<PathBuf> {
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -27,13 +29,26 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-const ACTIVE: &[&str] = &["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"];
+const ACTIVE: &[&str] = &[
+    "rules",
+    "rules-emerging-threats",
+    "rules-threat-hunting",
+    "rules-placeholder",
+    "rules-compliance",
+];
 
 /// Placeholder values for the rules-placeholder folder (written for this test).
 fn placeholders() -> CompileOptions {
     let mut o = CompileOptions::default();
-    for name in ["Administrators", "JumpServers", "Workstations", "Servers", "DomainControllers"] {
-        o.placeholders.insert(name.into(), vec![format!("example-{name}")]);
+    for name in [
+        "Administrators",
+        "JumpServers",
+        "Workstations",
+        "Servers",
+        "DomainControllers",
+    ] {
+        o.placeholders
+            .insert(name.into(), vec![format!("example-{name}")]);
     }
     o
 }
@@ -43,7 +58,9 @@ fn options_for(text: &str) -> CompileOptions {
     let mut opts = placeholders();
     for cap in text.split('%').skip(1).step_by(2) {
         if !cap.is_empty() && cap.len() < 64 && !cap.contains(char::is_whitespace) {
-            opts.placeholders.entry(cap.to_string()).or_insert_with(|| vec!["example".into()]);
+            opts.placeholders
+                .entry(cap.to_string())
+                .or_insert_with(|| vec!["example".into()]);
         }
     }
     opts
@@ -67,7 +84,17 @@ fn every_active_rule_loads() {
         }
     }
     println!("{} files, {rules} rules compiled", files.len());
-    assert!(failures.is_empty(), "{} errors:\n{}", failures.len(), failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} errors:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     assert_eq!(files.len(), 3780);
 }
 
@@ -81,11 +108,22 @@ fn deprecated_and_unsupported_never_panic() {
     let (mut ok, mut failed) = (0, 0);
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
-        let c = compile_rules(&text, &CompileOptions { lint: true, ..Default::default() });
+        let c = compile_rules(
+            &text,
+            &CompileOptions {
+                lint: true,
+                ..Default::default()
+            },
+        );
         if c.has_errors() {
             failed += 1;
             for d in c.diagnostics.iter().filter(|d| d.is_error()) {
-                assert!(d.location.is_some() || d.code == "limit", "{}: diagnostic without location: {}", f.display(), d.message);
+                assert!(
+                    d.location.is_some() || d.code == "limit",
+                    "{}: diagnostic without location: {}",
+                    f.display(),
+                    d.message
+                );
                 assert!(!d.message.is_empty());
             }
         } else {
@@ -139,7 +177,10 @@ fn regression_data_fires() {
         let text = std::fs::read_to_string(info).unwrap();
         let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
         let id = v["rule_metadata"][0]["id"].as_str().unwrap().to_string();
-        let tests = v["regression_tests_info"].as_sequence().cloned().unwrap_or_default();
+        let tests = v["regression_tests_info"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default();
         if tests.is_empty() {
             skipped += 1;
             continue;
@@ -154,7 +195,11 @@ fn regression_data_fires() {
             failed.push(format!("{}: rule {id} not found", info.display()));
             continue;
         };
-        let rule = compile_rules(rule_text, &options_for(rule_text)).rules.into_iter().find(|r| r.id.as_deref() == Some(&id)).unwrap();
+        let rule = compile_rules(rule_text, &options_for(rule_text))
+            .rules
+            .into_iter()
+            .find(|r| r.id.as_deref() == Some(&id))
+            .unwrap();
         let input = parse_events(&events_text);
         let mut hits = 0;
         let mut notes = Vec::new();
@@ -165,21 +210,36 @@ fn regression_data_fires() {
                     notes.push(reason.clone());
                     false
                 }
-                LogSourceFit::Fits { field_mappings } => rule.with_field_mappings(field_mappings.as_slice()).matches(ev),
+                LogSourceFit::Fits { field_mappings } => rule
+                    .with_field_mappings(field_mappings.as_slice())
+                    .matches(ev),
                 LogSourceFit::Unknown => rule.matches(ev),
             };
             if fit.is_evaluated() {
-                assert_eq!(fired, rule.explain_with(ev, &fit).matched, "paths disagree on {}", json.display());
+                assert_eq!(
+                    fired,
+                    rule.explain_with(ev, &fit).matched,
+                    "paths disagree on {}",
+                    json.display()
+                );
             }
             hits += usize::from(fired);
         }
         if hits >= min {
             passed += 1;
         } else {
-            failed.push(format!("{}: {hits} of {} events fired, {min} expected; {}", rule_path.display(), input.events.len(), notes.join("; ")));
+            failed.push(format!(
+                "{}: {hits} of {} events fired, {min} expected; {}",
+                rule_path.display(),
+                input.events.len(),
+                notes.join("; ")
+            ));
         }
     }
-    println!("regression data: {passed} passed, {} failed, {skipped} without a runnable test", failed.len());
+    println!(
+        "regression data: {passed} passed, {} failed, {skipped} without a runnable test",
+        failed.len()
+    );
     assert!(failed.is_empty(), "{}", failed.join("\n"));
     assert!(passed >= 140, "only {passed} regression cases ran");
 }
@@ -222,19 +282,100 @@ fn fast_and_explain_paths_agree() {
         for ev in &events {
             let fit = map.fit(&r.logsource, ev);
             let mapped = match &fit {
-                sigmaplay_engine::LogSourceFit::Fits { field_mappings } => r.with_field_mappings(field_mappings.as_slice()),
+                sigmaplay_engine::LogSourceFit::Fits { field_mappings } => {
+                    r.with_field_mappings(field_mappings.as_slice())
+                }
                 _ => r.clone(),
             };
             let fast = mapped.matches(ev);
             let trace = r.explain_with(ev, &fit);
-            assert_eq!(fast, trace.matched, "rule '{}' disagrees on an event: {}", r.title, trace.summary);
+            assert_eq!(
+                fast, trace.matched,
+                "rule '{}' disagrees on an event: {}",
+                r.title, trace.summary
+            );
             // The identifiers the fast path reports true are those the trace shows true.
-            let ids: Vec<String> = trace.identifiers.iter().filter(|i| i.value).map(|i| i.name.clone()).collect();
+            let ids: Vec<String> = trace
+                .identifiers
+                .iter()
+                .filter(|i| i.value)
+                .map(|i| i.name.clone())
+                .collect();
             assert_eq!(mapped.matched_identifiers(ev), ids, "rule '{}'", r.title);
             pairs += 1;
             fired += usize::from(fast);
         }
     }
-    println!("{} rules x {} events = {pairs} pairs agree ({fired} fire)", rules.len(), events.len());
+    println!(
+        "{} rules x {} events = {pairs} pairs agree ({fired} fire)",
+        rules.len(),
+        events.len()
+    );
     assert!(pairs > 500_000);
+}
+
+/// A rule set (routing index, interned field slots) finds exactly what rule-by-rule evaluation
+/// finds, with routing on (log source checked) and off, over the Windows sample events.
+#[test]
+fn ruleset_equals_rule_by_rule() {
+    use sigmaplay_engine::{parse_events, LogSourceFit, LogSourceMap, RuleSet};
+    let Some(shared) = shared() else { return };
+    let mut files = Vec::new();
+    for f in ACTIVE {
+        yaml_files(&shared.join("corpus/sigmahq").join(f), &mut files);
+    }
+    let mut rules = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        rules.extend(compile_rules(&text, &options_for(&text)).rules);
+    }
+    let mut jsonl = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    walk(&shared.join("corpus/windows-samples/flat"), &mut jsonl);
+    jsonl.sort();
+    // Every 7th file keeps the test quick while covering every source collection.
+    let mut events = Vec::new();
+    for f in jsonl.iter().step_by(7) {
+        events.extend(
+            parse_events(&std::fs::read_to_string(f).unwrap())
+                .events
+                .into_iter()
+                .filter_map(Result::ok),
+        );
+    }
+    let map = LogSourceMap::builtin();
+    let mut set = RuleSet::new(rules.clone(), map.clone());
+    let (mut routed, mut unrouted) = (0, 0);
+    for ev in &events {
+        let expected: Vec<usize> = (0..rules.len())
+            .filter(|&i| match map.fit(&rules[i].logsource, ev) {
+                LogSourceFit::DoesNotFit { .. } => false,
+                LogSourceFit::Fits { field_mappings } => rules[i]
+                    .with_field_mappings(field_mappings.as_slice())
+                    .matches(ev),
+                LogSourceFit::Unknown => rules[i].matches(ev),
+            })
+            .collect();
+        set.set_routing(true);
+        assert_eq!(set.matching(ev), expected);
+        routed += expected.len();
+        set.set_routing(false);
+        let all: Vec<usize> = (0..rules.len()).filter(|&i| rules[i].matches(ev)).collect();
+        assert_eq!(set.matching(ev), all);
+        unrouted += all.len();
+    }
+    println!(
+        "{} events: {routed} matches with routing, {unrouted} without",
+        events.len()
+    );
+    assert!(routed > 0);
 }

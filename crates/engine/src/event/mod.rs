@@ -14,8 +14,8 @@ pub use windows::flatten_windows;
 
 use crate::span::Span;
 use crate::text::Text;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// One value of an event field.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +67,9 @@ impl FieldValue {
                     .unwrap_or_else(|| FieldValue::Str(Text::new(n.to_string()))),
             },
             serde_json::Value::String(s) => FieldValue::Str(Text::new(s.as_str())),
-            serde_json::Value::Array(a) => FieldValue::List(a.iter().map(FieldValue::from_json).collect()),
+            serde_json::Value::Array(a) => {
+                FieldValue::List(a.iter().map(FieldValue::from_json).collect())
+            }
             serde_json::Value::Object(_) => FieldValue::Str(Text::new(v.to_string())),
         }
     }
@@ -77,7 +79,9 @@ impl FieldValue {
             FieldValue::Null => serde_json::Value::Null,
             FieldValue::Bool(b) => (*b).into(),
             FieldValue::Int(i) => (*i).into(),
-            FieldValue::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+            FieldValue::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+            }
             FieldValue::Str(t) => t.raw().into(),
             FieldValue::List(l) => l.iter().map(FieldValue::to_json).collect(),
         }
@@ -88,7 +92,8 @@ impl FieldValue {
 #[derive(Clone, Debug, Default)]
 pub struct Event {
     fields: Vec<(Box<str>, FieldValue)>,
-    index: HashMap<Box<str>, usize>,
+    /// Name → position. Fx hashing: names are short and not attacker-chosen in a way that matters here.
+    index: FxHashMap<Box<str>, usize>,
     /// Where the event stands in the input text.
     pub span: Span,
     /// The shape it was read from.
@@ -114,6 +119,12 @@ impl Event {
     #[inline]
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
         self.index.get(name).map(|&i| &self.fields[i].1)
+    }
+
+    /// The value of the field at position `pos` (input order).
+    #[inline]
+    pub fn field_at(&self, pos: usize) -> Option<&FieldValue> {
+        self.fields.get(pos).map(|(_, v)| v)
     }
 
     pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
@@ -174,7 +185,12 @@ impl Event {
 
     /// The fields as a flat JSON object (what the UI shows as "evaluated fields").
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(self.fields.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
+        serde_json::Value::Object(
+            self.fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_json()))
+                .collect(),
+        )
     }
 }
 
