@@ -19,7 +19,11 @@ pub enum Expr {
     And(Vec<Expr>, Span),
     Not(Box<Expr>, Span),
     Ident(String, Span),
-    Of { quantifier: Quantifier, pattern: String, span: Span },
+    Of {
+        quantifier: Quantifier,
+        pattern: String,
+        span: Span,
+    },
 }
 
 impl Expr {
@@ -49,9 +53,16 @@ enum Tok {
 pub fn parse(text: &str, base: usize) -> Result<Expr, ConditionError> {
     let toks = tokenize(text, base)?;
     if toks.is_empty() {
-        return Err(ConditionError { message: "the condition is empty".into(), span: Span::point(base) });
+        return Err(ConditionError {
+            message: "the condition is empty".into(),
+            span: Span::point(base),
+        });
     }
-    let mut p = ParserState { toks, pos: 0, end: base + text.len() };
+    let mut p = ParserState {
+        toks,
+        pos: 0,
+        end: base + text.len(),
+    };
     let e = p.or_expr()?;
     if let Some((t, span)) = p.toks.get(p.pos) {
         let what = match t {
@@ -59,7 +70,10 @@ pub fn parse(text: &str, base: usize) -> Result<Expr, ConditionError> {
             Tok::Word(w) => format!("'{w}': expected 'and' or 'or' before it"),
             Tok::LParen => "'(': expected 'and' or 'or' before it".to_string(),
         };
-        return Err(ConditionError { message: format!("unexpected {what}"), span: *span });
+        return Err(ConditionError {
+            message: format!("unexpected {what}"),
+            span: *span,
+        });
     }
     Ok(e)
 }
@@ -73,7 +87,10 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<(Tok, Span)>, ConditionError>
         if c.is_whitespace() {
             i += c.len_utf8();
         } else if c == '(' || c == ')' {
-            out.push((if c == '(' { Tok::LParen } else { Tok::RParen }, Span::new(base + i, base + i + 1)));
+            out.push((
+                if c == '(' { Tok::LParen } else { Tok::RParen },
+                Span::new(base + i, base + i + 1),
+            ));
             i += 1;
         } else if c == '|' {
             return Err(ConditionError {
@@ -82,10 +99,15 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<(Tok, Span)>, ConditionError>
             });
         } else if c.is_ascii_alphanumeric() || c == '_' || c == '*' || c == '-' {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'*' | b'-')) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'*' | b'-'))
+            {
                 i += 1;
             }
-            out.push((Tok::Word(text[start..i].to_string()), Span::new(base + start, base + i)));
+            out.push((
+                Tok::Word(text[start..i].to_string()),
+                Span::new(base + start, base + i),
+            ));
         } else {
             return Err(ConditionError {
                 message: format!("unexpected character '{c}' in the condition"),
@@ -111,7 +133,10 @@ impl ParserState {
     }
 
     fn eof_error(&self, what: &str) -> ConditionError {
-        ConditionError { message: format!("the condition ends where {what} was expected"), span: Span::point(self.end) }
+        ConditionError {
+            message: format!("the condition ends where {what} was expected"),
+            span: Span::point(self.end),
+        }
     }
 
     fn or_expr(&mut self) -> Result<Expr, ConditionError> {
@@ -121,7 +146,9 @@ impl ParserState {
             items.push(self.and_expr()?);
         }
         Ok(if items.len() == 1 {
-            items.pop().unwrap_or(Expr::Ident(String::new(), Span::default()))
+            items
+                .pop()
+                .unwrap_or(Expr::Ident(String::new(), Span::default()))
         } else {
             let span = items[0].span().join(items[items.len() - 1].span());
             Expr::Or(items, span)
@@ -135,7 +162,9 @@ impl ParserState {
             items.push(self.not_expr()?);
         }
         Ok(if items.len() == 1 {
-            items.pop().unwrap_or(Expr::Ident(String::new(), Span::default()))
+            items
+                .pop()
+                .unwrap_or(Expr::Ident(String::new(), Span::default()))
         } else {
             let span = items[0].span().join(items[items.len() - 1].span());
             Expr::And(items, span)
@@ -168,10 +197,16 @@ impl ParserState {
                         // Keep the parentheses in the node's span so its text reads as written.
                         Ok(with_span(inner, span.join(close)))
                     }
-                    _ => Err(ConditionError { message: "'(' is never closed".into(), span }),
+                    _ => Err(ConditionError {
+                        message: "'(' is never closed".into(),
+                        span,
+                    }),
                 }
             }
-            Tok::RParen => Err(ConditionError { message: "unexpected ')'".into(), span }),
+            Tok::RParen => Err(ConditionError {
+                message: "unexpected ')'".into(),
+                span,
+            }),
             Tok::Word(w) => {
                 let quant = match w.as_str() {
                     "1" | "any" => Some(Quantifier::One),
@@ -191,13 +226,24 @@ impl ParserState {
                         });
                     }
                     if matches!(pat.as_str(), "and" | "or" | "not" | "of") {
-                        return Err(ConditionError { message: format!("expected a pattern or 'them' after 'of', found '{pat}'"), span: pspan });
+                        return Err(ConditionError {
+                            message: format!(
+                                "expected a pattern or 'them' after 'of', found '{pat}'"
+                            ),
+                            span: pspan,
+                        });
                     }
-                    return Ok(Expr::Of { quantifier: q, pattern: pat, span: span.join(pspan) });
+                    return Ok(Expr::Of {
+                        quantifier: q,
+                        pattern: pat,
+                        span: span.join(pspan),
+                    });
                 }
                 if let Some("of") = self.peek_word() {
                     return Err(ConditionError {
-                        message: format!("'{w} of' is not supported: write '1 of', 'any of' or 'all of'"),
+                        message: format!(
+                            "'{w} of' is not supported: write '1 of', 'any of' or 'all of'"
+                        ),
                         span,
                     });
                 }
@@ -206,9 +252,15 @@ impl ParserState {
                         message: format!("'{w}' needs a search identifier before it"),
                         span,
                     }),
-                    "them" => Err(ConditionError { message: "'them' must follow '1 of' or 'all of'".into(), span }),
+                    "them" => Err(ConditionError {
+                        message: "'them' must follow '1 of' or 'all of'".into(),
+                        span,
+                    }),
                     "AND" | "OR" | "NOT" | "And" | "Or" | "Not" => Err(ConditionError {
-                        message: format!("operators are lowercase in Sigma: write '{}'", w.to_lowercase()),
+                        message: format!(
+                            "operators are lowercase in Sigma: write '{}'",
+                            w.to_lowercase()
+                        ),
                         span,
                     }),
                     _ if w.contains('*') => Err(ConditionError {
@@ -218,9 +270,13 @@ impl ParserState {
                     _ => {
                         // `sel AND x`: report the uppercase operator, not the identifier.
                         if let Some((Tok::Word(next), nspan)) = self.toks.get(self.pos) {
-                            if matches!(next.as_str(), "AND" | "OR" | "NOT" | "And" | "Or" | "Not") {
+                            if matches!(next.as_str(), "AND" | "OR" | "NOT" | "And" | "Or" | "Not")
+                            {
                                 return Err(ConditionError {
-                                    message: format!("operators are lowercase in Sigma: write '{}'", next.to_lowercase()),
+                                    message: format!(
+                                        "operators are lowercase in Sigma: write '{}'",
+                                        next.to_lowercase()
+                                    ),
                                     span: *nspan,
                                 });
                             }
@@ -239,7 +295,15 @@ fn with_span(e: Expr, span: Span) -> Expr {
         Expr::And(v, _) => Expr::And(v, span),
         Expr::Not(b, _) => Expr::Not(b, span),
         Expr::Ident(n, _) => Expr::Ident(n, span),
-        Expr::Of { quantifier, pattern, .. } => Expr::Of { quantifier, pattern, span },
+        Expr::Of {
+            quantifier,
+            pattern,
+            ..
+        } => Expr::Of {
+            quantifier,
+            pattern,
+            span,
+        },
     }
 }
 
@@ -291,8 +355,16 @@ pub fn check(expr: &Expr, identifiers: &[String]) -> Vec<ConditionError> {
                 span: *span,
             });
         }
-        Expr::Of { pattern, span, quantifier } if select(pattern, identifiers).is_empty() => {
-            let q = if *quantifier == Quantifier::All { "all" } else { "1" };
+        Expr::Of {
+            pattern,
+            span,
+            quantifier,
+        } if select(pattern, identifiers).is_empty() => {
+            let q = if *quantifier == Quantifier::All {
+                "all"
+            } else {
+                "1"
+            };
             errs.push(ConditionError {
                 message: format!("'{q} of {pattern}' matches no search identifier"),
                 span: *span,
@@ -322,19 +394,35 @@ mod tests {
             Expr::And(v, _) => format!("({})", v.iter().map(show).collect::<Vec<_>>().join(" & ")),
             Expr::Not(b, _) => format!("!{}", show(b)),
             Expr::Ident(n, _) => n.clone(),
-            Expr::Of { quantifier, pattern, .. } => format!("{quantifier:?}[{pattern}]"),
+            Expr::Of {
+                quantifier,
+                pattern,
+                ..
+            } => format!("{quantifier:?}[{pattern}]"),
         }
     }
 
     #[test]
     fn precedence() {
-        assert_eq!(show(&parse("a or b and not c", 0).unwrap()), "(a | (b & !c))");
+        assert_eq!(
+            show(&parse("a or b and not c", 0).unwrap()),
+            "(a | (b & !c))"
+        );
         assert_eq!(show(&parse("not a and b", 0).unwrap()), "(!a & b)");
         assert_eq!(show(&parse("not (a or b)", 0).unwrap()), "!(a | b)");
         assert_eq!(show(&parse("not not a", 0).unwrap()), "!!a");
-        assert_eq!(show(&parse("sel and not 1 of filter_*", 0).unwrap()), "(sel & !One[filter_*])");
-        assert_eq!(show(&parse("any of sel* or all of them", 0).unwrap()), "(One[sel*] | All[them])");
-        assert_eq!(show(&parse("notsel and(sel)", 0).unwrap()), "(notsel & sel)");
+        assert_eq!(
+            show(&parse("sel and not 1 of filter_*", 0).unwrap()),
+            "(sel & !One[filter_*])"
+        );
+        assert_eq!(
+            show(&parse("any of sel* or all of them", 0).unwrap()),
+            "(One[sel*] | All[them])"
+        );
+        assert_eq!(
+            show(&parse("notsel and(sel)", 0).unwrap()),
+            "(notsel & sel)"
+        );
     }
 
     #[test]
@@ -342,17 +430,32 @@ mod tests {
         let e = parse("sel AND x", 10).unwrap_err();
         assert_eq!(e.span, Span::new(14, 17));
         assert!(e.message.contains("lowercase"));
-        assert!(parse("2 of sel*", 0).unwrap_err().message.contains("'2 of'"));
-        assert!(parse("sel | count() > 5", 0).unwrap_err().message.contains("pipe"));
-        assert!(parse("(a or b", 0).unwrap_err().message.contains("never closed"));
+        assert!(parse("2 of sel*", 0)
+            .unwrap_err()
+            .message
+            .contains("'2 of'"));
+        assert!(parse("sel | count() > 5", 0)
+            .unwrap_err()
+            .message
+            .contains("pipe"));
+        assert!(parse("(a or b", 0)
+            .unwrap_err()
+            .message
+            .contains("never closed"));
         assert!(parse("a b", 0).is_err());
         assert!(parse("1 of sel-*", 0).is_err());
     }
 
     #[test]
     fn selection_rules() {
-        let ids: Vec<String> = ["sel", "sel-a", "selection", "_hidden", "filter_main_a"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(select("them", &ids), ["sel", "sel-a", "selection", "filter_main_a"]);
+        let ids: Vec<String> = ["sel", "sel-a", "selection", "_hidden", "filter_main_a"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            select("them", &ids),
+            ["sel", "sel-a", "selection", "filter_main_a"]
+        );
         assert_eq!(select("sel*", &ids), ["sel", "sel-a", "selection"]);
         assert_eq!(select("sel", &ids), ["sel"]);
         assert_eq!(select("*", &ids).len(), 4);
@@ -361,6 +464,8 @@ mod tests {
         let errs = check(&e, &ids);
         assert_eq!(errs.len(), 1);
         let e = parse("selectoin", 0).unwrap();
-        assert!(check(&e, &ids)[0].message.contains("did you mean 'selection'"));
+        assert!(check(&e, &ids)[0]
+            .message
+            .contains("did you mean 'selection'"));
     }
 }

@@ -43,7 +43,12 @@ impl Diagnostic {
         Diagnostic::new(Severity::Warning, code, message, span)
     }
 
-    pub fn new(severity: Severity, code: &str, message: impl Into<String>, span: Option<Span>) -> Diagnostic {
+    pub fn new(
+        severity: Severity,
+        code: &str,
+        message: impl Into<String>,
+        span: Option<Span>,
+    ) -> Diagnostic {
         Diagnostic {
             severity,
             code: code.to_string(),
@@ -71,18 +76,29 @@ impl Diagnostic {
 
     /// `path:line:col: severity: message`, the format of compilers and of `sigmaplay check`.
     pub fn render(&self, path: &str) -> String {
-        let loc = self.location.map(|l| format!("{}:{}:", l.line, l.column)).unwrap_or_default();
-        format!("{path}:{loc} {}: {} [{}]", self.severity, self.message, self.code)
+        let loc = self
+            .location
+            .map(|l| format!("{}:{}:", l.line, l.column))
+            .unwrap_or_default();
+        format!(
+            "{path}:{loc} {}: {} [{}]",
+            self.severity, self.message, self.code
+        )
     }
 }
 
 /// Suggests the closest candidate for a misspelt name ("did you mean ...").
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input_l = input.to_lowercase();
     candidates
         .into_iter()
         .map(|c| (edit_distance(&input_l, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.chars().count().max(3) / 3).max(1) || (*d <= 2 && input.len() > 3))
+        .filter(|(d, c)| {
+            *d <= (c.chars().count().max(3) / 3).max(1) || (*d <= 2 && input.len() > 3)
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -93,7 +109,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

@@ -70,8 +70,18 @@ pub struct IdentifierTrace {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SearchTrace {
-    AllOf { value: bool, span: Span, location: Location, children: Vec<SearchTrace> },
-    AnyOf { value: bool, span: Span, location: Location, children: Vec<SearchTrace> },
+    AllOf {
+        value: bool,
+        span: Span,
+        location: Location,
+        children: Vec<SearchTrace>,
+    },
+    AnyOf {
+        value: bool,
+        span: Span,
+        location: Location,
+        children: Vec<SearchTrace>,
+    },
     Item(ItemTrace),
 }
 
@@ -158,11 +168,20 @@ impl Ctx<'_> {
     }
 
     fn text(&self, span: Span) -> String {
-        self.body.source.text().get(span.start..span.end).unwrap_or("").to_string()
+        self.body
+            .source
+            .text()
+            .get(span.start..span.end)
+            .unwrap_or("")
+            .to_string()
     }
 }
 
-pub(crate) fn explain(rule: &CompiledRule, event: &Event, fit: Option<&LogSourceFit>) -> MatchTrace {
+pub(crate) fn explain(
+    rule: &CompiledRule,
+    event: &Event,
+    fit: Option<&LogSourceFit>,
+) -> MatchTrace {
     let computed;
     let fit = match fit {
         Some(f) => f,
@@ -182,7 +201,11 @@ pub(crate) fn explain(rule: &CompiledRule, event: &Event, fit: Option<&LogSource
         ),
         _ => (&rule.mappings, None),
     };
-    let ctx = Ctx { body: &rule.body, event, maps };
+    let ctx = Ctx {
+        body: &rule.body,
+        event,
+        maps,
+    };
     let identifiers: Vec<IdentifierTrace> = rule
         .body
         .searches
@@ -191,19 +214,46 @@ pub(crate) fn explain(rule: &CompiledRule, event: &Event, fit: Option<&LogSource
             let search = body_trace(&ctx, &s.body);
             let value = search.value();
             let explanation = format!("{} is {}: {}", s.name, value, body_reason(&search, value));
-            IdentifierTrace { name: s.name.clone(), value, span: s.span, location: ctx.loc(s.span), explanation, search }
+            IdentifierTrace {
+                name: s.name.clone(),
+                value,
+                span: s.span,
+                location: ctx.loc(s.span),
+                explanation,
+                search,
+            }
         })
         .collect();
-    let mut conds: Vec<ConditionTrace> = rule.body.conditions.iter().map(|c| cond_trace(&ctx, c, &identifiers)).collect();
+    let mut conds: Vec<ConditionTrace> = rule
+        .body
+        .conditions
+        .iter()
+        .map(|c| cond_trace(&ctx, c, &identifiers))
+        .collect();
     let condition = if conds.len() == 1 {
         conds.pop().unwrap_or_else(|| empty_condition(&ctx))
     } else {
         let value = conds.iter().any(|c| c.value);
-        let span = conds.iter().map(|c| c.span).reduce(Span::join).unwrap_or_default();
-        ConditionTrace { kind: ConditionKind::AnyCondition, text: "any of the conditions".into(), value, span, location: ctx.loc(span), children: conds }
+        let span = conds
+            .iter()
+            .map(|c| c.span)
+            .reduce(Span::join)
+            .unwrap_or_default();
+        ConditionTrace {
+            kind: ConditionKind::AnyCondition,
+            text: "any of the conditions".into(),
+            value,
+            span,
+            location: ctx.loc(span),
+            children: conds,
+        }
     };
     let matched = condition.value;
-    let summary = format!("{}: {}.", if matched { "Fired" } else { "Not fired" }, why(&condition, &identifiers));
+    let summary = format!(
+        "{}: {}.",
+        if matched { "Fired" } else { "Not fired" },
+        why(&condition, &identifiers)
+    );
     MatchTrace {
         matched,
         title: rule.title.clone(),
@@ -216,12 +266,26 @@ pub(crate) fn explain(rule: &CompiledRule, event: &Event, fit: Option<&LogSource
 }
 
 fn empty_condition(ctx: &Ctx) -> ConditionTrace {
-    ConditionTrace { kind: ConditionKind::AnyCondition, text: String::new(), value: false, span: Span::default(), location: ctx.loc(Span::default()), children: Vec::new() }
+    ConditionTrace {
+        kind: ConditionKind::AnyCondition,
+        text: String::new(),
+        value: false,
+        span: Span::default(),
+        location: ctx.loc(Span::default()),
+        children: Vec::new(),
+    }
 }
 
 fn cond_trace(ctx: &Ctx, e: &CExpr, ids: &[IdentifierTrace]) -> ConditionTrace {
     let span = e.span();
-    let node = |kind, value, children| ConditionTrace { kind, text: ctx.text(span), value, span, location: ctx.loc(span), children };
+    let node = |kind, value, children| ConditionTrace {
+        kind,
+        text: ctx.text(span),
+        value,
+        span,
+        location: ctx.loc(span),
+        children,
+    };
     match e {
         CExpr::Or(v, _) => {
             let c: Vec<_> = v.iter().map(|x| cond_trace(ctx, x, ids)).collect();
@@ -248,8 +312,20 @@ fn cond_trace(ctx: &Ctx, e: &CExpr, ids: &[IdentifierTrace]) -> ConditionTrace {
                     children: Vec::new(),
                 })
                 .collect();
-            let value = if *all { c.iter().all(|x| x.value) } else { c.iter().any(|x| x.value) };
-            node(if *all { ConditionKind::AllOf } else { ConditionKind::OneOf }, value, c)
+            let value = if *all {
+                c.iter().all(|x| x.value)
+            } else {
+                c.iter().any(|x| x.value)
+            };
+            node(
+                if *all {
+                    ConditionKind::AllOf
+                } else {
+                    ConditionKind::OneOf
+                },
+                value,
+                c,
+            )
         }
     }
 }
@@ -257,11 +333,18 @@ fn cond_trace(ctx: &Ctx, e: &CExpr, ids: &[IdentifierTrace]) -> ConditionTrace {
 /// Why a condition node has its value, in words, following only the decisive operands.
 fn why(n: &ConditionTrace, ids: &[IdentifierTrace]) -> String {
     let ident = |name: &str| -> String {
-        ids.iter().find(|i| i.name == name).map_or_else(|| name.to_string(), |i| i.explanation.clone())
+        ids.iter()
+            .find(|i| i.name == name)
+            .map_or_else(|| name.to_string(), |i| i.explanation.clone())
     };
     match n.kind {
         ConditionKind::Identifier => ident(n.text.trim()),
-        ConditionKind::Not => format!("`{}` is {} because {}", n.text, n.value, why(&n.children[0], ids)),
+        ConditionKind::Not => format!(
+            "`{}` is {} because {}",
+            n.text,
+            n.value,
+            why(&n.children[0], ids)
+        ),
         ConditionKind::And | ConditionKind::AllOf if !n.value => {
             let first = n.children.iter().find(|c| !c.value);
             first.map_or_else(String::new, |c| why(c, ids))
@@ -270,8 +353,21 @@ fn why(n: &ConditionTrace, ids: &[IdentifierTrace]) -> String {
             let first = n.children.iter().find(|c| c.value);
             first.map_or_else(String::new, |c| why(c, ids))
         }
-        ConditionKind::OneOf => format!("none of `{}` is true ({})", n.text, n.children.iter().map(|c| why(c, ids)).collect::<Vec<_>>().join("; ")),
-        _ => n.children.iter().map(|c| why(c, ids)).collect::<Vec<_>>().join("; and "),
+        ConditionKind::OneOf => format!(
+            "none of `{}` is true ({})",
+            n.text,
+            n.children
+                .iter()
+                .map(|c| why(c, ids))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        _ => n
+            .children
+            .iter()
+            .map(|c| why(c, ids))
+            .collect::<Vec<_>>()
+            .join("; and "),
     }
 }
 
@@ -279,11 +375,21 @@ fn body_trace(ctx: &Ctx, b: &CBody) -> SearchTrace {
     match b {
         CBody::All(v, span) => {
             let children: Vec<SearchTrace> = v.iter().map(|x| body_trace(ctx, x)).collect();
-            SearchTrace::AllOf { value: children.iter().all(|c| c.value()), span: *span, location: ctx.loc(*span), children }
+            SearchTrace::AllOf {
+                value: children.iter().all(|c| c.value()),
+                span: *span,
+                location: ctx.loc(*span),
+                children,
+            }
         }
         CBody::Any(v, span) => {
             let children: Vec<SearchTrace> = v.iter().map(|x| body_trace(ctx, x)).collect();
-            SearchTrace::AnyOf { value: children.iter().any(|c| c.value()), span: *span, location: ctx.loc(*span), children }
+            SearchTrace::AnyOf {
+                value: children.iter().any(|c| c.value()),
+                span: *span,
+                location: ctx.loc(*span),
+                children,
+            }
         }
         CBody::Item(i) => SearchTrace::Item(item_trace(ctx, i)),
     }
@@ -297,12 +403,18 @@ fn body_reason(t: &SearchTrace, value: bool) -> String {
                 let parts: Vec<String> = children.iter().map(|c| body_reason(c, true)).collect();
                 parts.join("; ")
             } else {
-                children.iter().find(|c| !c.value()).map_or_else(String::new, |c| body_reason(c, false))
+                children
+                    .iter()
+                    .find(|c| !c.value())
+                    .map_or_else(String::new, |c| body_reason(c, false))
             }
         }
         SearchTrace::AnyOf { children, .. } => {
             if value {
-                children.iter().find(|c| c.value()).map_or_else(String::new, |c| body_reason(c, true))
+                children
+                    .iter()
+                    .find(|c| c.value())
+                    .map_or_else(String::new, |c| body_reason(c, true))
             } else {
                 let parts: Vec<String> = children.iter().map(|c| body_reason(c, false)).collect();
                 format!("no alternative holds ({})", parts.join("; "))
@@ -321,7 +433,12 @@ struct Outcome {
 
 fn outcome(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> Outcome {
     let matched = test_value(m, v, event);
-    let miss = |reason, actual: Option<String>| Outcome { matched: false, reason, actual, range: None };
+    let miss = |reason, actual: Option<String>| Outcome {
+        matched: false,
+        reason,
+        actual,
+        range: None,
+    };
     match (m, v) {
         (Matcher::Exists(_), _) | (Matcher::Null, _) => {
             let reason = match (matched, v) {
@@ -329,7 +446,12 @@ fn outcome(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> Outcome {
                 (false, None) => Reason::FieldAbsent,
                 (false, Some(_)) => Reason::ValueDiffers,
             };
-            Outcome { matched, reason, actual: v.map(FieldValue::display), range: None }
+            Outcome {
+                matched,
+                reason,
+                actual: v.map(FieldValue::display),
+                range: None,
+            }
         }
         (_, None) => miss(Reason::FieldAbsent, None),
         (_, Some(FieldValue::Null)) => miss(Reason::FieldNull, Some("null".into())),
@@ -352,22 +474,39 @@ fn outcome(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> Outcome {
         (_, Some(v)) => {
             let actual = Some(v.display());
             if matched {
-                return Outcome { matched, reason: Reason::Matched, actual, range: matched_range(m, v) };
+                return Outcome {
+                    matched,
+                    reason: Reason::Matched,
+                    actual,
+                    range: matched_range(m, v),
+                };
             }
             let reason = match m {
                 Matcher::Str { kind, cased: true } => match v {
-                    FieldValue::Str(t) if str_find(&fold_kind(kind), t.folded()).is_some() => Reason::DiffersOnlyInCase,
+                    FieldValue::Str(t) if str_find(&fold_kind(kind), t.folded()).is_some() => {
+                        Reason::DiffersOnlyInCase
+                    }
                     _ => Reason::ValueDiffers,
                 },
                 Matcher::Cidr(_) if scalar_ip(v).is_none() => Reason::NotAnIp,
                 Matcher::Cidr(_) => Reason::OutsideRange,
                 Matcher::Number(_) if scalar_number(v).is_none() => Reason::WrongType,
-                Matcher::Bool(_) if !matches!(v, FieldValue::Bool(_) | FieldValue::Str(_)) => Reason::WrongType,
-                Matcher::Compare { part: None, .. } if scalar_number(v).is_none() => Reason::WrongType,
+                Matcher::Bool(_) if !matches!(v, FieldValue::Bool(_) | FieldValue::Str(_)) => {
+                    Reason::WrongType
+                }
+                Matcher::Compare { part: None, .. } if scalar_number(v).is_none() => {
+                    Reason::WrongType
+                }
                 Matcher::Compare { part: None, .. } => Reason::OutsideRange,
-                Matcher::Compare { part: Some(p), .. } | Matcher::TimeEq { part: p, .. } if time_part(v, *p).is_none() => Reason::NoTimestamp,
+                Matcher::Compare { part: Some(p), .. } | Matcher::TimeEq { part: p, .. }
+                    if time_part(v, *p).is_none() =>
+                {
+                    Reason::NoTimestamp
+                }
                 Matcher::Compare { .. } => Reason::OutsideRange,
-                Matcher::FieldRef { field, .. } if event.get(field).is_none() => Reason::ReferencedFieldAbsent,
+                Matcher::FieldRef { field, .. } if event.get(field).is_none() => {
+                    Reason::ReferencedFieldAbsent
+                }
                 _ => Reason::ValueDiffers,
             };
             miss(reason, actual)
@@ -387,7 +526,9 @@ fn fold_kind(k: &StrKind) -> StrKind {
             StrKind::Contains(memchr::memmem::Finder::new(fold(&needle).as_bytes()).into_owned())
         }
         StrKind::Any => StrKind::Any,
-        StrKind::Glob(re) => regex::Regex::new(&format!("(?i){}", re.as_str())).map_or(StrKind::Any, StrKind::Glob),
+        StrKind::Glob(re) => {
+            regex::Regex::new(&format!("(?i){}", re.as_str())).map_or(StrKind::Any, StrKind::Glob)
+        }
     }
 }
 
@@ -398,9 +539,13 @@ fn matched_range(m: &Matcher, v: &FieldValue) -> Option<[usize; 2]> {
             let (s, e) = if *cased { (s, e) } else { t.raw_range(s, e) };
             Some([s, e])
         }
-        (Matcher::Str { kind, .. }, other) => scalar_text(other).and_then(|s| str_find(kind, &s)).map(|(a, b)| [a, b]),
+        (Matcher::Str { kind, .. }, other) => scalar_text(other)
+            .and_then(|s| str_find(kind, &s))
+            .map(|(a, b)| [a, b]),
         (Matcher::Regex(re), FieldValue::Str(t)) => re.find(t.raw()).map(|m| [m.start(), m.end()]),
-        (Matcher::Regex(re), other) => scalar_text(other).and_then(|s| re.find(&s).map(|m| [m.start(), m.end()])),
+        (Matcher::Regex(re), other) => {
+            scalar_text(other).and_then(|s| re.find(&s).map(|m| [m.start(), m.end()]))
+        }
         (_, other) => Some([0, other.display().len()]),
     }
 }
@@ -411,15 +556,31 @@ fn item_trace(ctx: &Ctx, i: &CItem) -> ItemTrace {
         Some(field) => {
             let (v, read) = lookup(ctx.event, field, ctx.maps);
             let read_from = (read != field.as_str() && v.is_some()).then(|| read.to_string());
-            let values: Vec<ValueTrace> = i.values.iter().map(|c| value_trace(ctx, c, v, None)).collect();
-            let raw = if i.all { values.iter().all(|x| x.matched) } else { values.iter().any(|x| x.matched) };
+            let values: Vec<ValueTrace> = i
+                .values
+                .iter()
+                .map(|c| value_trace(ctx, c, v, None))
+                .collect();
+            let raw = if i.all {
+                values.iter().all(|x| x.matched)
+            } else {
+                values.iter().any(|x| x.matched)
+            };
             let value = raw != i.negated;
             let field_suggestion = if v.is_none() {
                 did_you_mean(field, ctx.event.fields().map(|(n, _)| n)).map(str::to_string)
             } else {
                 None
             };
-            let explanation = item_explanation(i, field, v, &values, raw, value, field_suggestion.as_deref());
+            let explanation = item_explanation(
+                i,
+                field,
+                v,
+                &values,
+                raw,
+                value,
+                field_suggestion.as_deref(),
+            );
             ItemTrace {
                 value,
                 field: Some(field.clone()),
@@ -437,7 +598,11 @@ fn item_trace(ctx: &Ctx, i: &CItem) -> ItemTrace {
         }
         None => {
             let values: Vec<ValueTrace> = i.values.iter().map(|c| keyword_trace(ctx, c)).collect();
-            let raw = if i.all { values.iter().all(|x| x.matched) } else { values.iter().any(|x| x.matched) };
+            let raw = if i.all {
+                values.iter().all(|x| x.matched)
+            } else {
+                values.iter().any(|x| x.matched)
+            };
             let value = raw != i.negated;
             let explanation = match values.iter().find(|x| x.matched == raw) {
                 Some(x) if x.matched => format!(
@@ -532,7 +697,11 @@ fn keyword_trace(ctx: &Ctx, c: &CValue) -> ValueTrace {
     }
     ValueTrace {
         written: c.written.clone(),
-        expected: c.variants.first().map(|v| v.expected.clone()).unwrap_or_default(),
+        expected: c
+            .variants
+            .first()
+            .map(|v| v.expected.clone())
+            .unwrap_or_default(),
         variant: None,
         matched: false,
         matched_field: None,
@@ -553,12 +722,27 @@ fn wants(m_expected: &str, modifiers: &[&str]) -> String {
     } else if has("re") {
         format!("to match {m_expected}")
     } else if has("exists") {
-        if m_expected.ends_with("true") { "to exist".into() } else { "to be absent".into() }
-    } else if modifiers.iter().any(|m| matches!(*m, "lt" | "lte" | "gt" | "gte")) {
+        if m_expected.ends_with("true") {
+            "to exist".into()
+        } else {
+            "to be absent".into()
+        }
+    } else if modifiers
+        .iter()
+        .any(|m| matches!(*m, "lt" | "lte" | "gt" | "gte"))
+    {
         format!("to be {m_expected}")
     } else if has("fieldref") {
-        format!("to {}", m_expected.replace("contains", "contain").replace("starts with", "start with").replace("ends with", "end with"))
-    } else if has("contains") || (m_expected.starts_with('*') && m_expected.ends_with('*') && m_expected.len() > 1) {
+        format!(
+            "to {}",
+            m_expected
+                .replace("contains", "contain")
+                .replace("starts with", "start with")
+                .replace("ends with", "end with")
+        )
+    } else if has("contains")
+        || (m_expected.starts_with('*') && m_expected.ends_with('*') && m_expected.len() > 1)
+    {
         format!("to contain '{}'", m_expected.trim_matches('*'))
     } else if has("endswith") || (m_expected.starts_with('*') && !m_expected.ends_with('*')) {
         format!("to end with '{}'", m_expected.trim_start_matches('*'))
@@ -575,7 +759,15 @@ fn wants(m_expected: &str, modifiers: &[&str]) -> String {
 fn holds(expected: &str, modifiers: &[&str]) -> String {
     let w = wants(expected, modifiers);
     let w = w.strip_prefix("to ").unwrap_or(&w).to_string();
-    for (a, b) in [("be ", "is "), ("contain ", "contains "), ("end with", "ends with"), ("start with", "starts with"), ("match ", "matches "), ("exist", "exists"), ("equal", "equals")] {
+    for (a, b) in [
+        ("be ", "is "),
+        ("contain ", "contains "),
+        ("end with", "ends with"),
+        ("start with", "starts with"),
+        ("match ", "matches "),
+        ("exist", "exists"),
+        ("equal", "equals"),
+    ] {
         if let Some(rest) = w.strip_prefix(a) {
             return format!("{b}{rest}");
         }
@@ -602,7 +794,9 @@ fn item_explanation(
     let subject = match &actual {
         Some(a) => format!("{field} is {a}"),
         None => {
-            let hint = suggestion.map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
+            let hint = suggestion
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
             format!("the event has no field {field}{hint}")
         }
     };
@@ -614,12 +808,19 @@ fn item_explanation(
             let x = values.iter().find(|x| x.matched);
             match x {
                 Some(x) => {
-                    let variant = x.variant.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
+                    let variant = x
+                        .variant
+                        .as_ref()
+                        .map(|l| format!(" ({l})"))
+                        .unwrap_or_default();
                     let verb = holds(&x.expected, &i.modifiers);
                     match &actual {
                         Some(a) if verb.starts_with("is '") => {
                             let want = &verb[3..];
-                            if want.trim_matches('\'').eq_ignore_ascii_case(a.trim_matches('\'')) {
+                            if want
+                                .trim_matches('\'')
+                                .eq_ignore_ascii_case(a.trim_matches('\''))
+                            {
                                 format!("{field} is {a}{variant}")
                             } else {
                                 format!("{field} is {a}, matching {want}{variant}")
@@ -641,11 +842,21 @@ fn item_explanation(
     } else if i.all {
         let failing = values.iter().find(|x| !x.matched);
         let f = failing.map(want_one).unwrap_or_default();
-        format!("{subject}; the rule wants all {} values, and it fails {f}", values.len())
+        format!(
+            "{subject}; the rule wants all {} values, and it fails {f}",
+            values.len()
+        )
     } else {
         let shown: Vec<String> = expected.iter().take(4).map(|e| format!("'{e}'")).collect();
-        let more = if expected.len() > 4 { format!(" and {} more", expected.len() - 4) } else { String::new() };
-        format!("{subject}, which matches none of {}{more}", shown.join(", "))
+        let more = if expected.len() > 4 {
+            format!(" and {} more", expected.len() - 4)
+        } else {
+            String::new()
+        };
+        format!(
+            "{subject}, which matches none of {}{more}",
+            shown.join(", ")
+        )
     };
     if i.negated {
         format!("{core}; with neq the item is {value}")

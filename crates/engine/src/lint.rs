@@ -15,27 +15,46 @@ const TYPO_ATTRIBUTES: &[&str] = &["realted", "relatde", "relted", "rlated", "re
 /// Every validator, in a stable order: (code, what it checks).
 pub const VALIDATORS: &[(&str, &str)] = &[
     ("all_of_them_condition", "the condition uses 'all of them'"),
-    ("them_condition_with_single_detection", "'1 of them' / 'all of them' with a single search identifier"),
-    ("dangling_detection", "a search identifier the condition never uses"),
-    ("invalid_modifier_combinations", "modifiers that cannot work together"),
+    (
+        "them_condition_with_single_detection",
+        "'1 of them' / 'all of them' with a single search identifier",
+    ),
+    (
+        "dangling_detection",
+        "a search identifier the condition never uses",
+    ),
+    (
+        "invalid_modifier_combinations",
+        "modifiers that cannot work together",
+    ),
     ("all_with_single_value", "'all' on a single value"),
     ("control_character", "control characters in values"),
     ("double_wildcard", "'**' in values"),
     ("escaped_wildcard", "escaped wildcards in values"),
     ("number_as_string", "numbers written as strings"),
-    ("wildcards_instead_of_modifiers", "'*x*' instead of |contains (and so on)"),
+    (
+        "wildcards_instead_of_modifiers",
+        "'*x*' instead of |contains (and so on)",
+    ),
     ("identifier_existence", "the rule has no id"),
     ("duplicate_tag", "a tag given twice"),
     ("duplicate_references", "a reference given twice"),
-    ("tag_format", "a tag not written namespace.name in lowercase"),
+    (
+        "tag_format",
+        "a tag not written namespace.name in lowercase",
+    ),
     ("namespace_tag", "a tag namespace Sigma does not define"),
     ("fieldname_logsource", "unknown keys in logsource"),
-    ("custom_attributes", "misspelt attribute names (realted, reference...)"),
+    (
+        "custom_attributes",
+        "misspelt attribute names (realted, reference...)",
+    ),
 ];
 
 pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut warn = |code: &str, msg: String, span: Span| out.push(Diagnostic::warning(code, msg, Some(span)));
+    let mut warn =
+        |code: &str, msg: String, span: Span| out.push(Diagnostic::warning(code, msg, Some(span)));
     let names = rule.detection.names();
 
     // Conditions.
@@ -47,7 +66,11 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
                     used[i] = true;
                 }
             }
-            Expr::Of { quantifier, pattern, span } => {
+            Expr::Of {
+                quantifier,
+                pattern,
+                span,
+            } => {
                 for n in condition::select(pattern, &names) {
                     if let Some(i) = names.iter().position(|x| x == n) {
                         used[i] = true;
@@ -55,12 +78,20 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
                 }
                 if pattern == "them" {
                     if *quantifier == Quantifier::All {
-                        warn("all_of_them_condition", "'all of them' is discouraged: name the identifiers, or use a pattern".into(), *span);
+                        warn(
+                            "all_of_them_condition",
+                            "'all of them' is discouraged: name the identifiers, or use a pattern"
+                                .into(),
+                            *span,
+                        );
                     }
                     if names.len() == 1 {
                         warn(
                             "them_condition_with_single_detection",
-                            format!("'of them' with a single search identifier: write '{}'", names[0]),
+                            format!(
+                                "'of them' with a single search identifier: write '{}'",
+                                names[0]
+                            ),
                             *span,
                         );
                     }
@@ -71,7 +102,11 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     }
     for (s, used) in rule.detection.searches.iter().zip(&used) {
         if !used {
-            warn("dangling_detection", format!("'{}' is never used by the condition", s.name), s.span);
+            warn(
+                "dangling_detection",
+                format!("'{}' is never used by the condition", s.name),
+                s.span,
+            );
         }
     }
 
@@ -84,43 +119,82 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
 
     // Metadata.
     if rule.id.is_none() {
-        warn("identifier_existence", "the rule has no 'id': give it a UUID so it can be referenced".into(), rule.title_span);
+        warn(
+            "identifier_existence",
+            "the rule has no 'id': give it a UUID so it can be referenced".into(),
+            rule.title_span,
+        );
     }
     let mut seen = Vec::new();
     for (t, span) in &rule.tags {
         if seen.contains(&t) {
-            warn("duplicate_tag", format!("the tag '{t}' is given twice"), *span);
+            warn(
+                "duplicate_tag",
+                format!("the tag '{t}' is given twice"),
+                *span,
+            );
         }
         seen.push(t);
         let ok_format = t.split_once('.').is_some_and(|(ns, name)| {
             !ns.is_empty()
                 && !name.is_empty()
-                && ns.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+                && ns
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+                && name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+                })
         });
         if !ok_format {
-            warn("tag_format", format!("the tag '{t}' should be lowercase namespace.name (like attack.t1059.001)"), *span);
+            warn(
+                "tag_format",
+                format!("the tag '{t}' should be lowercase namespace.name (like attack.t1059.001)"),
+                *span,
+            );
         }
         if let Some((ns, _)) = t.split_once('.') {
             if !TAG_NAMESPACES.contains(&ns) {
-                warn("namespace_tag", format!("'{ns}' is not a Sigma tag namespace ({})", TAG_NAMESPACES.join(", ")), *span);
+                warn(
+                    "namespace_tag",
+                    format!(
+                        "'{ns}' is not a Sigma tag namespace ({})",
+                        TAG_NAMESPACES.join(", ")
+                    ),
+                    *span,
+                );
             }
         }
     }
     let mut seen = Vec::new();
     for (r, span) in &rule.references {
         if seen.contains(&r) {
-            warn("duplicate_references", format!("the reference '{r}' is given twice"), *span);
+            warn(
+                "duplicate_references",
+                format!("the reference '{r}' is given twice"),
+                *span,
+            );
         }
         seen.push(r);
     }
     for (k, span) in &rule.logsource_extra {
-        warn("fieldname_logsource", format!("'{k}' is not a logsource key (category, product, service, definition)"), *span);
+        warn(
+            "fieldname_logsource",
+            format!("'{k}' is not a logsource key (category, product, service, definition)"),
+            *span,
+        );
     }
     for (k, span) in &rule.custom_keys {
         if TYPO_ATTRIBUTES.contains(&k.as_str()) {
-            let fix = if k == "reference" { "references" } else { "related" };
-            warn("custom_attributes", format!("'{k}' looks like a misspelling of '{fix}'"), *span);
+            let fix = if k == "reference" {
+                "references"
+            } else {
+                "related"
+            };
+            warn(
+                "custom_attributes",
+                format!("'{k}' looks like a misspelling of '{fix}'"),
+                *span,
+            );
         }
     }
     out
@@ -129,7 +203,12 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
 fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
     let m = &item.modifiers;
     let has = |x: Modifier| m.contains(&x);
-    if item.field.is_some() && has(Modifier::All) && !has(Modifier::Contains) && item.values.len() > 1 && !has(Modifier::Re) {
+    if item.field.is_some()
+        && has(Modifier::All)
+        && !has(Modifier::Contains)
+        && item.values.len() > 1
+        && !has(Modifier::Re)
+    {
         warn(
             "invalid_modifier_combinations",
             "'all' without 'contains' on a field: one value cannot equal several different values, so this never matches".into(),
@@ -144,15 +223,27 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
         );
     }
     if has(Modifier::Windash) && has(Modifier::All) {
-        warn("invalid_modifier_combinations", "'windash' with 'all' requires every variant list at once; check the intent".into(), item.key_span);
+        warn(
+            "invalid_modifier_combinations",
+            "'windash' with 'all' requires every variant list at once; check the intent".into(),
+            item.key_span,
+        );
     }
     for (i, x) in m.iter().enumerate() {
         if *x != Modifier::Base64 && m[..i].contains(x) {
-            warn("invalid_modifier_combinations", format!("the modifier '{}' is given twice", x.name()), item.modifier_spans.get(i).copied().unwrap_or(item.key_span));
+            warn(
+                "invalid_modifier_combinations",
+                format!("the modifier '{}' is given twice", x.name()),
+                item.modifier_spans.get(i).copied().unwrap_or(item.key_span),
+            );
         }
     }
     if has(Modifier::All) && item.values.len() == 1 {
-        warn("all_with_single_value", "'all' on a single value changes nothing".into(), item.key_span);
+        warn(
+            "all_with_single_value",
+            "'all' on a single value changes nothing".into(),
+            item.key_span,
+        );
     }
     let raw = has(Modifier::Re) || has(Modifier::Cidr) || has(Modifier::FieldRef);
     for v in &item.values {
@@ -164,15 +255,39 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
             continue;
         }
         let parsed = SigmaString::parse(s);
-        if s.contains("**") && parsed.parts.windows(2).any(|w| w == [Part::AnyMany, Part::AnyMany]) {
+        if s.contains("**")
+            && parsed
+                .parts
+                .windows(2)
+                .any(|w| w == [Part::AnyMany, Part::AnyMany])
+        {
             warn("double_wildcard", "'**' is the same as '*'".into(), v.span);
         }
-        if parsed.parts.iter().any(|p| matches!(p, Part::Lit(l) if l.contains('*') || l.contains('?'))) {
-            warn("escaped_wildcard", "the value holds an escaped wildcard (a literal * or ?); make sure that is meant".into(), v.span);
+        if parsed
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Lit(l) if l.contains('*') || l.contains('?')))
+        {
+            warn(
+                "escaped_wildcard",
+                "the value holds an escaped wildcard (a literal * or ?); make sure that is meant"
+                    .into(),
+                v.span,
+            );
         }
         let t = s.trim();
-        if v.quoted && !t.is_empty() && t == s && t.parse::<i64>().is_ok() && item.field.is_some() && m.is_empty() {
-            warn("number_as_string", format!("'{s}' is a number written as a string; write {s} without quotes"), v.span);
+        if v.quoted
+            && !t.is_empty()
+            && t == s
+            && t.parse::<i64>().is_ok()
+            && item.field.is_some()
+            && m.is_empty()
+        {
+            warn(
+                "number_as_string",
+                format!("'{s}' is a number written as a string; write {s} without quotes"),
+                v.span,
+            );
         }
         if m.is_empty() && item.field.is_some() {
             let p = &parsed.parts;
@@ -183,7 +298,11 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
                 _ => None,
             };
             if let Some(sug) = suggestion {
-                warn("wildcards_instead_of_modifiers", format!("'{s}' uses wildcards where the modifier '|{sug}' says it plainly"), v.span);
+                warn(
+                    "wildcards_instead_of_modifiers",
+                    format!("'{s}' uses wildcards where the modifier '|{sug}' says it plainly"),
+                    v.span,
+                );
             }
         }
     }

@@ -81,16 +81,25 @@ pub const NAMES: &[(&str, Modifier)] = &[
 
 impl Modifier {
     pub fn parse(name: &str) -> Result<Modifier, String> {
-        NAMES.iter().find(|(n, _)| *n == name).map(|(_, m)| *m).ok_or_else(|| {
-            let hint = did_you_mean(name, NAMES.iter().map(|(n, _)| *n).filter(|n| n.len() > 1))
-                .map(|s| format!("; did you mean '{s}'?"))
-                .unwrap_or_default();
-            format!("unknown modifier '{name}'{hint}")
-        })
+        NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| *m)
+            .ok_or_else(|| {
+                let hint =
+                    did_you_mean(name, NAMES.iter().map(|(n, _)| *n).filter(|n| n.len() > 1))
+                        .map(|s| format!("; did you mean '{s}'?"))
+                        .unwrap_or_default();
+                format!("unknown modifier '{name}'{hint}")
+            })
     }
 
     pub fn name(self) -> &'static str {
-        NAMES.iter().find(|(_, m)| *m == self).map(|(n, _)| *n).unwrap_or("?")
+        NAMES
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 
     /// Modifiers that act on the whole item (how values combine), not on each value.
@@ -162,7 +171,11 @@ pub fn apply(
     let mut prev: Option<Modifier> = None;
     for (i, &m) in modifiers.iter().enumerate() {
         if matches!(m, Modifier::Re | Modifier::Cidr | Modifier::Exists) && i > 0 {
-            let before = modifiers[..i].iter().map(|m| m.name()).collect::<Vec<_>>().join("|");
+            let before = modifiers[..i]
+                .iter()
+                .map(|m| m.name())
+                .collect::<Vec<_>>()
+                .join("|");
             return Err(format!(
                 "modifier '{}' must come first, but it follows '{before}'; write '{}' first",
                 m.name(),
@@ -170,7 +183,9 @@ pub fn apply(
             ));
         }
         if m == Modifier::Exists && keyword {
-            return Err("modifier 'exists' needs a field: a keyword search cannot test existence".into());
+            return Err(
+                "modifier 'exists' needs a field: a keyword search cannot test existence".into(),
+            );
         }
         if m.is_list_modifier() {
             continue;
@@ -186,7 +201,9 @@ pub fn apply(
             }
         }
         if next.len() > MAX_VARIANTS {
-            return Err(format!("this value expands into more than {MAX_VARIANTS} variants"));
+            return Err(format!(
+                "this value expands into more than {MAX_VARIANTS} variants"
+            ));
         }
         cur = next;
         prev = Some(m);
@@ -197,8 +214,14 @@ pub fn apply(
 fn initial(value: &Scalar, first: Option<Modifier>) -> Result<Pattern, String> {
     Ok(match value {
         Scalar::Str(s) => match first {
-            Some(Modifier::Re) => Pattern::Regex { pattern: s.clone(), flags: RegexFlags::default() },
-            _ => Pattern::Str { s: SigmaString::parse(s), cased: false },
+            Some(Modifier::Re) => Pattern::Regex {
+                pattern: s.clone(),
+                flags: RegexFlags::default(),
+            },
+            _ => Pattern::Str {
+                s: SigmaString::parse(s),
+                cased: false,
+            },
         },
         Scalar::Number(n) => Pattern::Number(*n),
         Scalar::Bool(b) => Pattern::Bool(*b),
@@ -222,9 +245,14 @@ fn type_of(p: &Pattern) -> &'static str {
 }
 
 fn incompatible(m: Modifier, prev: Option<Modifier>, p: &Pattern, wants: &str) -> String {
-    let after = prev.map(|x| format!(" after '{}'", x.name())).unwrap_or_default();
+    let after = prev
+        .map(|x| format!(" after '{}'", x.name()))
+        .unwrap_or_default();
     let hint = match (m, p) {
-        (Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith | Modifier::Windash, Pattern::Number(n)) => {
+        (
+            Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith | Modifier::Windash,
+            Pattern::Number(n),
+        ) => {
             format!("; quote the value ('{n}') to treat it as text")
         }
         (Modifier::Lt | Modifier::Lte | Modifier::Gt | Modifier::Gte, Pattern::Str { .. }) => {
@@ -232,7 +260,11 @@ fn incompatible(m: Modifier, prev: Option<Modifier>, p: &Pattern, wants: &str) -
         }
         _ => String::new(),
     };
-    format!("modifier '{}'{after} needs {wants}, but the value is {}{hint}", m.name(), type_of(p))
+    format!(
+        "modifier '{}'{after} needs {wants}, but the value is {}{hint}",
+        m.name(),
+        type_of(p)
+    )
 }
 
 fn apply_one(
@@ -462,11 +494,28 @@ fn windash(s: SigmaString, cased: bool) -> Result<Vec<Variant>, String> {
         }
         for (j, &(pi, ci)) in sites.iter().enumerate() {
             if let Part::Lit(l) = &mut parts[pi] {
-                *l = l.chars().enumerate().map(|(i, c)| if i == ci { DASHES[choice[j]] } else { c }).collect();
+                *l = l
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if i == ci { DASHES[choice[j]] } else { c })
+                    .collect();
             }
         }
-        let label = if total > 1 { Some(format!("windash variant {} of {total}", n + 1)) } else { None };
-        out.push((Pattern::Str { s: SigmaString { parts, bytes: s.bytes }, cased }, label));
+        let label = if total > 1 {
+            Some(format!("windash variant {} of {total}", n + 1))
+        } else {
+            None
+        };
+        out.push((
+            Pattern::Str {
+                s: SigmaString {
+                    parts,
+                    bytes: s.bytes,
+                },
+                cased,
+            },
+            label,
+        ));
     }
     Ok(out)
 }
@@ -497,10 +546,17 @@ fn split_placeholders(s: SigmaString) -> SigmaString {
         }
         parts.push(Part::Lit(rest.to_string()));
     }
-    SigmaString { parts, bytes: s.bytes }.normalized()
+    SigmaString {
+        parts,
+        bytes: s.bytes,
+    }
+    .normalized()
 }
 
-fn placeholder_values<'a>(name: &str, placeholders: &'a BTreeMap<String, Vec<String>>) -> Result<&'a [String], String> {
+fn placeholder_values<'a>(
+    name: &str,
+    placeholders: &'a BTreeMap<String, Vec<String>>,
+) -> Result<&'a [String], String> {
     match placeholders.get(name) {
         Some(v) if !v.is_empty() => {
             if v.len() > MAX_PLACEHOLDER_VALUES {
@@ -517,7 +573,11 @@ fn placeholder_values<'a>(name: &str, placeholders: &'a BTreeMap<String, Vec<Str
     }
 }
 
-fn expand_string(s: SigmaString, cased: bool, placeholders: &BTreeMap<String, Vec<String>>) -> Result<Vec<Variant>, String> {
+fn expand_string(
+    s: SigmaString,
+    cased: bool,
+    placeholders: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Variant>, String> {
     let s = split_placeholders(s);
     let mut out: Vec<(Vec<Part>, Vec<String>)> = vec![(Vec::new(), Vec::new())];
     for part in s.parts {
@@ -535,7 +595,9 @@ fn expand_string(s: SigmaString, cased: bool, placeholders: &BTreeMap<String, Ve
                     }
                 }
                 if next.len() > MAX_VARIANTS {
-                    return Err(format!("placeholders expand into more than {MAX_VARIANTS} values"));
+                    return Err(format!(
+                        "placeholders expand into more than {MAX_VARIANTS} values"
+                    ));
                 }
                 out = next;
             }
@@ -545,13 +607,31 @@ fn expand_string(s: SigmaString, cased: bool, placeholders: &BTreeMap<String, Ve
     Ok(out
         .into_iter()
         .map(|(parts, labels)| {
-            let label = if labels.is_empty() { None } else { Some(labels.join(", ")) };
-            (Pattern::Str { s: SigmaString { parts, bytes: s.bytes }.normalized(), cased }, label)
+            let label = if labels.is_empty() {
+                None
+            } else {
+                Some(labels.join(", "))
+            };
+            (
+                Pattern::Str {
+                    s: SigmaString {
+                        parts,
+                        bytes: s.bytes,
+                    }
+                    .normalized(),
+                    cased,
+                },
+                label,
+            )
         })
         .collect())
 }
 
-fn expand_regex(pattern: &str, flags: RegexFlags, placeholders: &BTreeMap<String, Vec<String>>) -> Result<Vec<Variant>, String> {
+fn expand_regex(
+    pattern: &str,
+    flags: RegexFlags,
+    placeholders: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Variant>, String> {
     let mut out = String::new();
     let mut rest = pattern;
     while let Some(a) = rest.find('%') {
@@ -571,7 +651,13 @@ fn expand_regex(pattern: &str, flags: RegexFlags, placeholders: &BTreeMap<String
         }
     }
     out.push_str(rest);
-    Ok(vec![(Pattern::Regex { pattern: out, flags }, None)])
+    Ok(vec![(
+        Pattern::Regex {
+            pattern: out,
+            flags,
+        },
+        None,
+    )])
 }
 
 #[cfg(test)]
@@ -592,10 +678,22 @@ mod tests {
     #[test]
     fn base64offset_vectors() {
         use Modifier::*;
-        assert_eq!(strs(&[Base64Offset, Contains], "foobar"), ["*Zm9vYmFy*", "*Zvb2Jhc*", "*mb29iYX*"]);
-        assert_eq!(strs(&[Wide, Base64Offset, Contains], "ping"), ["*cABpAG4AZw*", "*AAaQBuAGcA*", "*wAGkAbgBnA*"]);
-        assert_eq!(strs(&[Utf16, Base64Offset, Contains], "ab"), ["*//5hAGIA*", "*/+YQBiA*", "*//mEAYg*"]);
-        assert_eq!(strs(&[Base64Offset, Contains], "é1"), ["*w6kx*", "*OpM*", "*DqT*"]);
+        assert_eq!(
+            strs(&[Base64Offset, Contains], "foobar"),
+            ["*Zm9vYmFy*", "*Zvb2Jhc*", "*mb29iYX*"]
+        );
+        assert_eq!(
+            strs(&[Wide, Base64Offset, Contains], "ping"),
+            ["*cABpAG4AZw*", "*AAaQBuAGcA*", "*wAGkAbgBnA*"]
+        );
+        assert_eq!(
+            strs(&[Utf16, Base64Offset, Contains], "ab"),
+            ["*//5hAGIA*", "*/+YQBiA*", "*//mEAYg*"]
+        );
+        assert_eq!(
+            strs(&[Base64Offset, Contains], "é1"),
+            ["*w6kx*", "*OpM*", "*DqT*"]
+        );
         assert_eq!(strs(&[Base64], r"a\*b"), ["YSpi"]);
     }
 
@@ -605,36 +703,84 @@ mod tests {
         assert_eq!(v.len(), 25);
         assert_eq!(v[0], "a-b -c x--y");
         assert!(v.contains(&"a-b \u{2015}c x-\u{2014}y".to_string()));
-        let err = apply(&[Modifier::Windash], &Scalar::Str("-a -b -c -d".into()), false, &BTreeMap::new()).unwrap_err();
+        let err = apply(
+            &[Modifier::Windash],
+            &Scalar::Str("-a -b -c -d".into()),
+            false,
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
         assert!(err.contains("at most three"), "{err}");
     }
 
     #[test]
     fn unknown_modifier_suggests() {
-        assert_eq!(Modifier::parse("contians").unwrap_err(), "unknown modifier 'contians'; did you mean 'contains'?");
+        assert_eq!(
+            Modifier::parse("contians").unwrap_err(),
+            "unknown modifier 'contians'; did you mean 'contains'?"
+        );
         assert_eq!(Modifier::parse("utf16le"), Ok(Modifier::Utf16Le));
     }
 
     #[test]
     fn chain_errors_name_both_modifiers() {
-        let e = apply(&[Modifier::Contains, Modifier::Re], &Scalar::Str("a".into()), false, &BTreeMap::new()).unwrap_err();
+        let e = apply(
+            &[Modifier::Contains, Modifier::Re],
+            &Scalar::Str("a".into()),
+            false,
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
         assert!(e.contains("'re'") && e.contains("'contains'"), "{e}");
-        let e = apply(&[Modifier::Contains, Modifier::Base64], &Scalar::Str("a".into()), false, &BTreeMap::new()).unwrap_err();
+        let e = apply(
+            &[Modifier::Contains, Modifier::Base64],
+            &Scalar::Str("a".into()),
+            false,
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
         assert!(e.contains("'base64'") && e.contains("'contains'"), "{e}");
-        let e = apply(&[Modifier::Gt], &Scalar::Str("5".into()), false, &BTreeMap::new()).unwrap_err();
+        let e = apply(
+            &[Modifier::Gt],
+            &Scalar::Str("5".into()),
+            false,
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
         assert!(e.contains("'gt'"), "{e}");
-        let e = apply(&[Modifier::Cidr], &Scalar::Str("10.0.0.1/8".into()), false, &BTreeMap::new()).unwrap_err();
+        let e = apply(
+            &[Modifier::Cidr],
+            &Scalar::Str("10.0.0.1/8".into()),
+            false,
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
         assert!(e.contains("host bits"), "{e}");
     }
 
     #[test]
     fn expand_placeholders() {
         let mut ph = BTreeMap::new();
-        ph.insert("Admins".to_string(), vec!["alice".to_string(), "bob*".to_string()]);
-        let v = apply(&[Modifier::Expand], &Scalar::Str(r"x\%Admins%".into()), false, &ph).unwrap();
+        ph.insert(
+            "Admins".to_string(),
+            vec!["alice".to_string(), "bob*".to_string()],
+        );
+        let v = apply(
+            &[Modifier::Expand],
+            &Scalar::Str(r"x\%Admins%".into()),
+            false,
+            &ph,
+        )
+        .unwrap();
         assert_eq!(v.len(), 2);
         assert_eq!(v[1].0.display(), r"x\bob*");
-        let e = apply(&[Modifier::Expand], &Scalar::Str("%Servers%".into()), false, &ph).unwrap_err();
+        let e = apply(
+            &[Modifier::Expand],
+            &Scalar::Str("%Servers%".into()),
+            false,
+            &ph,
+        )
+        .unwrap_err();
         assert!(e.contains("%Servers%"), "{e}");
     }
 }

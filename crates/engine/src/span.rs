@@ -12,7 +12,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 
     pub fn point(at: usize) -> Span {
@@ -21,12 +24,18 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn join(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// A sub-span given relative to this one (e.g. a token inside a condition string).
     pub fn sub(self, rel_start: usize, rel_end: usize) -> Span {
-        Span::new(self.start + rel_start, (self.start + rel_end).min(self.end.max(self.start + rel_end)))
+        Span::new(
+            self.start + rel_start,
+            (self.start + rel_end).min(self.end.max(self.start + rel_end)),
+        )
     }
 }
 
@@ -54,7 +63,10 @@ impl SourceMap {
     pub fn new(text: &str) -> SourceMap {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        SourceMap { line_starts, text: text.into() }
+        SourceMap {
+            line_starts,
+            text: text.into(),
+        }
     }
 
     pub fn text(&self) -> &str {
@@ -68,8 +80,15 @@ impl SourceMap {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
-        Location { line: line + 1, column }
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Location {
+            line: line + 1,
+            column,
+        }
     }
 
     /// Byte offset of a 1-based line and 1-based character column (clamped to the text).
@@ -102,6 +121,9 @@ mod tests {
         assert_eq!(map.location(5), Location { line: 2, column: 2 });
         assert_eq!(map.offset(2, 2), 5);
         assert_eq!(map.offset(4, 1), 8);
-        assert_eq!(map.location(map.offset(3, 1)), Location { line: 3, column: 1 });
+        assert_eq!(
+            map.location(map.offset(3, 1)),
+            Location { line: 3, column: 1 }
+        );
     }
 }

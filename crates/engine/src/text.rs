@@ -71,7 +71,11 @@ impl Text {
             Some(f) => {
                 let cs = f[..start.min(f.len())].chars().count();
                 let ce = f[..end.min(f.len())].chars().count();
-                let mut idx = self.raw.char_indices().map(|(i, _)| i).chain(std::iter::once(self.raw.len()));
+                let mut idx = self
+                    .raw
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain(std::iter::once(self.raw.len()));
                 let s = idx.clone().nth(cs).unwrap_or(self.raw.len());
                 let e = idx.nth(ce).unwrap_or(self.raw.len());
                 (s, e)

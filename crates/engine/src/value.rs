@@ -45,7 +45,11 @@ impl SigmaString {
                 if !lit.is_empty() {
                     parts.push(Part::Lit(std::mem::take(&mut lit)));
                 }
-                parts.push(if c == '*' { Part::AnyMany } else { Part::AnyOne });
+                parts.push(if c == '*' {
+                    Part::AnyMany
+                } else {
+                    Part::AnyOne
+                });
             } else {
                 lit.push(c);
             }
@@ -56,16 +60,28 @@ impl SigmaString {
         if !lit.is_empty() {
             parts.push(Part::Lit(lit));
         }
-        SigmaString { parts, bytes: false }
+        SigmaString {
+            parts,
+            bytes: false,
+        }
     }
 
     pub fn literal(s: impl Into<String>) -> SigmaString {
         let s = s.into();
-        SigmaString { parts: if s.is_empty() { vec![] } else { vec![Part::Lit(s)] }, bytes: false }
+        SigmaString {
+            parts: if s.is_empty() {
+                vec![]
+            } else {
+                vec![Part::Lit(s)]
+            },
+            bytes: false,
+        }
     }
 
     pub fn has_wildcards(&self) -> bool {
-        self.parts.iter().any(|p| matches!(p, Part::AnyMany | Part::AnyOne))
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::AnyMany | Part::AnyOne))
     }
 
     pub fn starts_with_any(&self) -> bool {
@@ -115,7 +131,9 @@ impl SigmaString {
                                 out.push(c);
                             }
                             '\0' => out.push_str("\\0"),
-                            c if self.bytes && (c as u32) >= 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+                            c if self.bytes && (c as u32) >= 0x7f => {
+                                out.push_str(&format!("\\x{:02x}", c as u32))
+                            }
                             c => out.push(c),
                         }
                     }
@@ -135,7 +153,11 @@ impl SigmaString {
     /// The literal bytes (UTF-8, or the byte values for byte strings). Only for wildcard-free strings.
     pub fn to_bytes(&self) -> Option<Vec<u8>> {
         let plain = self.plain()?;
-        Some(if self.bytes { plain.chars().map(|c| c as u32 as u8).collect() } else { plain.into_bytes() })
+        Some(if self.bytes {
+            plain.chars().map(|c| c as u32 as u8).collect()
+        } else {
+            plain.into_bytes()
+        })
     }
 }
 
@@ -234,16 +256,32 @@ pub struct Anchors {
 /// A value after all value modifiers: what one comparison against the event checks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pattern {
-    Str { s: SigmaString, cased: bool },
-    Regex { pattern: String, flags: RegexFlags },
+    Str {
+        s: SigmaString,
+        cased: bool,
+    },
+    Regex {
+        pattern: String,
+        flags: RegexFlags,
+    },
     Cidr(IpNet),
     Number(Number),
     Bool(bool),
     Null,
     Exists(bool),
-    Compare { op: CompareOp, value: Number, part: Option<TimePart> },
-    TimePartEq { part: TimePart, value: Number },
-    FieldRef { field: String, anchors: Anchors },
+    Compare {
+        op: CompareOp,
+        value: Number,
+        part: Option<TimePart>,
+    },
+    TimePartEq {
+        part: TimePart,
+        value: Number,
+    },
+    FieldRef {
+        field: String,
+        anchors: Anchors,
+    },
 }
 
 impl Pattern {
@@ -308,16 +346,40 @@ mod tests {
             SigmaString::parse(r"escaped\*\?\\*?").parts,
             vec![lit(r"escaped*?\"), Part::AnyMany, Part::AnyOne]
         );
-        assert_eq!(SigmaString::parse(r"escaped\nonspecial").parts, vec![lit(r"escaped\nonspecial")]);
-        assert_eq!(SigmaString::parse(r"finalescape\").parts, vec![lit(r"finalescape\")]);
+        assert_eq!(
+            SigmaString::parse(r"escaped\nonspecial").parts,
+            vec![lit(r"escaped\nonspecial")]
+        );
+        assert_eq!(
+            SigmaString::parse(r"finalescape\").parts,
+            vec![lit(r"finalescape\")]
+        );
         assert_eq!(
             SigmaString::parse("wild*cards?contained").parts,
-            vec![lit("wild"), Part::AnyMany, lit("cards"), Part::AnyOne, lit("contained")]
+            vec![
+                lit("wild"),
+                Part::AnyMany,
+                lit("cards"),
+                Part::AnyOne,
+                lit("contained")
+            ]
         );
-        assert_eq!(SigmaString::parse(r"a\\*b").parts, vec![lit(r"a\"), Part::AnyMany, lit("b")]);
-        assert_eq!(SigmaString::parse(r"C:\\Windows\\*").parts, vec![lit(r"C:\Windows\"), Part::AnyMany]);
-        assert_eq!(SigmaString::parse(r"x\\\\\\*").parts, vec![lit(r"x\\\"), Part::AnyMany]);
+        assert_eq!(
+            SigmaString::parse(r"a\\*b").parts,
+            vec![lit(r"a\"), Part::AnyMany, lit("b")]
+        );
+        assert_eq!(
+            SigmaString::parse(r"C:\\Windows\\*").parts,
+            vec![lit(r"C:\Windows\"), Part::AnyMany]
+        );
+        assert_eq!(
+            SigmaString::parse(r"x\\\\\\*").parts,
+            vec![lit(r"x\\\"), Part::AnyMany]
+        );
         assert_eq!(SigmaString::parse(r"a\*b").parts, vec![lit("a*b")]);
-        assert_eq!(SigmaString::parse(r"C:\Windows\*").parts, vec![lit(r"C:\Windows*")]);
+        assert_eq!(
+            SigmaString::parse(r"C:\Windows\*").parts,
+            vec![lit(r"C:\Windows*")]
+        );
     }
 }

@@ -16,9 +16,18 @@ use std::collections::HashMap;
 /// Position tree of one YAML node.
 #[derive(Clone, Debug)]
 pub enum Pos {
-    Scalar { span: Span, quoted: bool },
-    Seq { span: Span, items: Vec<Pos> },
-    Map { span: Span, entries: Vec<(Pos, Pos)> },
+    Scalar {
+        span: Span,
+        quoted: bool,
+    },
+    Seq {
+        span: Span,
+        items: Vec<Pos>,
+    },
+    Map {
+        span: Span,
+        entries: Vec<(Pos, Pos)>,
+    },
 }
 
 impl Pos {
@@ -39,7 +48,11 @@ pub struct YamlDocument {
 
 impl YamlDocument {
     pub fn root(&self) -> Node<'_> {
-        Node { value: &self.value, pos: self.pos.as_ref(), fallback: Span::point(self.span.start) }
+        Node {
+            value: &self.value,
+            pos: self.pos.as_ref(),
+            fallback: Span::point(self.span.start),
+        }
     }
 }
 
@@ -63,7 +76,9 @@ impl<'a> Node<'a> {
 
     /// Map entries as (key, value) node pairs, in source order.
     pub fn entries(&self) -> Vec<(Node<'a>, Node<'a>)> {
-        let Value::Mapping(map) = self.value else { return Vec::new() };
+        let Value::Mapping(map) = self.value else {
+            return Vec::new();
+        };
         let pos_entries = match self.pos {
             Some(Pos::Map { entries, .. }) if entries.len() == map.len() => Some(entries),
             _ => None,
@@ -76,8 +91,16 @@ impl<'a> Node<'a> {
                     None => (None, None),
                 };
                 (
-                    Node { value: k, pos: kp, fallback: self.span() },
-                    Node { value: v, pos: vp, fallback: self.span() },
+                    Node {
+                        value: k,
+                        pos: kp,
+                        fallback: self.span(),
+                    },
+                    Node {
+                        value: v,
+                        pos: vp,
+                        fallback: self.span(),
+                    },
                 )
             })
             .collect()
@@ -85,18 +108,26 @@ impl<'a> Node<'a> {
 
     /// The entry with a string key `key`.
     pub fn get(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
-        self.entries().into_iter().find(|(k, _)| k.value.as_str() == Some(key))
+        self.entries()
+            .into_iter()
+            .find(|(k, _)| k.value.as_str() == Some(key))
     }
 
     pub fn items(&self) -> Vec<Node<'a>> {
-        let Value::Sequence(seq) = self.value else { return Vec::new() };
+        let Value::Sequence(seq) = self.value else {
+            return Vec::new();
+        };
         let pos_items = match self.pos {
             Some(Pos::Seq { items, .. }) if items.len() == seq.len() => Some(items),
             _ => None,
         };
         seq.iter()
             .enumerate()
-            .map(|(i, v)| Node { value: v, pos: pos_items.map(|p| &p[i]), fallback: self.span() })
+            .map(|(i, v)| Node {
+                value: v,
+                pos: pos_items.map(|p| &p[i]),
+                fallback: self.span(),
+            })
             .collect()
     }
 }
@@ -116,11 +147,17 @@ pub fn load(text: &str, map: &SourceMap) -> (Vec<YamlDocument>, Vec<Diagnostic>)
                 docs.push(YamlDocument { value, pos, span });
             }
             Err(e) => {
-                let mut span = e.location().map(|l| Span::point(map.offset(l.line(), l.column())));
+                let mut span = e
+                    .location()
+                    .map(|l| Span::point(map.offset(l.line(), l.column())));
                 let msg = e.to_string();
                 if msg.contains("duplicate entry") {
                     // serde_yaml points at the mapping; point at the second key instead.
-                    if let Some(dup) = positions.iter().filter_map(|(p, _)| p.as_ref()).find_map(|p| duplicate_key(p, text)) {
+                    if let Some(dup) = positions
+                        .iter()
+                        .filter_map(|(p, _)| p.as_ref())
+                        .find_map(|p| duplicate_key(p, text))
+                    {
                         span = Some(dup);
                     }
                 }
@@ -158,27 +195,59 @@ fn positions(text: &str, map: &SourceMap) -> Vec<(Option<Pos>, Span)> {
             }
             YEvent::Scalar(_, style, anchor, _) => {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-                Some((Pos::Scalar { span: Span::new(start, end), quoted }, anchor))
+                Some((
+                    Pos::Scalar {
+                        span: Span::new(start, end),
+                        quoted,
+                    },
+                    anchor,
+                ))
             }
             YEvent::Alias(id) => anchors.get(&id).cloned().map(|p| (p, 0)),
             YEvent::SequenceStart(anchor, _) => {
-                stack.push(Building::Seq { start, anchor, items: Vec::new() });
+                stack.push(Building::Seq {
+                    start,
+                    anchor,
+                    items: Vec::new(),
+                });
                 None
             }
             YEvent::MappingStart(anchor, _) => {
-                stack.push(Building::Map { start, anchor, entries: Vec::new(), key: None });
+                stack.push(Building::Map {
+                    start,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                });
                 None
             }
             YEvent::SequenceEnd => match stack.pop() {
-                Some(Building::Seq { start: s, anchor, items }) => {
-                    Some((Pos::Seq { span: Span::new(s, end), items }, anchor))
-                }
+                Some(Building::Seq {
+                    start: s,
+                    anchor,
+                    items,
+                }) => Some((
+                    Pos::Seq {
+                        span: Span::new(s, end),
+                        items,
+                    },
+                    anchor,
+                )),
                 _ => break,
             },
             YEvent::MappingEnd => match stack.pop() {
-                Some(Building::Map { start: s, anchor, entries, .. }) => {
-                    Some((Pos::Map { span: Span::new(s, end), entries }, anchor))
-                }
+                Some(Building::Map {
+                    start: s,
+                    anchor,
+                    entries,
+                    ..
+                }) => Some((
+                    Pos::Map {
+                        span: Span::new(s, end),
+                        entries,
+                    },
+                    anchor,
+                )),
                 _ => break,
             },
             _ => None,
@@ -208,10 +277,13 @@ fn duplicate_key(pos: &Pos, text: &str) -> Option<Span> {
         Pos::Map { entries, .. } => {
             let key_text = |p: &Pos| {
                 let s = p.span();
-                text.get(s.start..s.end).map(|t| t.trim_matches(|c| c == '\'' || c == '"').to_string())
+                text.get(s.start..s.end)
+                    .map(|t| t.trim_matches(|c| c == '\'' || c == '"').to_string())
             };
             for (i, (k, _)) in entries.iter().enumerate() {
-                if matches!(k, Pos::Scalar { .. }) && entries[..i].iter().any(|(e, _)| key_text(e) == key_text(k)) {
+                if matches!(k, Pos::Scalar { .. })
+                    && entries[..i].iter().any(|(e, _)| key_text(e) == key_text(k))
+                {
                     return Some(k.span());
                 }
             }
@@ -221,8 +293,17 @@ fn duplicate_key(pos: &Pos, text: &str) -> Option<Span> {
 }
 
 enum Building {
-    Seq { start: usize, anchor: usize, items: Vec<Pos> },
-    Map { start: usize, anchor: usize, entries: Vec<(Pos, Pos)>, key: Option<Pos> },
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Pos>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<(Pos, Pos)>,
+        key: Option<Pos>,
+    },
 }
 
 #[cfg(test)]
@@ -254,7 +335,11 @@ mod tests {
         let map = SourceMap::new(text);
         let (_, diags) = load(text, &map);
         assert_eq!(diags.len(), 1);
-        assert!(diags[0].message.contains("duplicate"), "{}", diags[0].message);
+        assert!(
+            diags[0].message.contains("duplicate"),
+            "{}",
+            diags[0].message
+        );
         let loc = map.location(diags[0].span.unwrap().start);
         assert_eq!(loc.line, 4);
         let text = "a: [1, 2\nb: 3\n";

@@ -7,13 +7,27 @@ fn ev(json: &str) -> Event {
 #[test]
 fn default_example_rule() {
     let text = include_str!("data/cmstp.yml");
-    let c = compile_rules(text, &CompileOptions { lint: true, ..Default::default() });
+    let c = compile_rules(
+        text,
+        &CompileOptions {
+            lint: true,
+            ..Default::default()
+        },
+    );
     assert!(!c.has_errors(), "{:#?}", c.diagnostics);
     let rule = &c.rules[0];
-    let fire = ev(r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\CMSTP.exe", "Initiated": true, "DestinationIp": "93.184.216.34"}"#);
-    let local = ev(r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\cmstp.exe", "Initiated": "true", "DestinationIp": "10.1.2.3"}"#);
-    let ll6 = ev(r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\cmstp.exe", "Initiated": "true", "DestinationIp": "fe80::1c2a:3bff:fe4d:5e6f"}"#);
-    let other = ev(r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\cmstp.exe", "Initiated": "false", "DestinationIp": "93.184.216.34"}"#);
+    let fire = ev(
+        r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\CMSTP.exe", "Initiated": true, "DestinationIp": "93.184.216.34"}"#,
+    );
+    let local = ev(
+        r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\cmstp.exe", "Initiated": "true", "DestinationIp": "10.1.2.3"}"#,
+    );
+    let ll6 = ev(
+        r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\cmstp.exe", "Initiated": "true", "DestinationIp": "fe80::1c2a:3bff:fe4d:5e6f"}"#,
+    );
+    let other = ev(
+        r#"{"EventID": 3, "Image": "C:\\Windows\\System32\\cmstp.exe", "Initiated": "false", "DestinationIp": "93.184.216.34"}"#,
+    );
     assert!(rule.matches(&fire));
     assert!(!rule.matches(&local));
     assert!(!rule.matches(&ll6));

@@ -1,9 +1,18 @@
 use sigmaplay_engine::{compile_rules, CompileOptions};
 
 fn codes(rule: &str) -> Vec<(String, usize)> {
-    let c = compile_rules(rule, &CompileOptions { lint: true, ..Default::default() });
+    let c = compile_rules(
+        rule,
+        &CompileOptions {
+            lint: true,
+            ..Default::default()
+        },
+    );
     assert!(!c.has_errors(), "{:#?}", c.diagnostics);
-    c.diagnostics.iter().map(|d| (d.code.clone(), d.location.map_or(0, |l| l.line))).collect()
+    c.diagnostics
+        .iter()
+        .map(|d| (d.code.clone(), d.location.map_or(0, |l| l.line)))
+        .collect()
 }
 
 #[test]
@@ -54,7 +63,11 @@ detection:
     assert!(has("all_of_them_condition", 26), "{got:?}");
     assert!(has("identifier_existence", 1), "{got:?}");
     let rule = "title: t\nid: 929a690e-bef0-4204-a928-ef5e620d6fcc\nlogsource: {product: windows}\ndetection:\n    sel: {a: 1}\n    other: {b: 2}\n    condition: sel\n";
-    assert!(codes(rule).iter().any(|(c, l)| c == "dangling_detection" && *l == 6));
+    assert!(codes(rule)
+        .iter()
+        .any(|(c, l)| c == "dangling_detection" && *l == 6));
     let rule = "title: t\nid: 929a690e-bef0-4204-a928-ef5e620d6fcc\nlogsource: {product: windows}\ndetection:\n    sel: {a: 1}\n    condition: 1 of them\n";
-    assert!(codes(rule).iter().any(|(c, _)| c == "them_condition_with_single_detection"));
+    assert!(codes(rule)
+        .iter()
+        .any(|(c, _)| c == "them_condition_with_single_detection"));
 }

@@ -15,7 +15,11 @@ fn fires_opts(detection: &str, event: &str, opts: &CompileOptions) -> bool {
     let ev = Event::from_json(&serde_json::from_str(event).unwrap());
     let r = &c.rules[0];
     let fast = r.matches(&ev);
-    assert_eq!(fast, r.explain(&ev).matched, "paths disagree: {detection} on {event}");
+    assert_eq!(
+        fast,
+        r.explain(&ev).matched,
+        "paths disagree: {detection} on {event}"
+    );
     fast
 }
 
@@ -27,7 +31,11 @@ fn fires(detection: &str, event: &str) -> bool {
 fn error(detection: &str) -> (usize, usize, String) {
     let text = rule_with(detection);
     let c = compile_rules(&text, &CompileOptions::default());
-    let d = c.diagnostics.iter().find(|d| d.is_error()).unwrap_or_else(|| panic!("no error for {detection}"));
+    let d = c
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .unwrap_or_else(|| panic!("no error for {detection}"));
     let l = d.location.expect("located");
     (l.line, l.column, d.message.clone())
 }
@@ -105,9 +113,15 @@ fn numbers_booleans_lists() {
     assert!(fires(d, r#"{"Signed": "TRUE"}"#));
     assert!(!fires(d, r#"{"Signed": false}"#));
     let d = "    sel:\n        Data|contains: secret\n    condition: sel\n";
-    assert!(fires(d, r#"{"Data": ["a", "my secret"]}"#), "a list matches when any element does");
+    assert!(
+        fires(d, r#"{"Data": ["a", "my secret"]}"#),
+        "a list matches when any element does"
+    );
     let d = "    sel:\n        a.b: 1\n    condition: sel\n";
-    assert!(fires(d, r#"{"a": {"b": 1}}"#), "dotted names reach nested objects");
+    assert!(
+        fires(d, r#"{"a": {"b": 1}}"#),
+        "dotted names reach nested objects"
+    );
     assert!(fires(d, r#"{"a.b": 1}"#));
 }
 
@@ -129,36 +143,63 @@ fn string_modifiers() {
     let d = "    sel:\n        f|endswith: '.exe'\n    condition: sel\n";
     assert!(fires(d, r#"{"f": "a.EXE"}"#));
     let d = "    sel:\n        f|startswith|endswith: 'a'\n    condition: sel\n";
-    assert!(fires(d, r#"{"f": "xax"}"#), "startswith|endswith is contains (pySigma)");
+    assert!(
+        fires(d, r#"{"f": "xax"}"#),
+        "startswith|endswith is contains (pySigma)"
+    );
 }
 
 #[test]
 fn windash_variants() {
     let d = "    sel:\n        CommandLine|windash|contains: '-exec bypass'\n    condition: sel\n";
     for dash in ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"] {
-        assert!(fires(d, &format!(r#"{{"CommandLine": "powershell {dash}exec bypass"}}"#)), "{dash}");
+        assert!(
+            fires(
+                d,
+                &format!(r#"{{"CommandLine": "powershell {dash}exec bypass"}}"#)
+            ),
+            "{dash}"
+        );
     }
     assert!(!fires(d, r#"{"CommandLine": "powershell exec bypass"}"#));
-    let (line, col, msg) = error("    sel:\n        f|windash: '-a -b -c -d'\n    condition: sel\n");
-    assert_eq!((line, msg.contains("at most three")), (7, true), "{col} {msg}");
+    let (line, col, msg) =
+        error("    sel:\n        f|windash: '-a -b -c -d'\n    condition: sel\n");
+    assert_eq!(
+        (line, msg.contains("at most three")),
+        (7, true),
+        "{col} {msg}"
+    );
 }
 
 #[test]
 fn base64_and_utf16() {
     let d = "    sel:\n        CommandLine|base64offset|contains: 'http://'\n    condition: sel\n";
     for enc in ["aHR0cDovL", "h0dHA6Ly", "odHRwOi8v"] {
-        assert!(fires(d, &format!(r#"{{"CommandLine": "powershell -enc x{enc}yz"}}"#)), "{enc}");
+        assert!(
+            fires(
+                d,
+                &format!(r#"{{"CommandLine": "powershell -enc x{enc}yz"}}"#)
+            ),
+            "{enc}"
+        );
     }
     let d = "    sel:\n        CommandLine|base64: 'abc'\n    condition: sel\n";
     assert!(fires(d, r#"{"CommandLine": "YWJj"}"#));
-    let d = "    sel:\n        CommandLine|wide|base64offset|contains: 'ping'\n    condition: sel\n";
-    assert!(fires(d, r#"{"CommandLine": "-e cABpAG4AZwAgADEAMAAuADAA"}"#));
+    let d =
+        "    sel:\n        CommandLine|wide|base64offset|contains: 'ping'\n    condition: sel\n";
+    assert!(fires(
+        d,
+        r#"{"CommandLine": "-e cABpAG4AZwAgADEAMAAuADAA"}"#
+    ));
 }
 
 #[test]
 fn regex_and_flags() {
     let d = "    sel:\n        f|re: 'APT\\d'\n    condition: sel\n";
-    assert!(fires(d, r#"{"f": "group APT1 here"}"#), "regex is a substring search");
+    assert!(
+        fires(d, r#"{"f": "group APT1 here"}"#),
+        "regex is a substring search"
+    );
     assert!(!fires(d, r#"{"f": "apt1"}"#), "regex is case-sensitive");
     let d = "    sel:\n        f|re|i: '^apt\\d$'\n    condition: sel\n";
     assert!(fires(d, r#"{"f": "APT1"}"#));
@@ -180,7 +221,10 @@ fn cidr() {
     assert!(!fires(d, r#"{"ip": "11.0.0.1"}"#));
     assert!(!fires(d, r#"{"ip": "not an ip"}"#));
     let (line, col, msg) = error("    sel:\n        ip|cidr: '10.0.0.1/8'\n    condition: sel\n");
-    assert!(line == 7 && col == 18 && msg.contains("host bits"), "{line}:{col} {msg}");
+    assert!(
+        line == 7 && col == 18 && msg.contains("host bits"),
+        "{line}:{col} {msg}"
+    );
 }
 
 #[test]
@@ -194,7 +238,10 @@ fn comparisons_and_time() {
     let d = "    sel:\n        t|hour|gte: 20\n    condition: sel\n";
     assert!(fires(d, r#"{"t": "2024-05-31T21:10:00Z"}"#));
     assert!(!fires(d, r#"{"t": "2024-05-31T08:10:00Z"}"#));
-    assert!(fires(d, r#"{"t": "2024-05-31T23:30:00+02:00"}"#), "offsets convert to UTC");
+    assert!(
+        fires(d, r#"{"t": "2024-05-31T23:30:00+02:00"}"#),
+        "offsets convert to UTC"
+    );
     let d = "    sel:\n        t|month: 5\n    condition: sel\n";
     assert!(fires(d, r#"{"t": "2024-05-31 08:10:00"}"#));
     let d = "    sel:\n        t|week: 22\n    condition: sel\n";
@@ -211,12 +258,18 @@ fn neq_fieldref_expand() {
     assert!(!fires(d, r#"{"f": "B"}"#));
     let d = "    sel:\n        TargetUser|fieldref: SubjectUser\n    condition: sel\n";
     assert!(fires(d, r#"{"TargetUser": "Bob", "SubjectUser": "bob"}"#));
-    assert!(!fires(d, r#"{"TargetUser": "Bob", "SubjectUser": "alice"}"#));
+    assert!(!fires(
+        d,
+        r#"{"TargetUser": "Bob", "SubjectUser": "alice"}"#
+    ));
     let d = "    sel:\n        Cmd|fieldref|contains: User\n    condition: sel\n";
     assert!(fires(d, r#"{"Cmd": "runas bob x", "User": "bob"}"#));
     let d = "    sel:\n        User|expand: '%Admins%'\n    condition: sel\n";
     let mut opts = CompileOptions::default();
-    opts.placeholders = BTreeMap::from([("Admins".to_string(), vec!["alice".to_string(), "adm_*".to_string()])]);
+    opts.placeholders = BTreeMap::from([(
+        "Admins".to_string(),
+        vec!["alice".to_string(), "adm_*".to_string()],
+    )]);
     assert!(fires_opts(d, r#"{"User": "adm_bob"}"#, &opts));
     assert!(!fires_opts(d, r#"{"User": "bob"}"#, &opts));
     let (line, _, msg) = error(d);
@@ -232,8 +285,12 @@ fn conditions() {
     let d = "    sel_a:\n        x: 1\n    sel_b:\n        y: 1\n    _hidden:\n        z: 1\n    condition: all of sel_* and not 1 of them\n";
     assert!(!fires(d, r#"{"x": 1, "y": 1}"#));
     let d = "    sel_a:\n        x: 1\n    _hidden:\n        z: 1\n    condition: 1 of them\n";
-    assert!(!fires(d, r#"{"z": 1}"#), "'them' leaves out identifiers starting with _");
-    let d = "    a:\n        x: 1\n    b:\n        y: 1\n    condition:\n        - a\n        - b\n";
+    assert!(
+        !fires(d, r#"{"z": 1}"#),
+        "'them' leaves out identifiers starting with _"
+    );
+    let d =
+        "    a:\n        x: 1\n    b:\n        y: 1\n    condition:\n        - a\n        - b\n";
     assert!(fires(d, r#"{"y": 1}"#), "a condition list is an OR");
 }
 
@@ -246,9 +303,15 @@ fn errors_are_located() {
     assert_eq!((line, col), (8, 16));
     assert!(msg.contains("did you mean 'selection'"), "{msg}");
     let (line, _, msg) = error("    sel:\n        f: x\n    condition: sel and 1 of filter_*\n");
-    assert!(line == 8 && msg.contains("matches no search identifier"), "{msg}");
+    assert!(
+        line == 8 && msg.contains("matches no search identifier"),
+        "{msg}"
+    );
     let (line, _, msg) = error("    sel:\n        f|contains|re: x\n    condition: sel\n");
-    assert!(line == 7 && msg.contains("'re'") && msg.contains("'contains'"), "{msg}");
+    assert!(
+        line == 7 && msg.contains("'re'") && msg.contains("'contains'"),
+        "{msg}"
+    );
     let (line, col, msg) = error("    sel:\n        f: [x\n    condition: sel\n");
     assert!(line >= 7 && msg.starts_with("YAML"), "{line}:{col} {msg}");
     let (_, _, msg) = error("    sel:\n        f: x\n    condition: sel | count() > 5\n");
@@ -257,11 +320,31 @@ fn errors_are_located() {
 
 #[test]
 fn never_panics_on_garbage() {
-    for text in ["", "---", "- a\n- b", "title: [", "detection: 5", "\u{0}\u{1}", "a: *x", "title: t\ndetection:\n  condition: (((", &"[".repeat(5000)] {
-        let _ = compile_rules(text, &CompileOptions { lint: true, ..Default::default() });
+    for text in [
+        "",
+        "---",
+        "- a\n- b",
+        "title: [",
+        "detection: 5",
+        "\u{0}\u{1}",
+        "a: *x",
+        "title: t\ndetection:\n  condition: (((",
+        &"[".repeat(5000),
+    ] {
+        let _ = compile_rules(
+            text,
+            &CompileOptions {
+                lint: true,
+                ..Default::default()
+            },
+        );
     }
     let c = compile_rules("title: t\nlogsource: {product: x}\ndetection:\n  s: {a: 1}\n  condition: s\n---\ntitle: c\ncorrelation: {type: event_count}\n", &CompileOptions::default());
     assert_eq!(c.rules.len(), 1);
-    let d = c.diagnostics.iter().find(|d| d.code == "unsupported").unwrap();
+    let d = c
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "unsupported")
+        .unwrap();
     assert_eq!(d.location.unwrap().line, 8);
 }
