@@ -1,1 +1,662 @@
-fn main() {}
+//! Benchmark: sigmaplay against rsigma-eval 0.21 and sigma-rust 0.7 on SigmaHQ's Windows rules
+//! and the 24,661 sample events of `../shared/corpus/windows-samples/flat/`.
+//!
+//! ```text
+//! cargo run --release -p sigmaplay-bench -- [--sample N] [--corpus DIR] [--engines a,b,c] [--one-rule FILE]
+//! ```
+//!
+//! Each engine runs in its own child process (this binary with `--child ENGINE`), one after the
+//! other, so its peak memory (VmHWM of /proc/self/status) is its own and timings do not compete for
+//! the two cores. Each child loads the same rule files and the same events, and reports:
+//!
+//! - rules loaded / failed, compile time (YAML text → ready engine);
+//! - JSON parse time (text → the engine's event type), separately;
+//! - evaluation time of all rules over all events (sigma-rust: every `--sample`th event, default
+//!   50, since it needs ~29 ms per event), events/s, matches; sigmaplay with and without log source
+//!   routing (the peers without: they have no Windows channel/event id routing);
+//! - the playground loop: one rule compiled (average of 50 compilations) and run over all events.
+//!
+//! Rules: every file of SigmaHQ's active folders (`rules*/`) that holds a YAML document with
+//! `logsource.product: windows` (2,872 files at SigmaHQ 8eaafff1, one rule each).
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const ACTIVE_FOLDERS: &[&str] = &[
+    "rules",
+    "rules-emerging-threats",
+    "rules-threat-hunting",
+    "rules-placeholder",
+    "rules-compliance",
+];
+const DEFAULT_ONE_RULE: &str =
+    "rules/windows/process_creation/proc_creation_win_whoami_all_execution.yml";
+const ENGINES: &[&str] = &["sigmaplay", "rsigma-eval", "sigma-rust"];
+const ONE_RULE_COMPILES: u32 = 50;
+
+struct Args {
+    sample: usize,
+    corpus: PathBuf,
+    engines: Vec<String>,
+    one_rule: String,
+    child: Option<String>,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: sigmaplay-bench [--sample N] [--corpus DIR] [--engines {}] [--one-rule FILE]\n\
+         \n  --sample N      sigma-rust evaluates every Nth event (default 50)\
+         \n  --corpus DIR    the corpus folder (default ../shared/corpus from the project root)\
+         \n  --one-rule FILE the rule of the one-rule scenario, relative to the SigmaHQ folder\
+         \n                  (default {DEFAULT_ONE_RULE})",
+        ENGINES.join(",")
+    );
+    std::process::exit(2)
+}
+
+fn parse_args() -> Args {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut args = Args {
+        sample: 50,
+        corpus: root.join("../shared/corpus"),
+        engines: ENGINES.iter().map(|s| s.to_string()).collect(),
+        one_rule: DEFAULT_ONE_RULE.to_string(),
+        child: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| usage());
+        match a.as_str() {
+            "--sample" => {
+                args.sample = value()
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .unwrap_or_else(|| usage())
+            }
+            "--corpus" => args.corpus = PathBuf::from(value()),
+            "--engines" => {
+                args.engines = value().split(',').map(|s| s.trim().to_string()).collect()
+            }
+            "--one-rule" => args.one_rule = value(),
+            "--child" => args.child = Some(value()),
+            "-h" | "--help" => usage(),
+            _ => usage(),
+        }
+    }
+    for e in &args.engines {
+        if !ENGINES.contains(&e.as_str()) {
+            eprintln!("unknown engine {e:?}");
+            usage();
+        }
+    }
+    args
+}
+
+fn main() {
+    let args = parse_args();
+    let sigmahq = args.corpus.join("sigmahq");
+    let flat = args.corpus.join("windows-samples/flat");
+    if !sigmahq.is_dir() || !flat.is_dir() {
+        println!(
+            "SKIPPED: the corpus is not there ({} and {} are needed; pass --corpus DIR)",
+            sigmahq.display(),
+            flat.display()
+        );
+        return;
+    }
+    if let Some(engine) = &args.child {
+        let result = child(engine, &args, &sigmahq, &flat);
+        println!("{result}");
+        return;
+    }
+    parent(&args);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: run each engine in a child process, print the table.
+
+fn parent(args: &Args) {
+    let exe = std::env::current_exe().expect("own path");
+    if cfg!(debug_assertions) {
+        eprintln!("WARNING: a debug build; run with --release for meaningful figures");
+    }
+    let mut results: Vec<Value> = Vec::new();
+    for engine in &args.engines {
+        eprintln!("running {engine}...");
+        let out = Command::new(&exe)
+            .args([
+                "--child",
+                engine,
+                "--sample",
+                &args.sample.to_string(),
+                "--one-rule",
+                &args.one_rule,
+            ])
+            .arg("--corpus")
+            .arg(&args.corpus)
+            .output()
+            .expect("run child");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let Some(v) = stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<Value>(l).ok())
+        else {
+            eprintln!(
+                "{engine}: no result (status {}):\n{}\n{}",
+                out.status,
+                stdout,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            continue;
+        };
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        results.push(v);
+    }
+    print_table(&results, args.sample);
+}
+
+fn f(v: &Value, k: &str) -> f64 {
+    v[k].as_f64().unwrap_or(f64::NAN)
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if a.is_finite() && b.is_finite() && b > 0.0 {
+        format!("{:.2}×", a / b)
+    } else {
+        "-".into()
+    }
+}
+
+fn print_table(results: &[Value], sample: usize) {
+    let first = results.first();
+    if let Some(v) = first {
+        println!(
+            "\nWorkload: {} SigmaHQ Windows rule files, {} events ({} events in the 1-in-{sample} sample)\n",
+            v["rule_files"], v["events"], v["sample_events"]
+        );
+    }
+    println!(
+        "{:<30} {:>6} {:>6} {:>10} {:>10} {:>12} {:>10} {:>9} {:>9} {:>9}",
+        "engine",
+        "rules",
+        "failed",
+        "compile",
+        "parse",
+        "eval",
+        "events/s",
+        "µs/event",
+        "matches",
+        "peak RSS"
+    );
+    let rsigma = results.iter().find(|v| v["engine"] == "rsigma-eval");
+    for v in results {
+        for run in v["runs"].as_array().into_iter().flatten() {
+            let name = format!(
+                "{} {}",
+                v["engine"].as_str().unwrap_or("?"),
+                run["label"].as_str().unwrap_or("")
+            );
+            println!(
+                "{:<30} {:>6} {:>6} {:>8.0}ms {:>8.0}ms {:>10.0}ms {:>10.0} {:>9.1} {:>9} {:>7.0}MB",
+                name,
+                v["rules_loaded"],
+                v["rules_failed"],
+                f(v, "compile_ms"),
+                f(v, "parse_ms"),
+                f(run, "eval_ms"),
+                f(run, "events_per_s"),
+                1e6 / f(run, "events_per_s"),
+                match run["matches"].as_u64() {
+                    Some(m) => m.to_string(),
+                    None => "-".into(),
+                },
+                f(v, "peak_rss_kb") / 1024.0,
+            );
+        }
+    }
+    println!("\nMatches on the 1-in-{sample} sample (the events sigma-rust evaluates):");
+    for v in results {
+        for run in v["runs"].as_array().into_iter().flatten() {
+            println!(
+                "  {:<30} {}",
+                format!(
+                    "{} {}",
+                    v["engine"].as_str().unwrap_or("?"),
+                    run["label"].as_str().unwrap_or("")
+                ),
+                run["sample_matches"]
+            );
+        }
+    }
+    if let Some(r) = rsigma {
+        let r_run = &r["runs"][0];
+        println!("\nRatios vs rsigma-eval (higher is better for sigmaplay: rsigma ÷ engine for times and memory, engine ÷ rsigma for events/s):");
+        for v in results.iter().filter(|v| v["engine"] != "rsigma-eval") {
+            for run in v["runs"].as_array().into_iter().flatten() {
+                println!(
+                    "  {:<30} compile {:>8}  events/s {:>8}  peak RSS {:>8}",
+                    format!(
+                        "{} {}",
+                        v["engine"].as_str().unwrap_or("?"),
+                        run["label"].as_str().unwrap_or("")
+                    ),
+                    ratio(f(r, "compile_ms"), f(v, "compile_ms")),
+                    ratio(f(run, "events_per_s"), f(r_run, "events_per_s")),
+                    ratio(f(r, "peak_rss_kb"), f(v, "peak_rss_kb")),
+                );
+            }
+        }
+    }
+    println!(
+        "\nThe playground loop: one rule ({}), compiled then run over every event:",
+        first.map_or(String::new(), |v| v["one_rule"]["file"]
+            .as_str()
+            .unwrap_or("")
+            .to_string())
+    );
+    println!(
+        "{:<30} {:>12} {:>10} {:>12} {:>9}",
+        "engine", "compile", "eval", "events/s", "matches"
+    );
+    for v in results {
+        let o = &v["one_rule"];
+        println!(
+            "{:<30} {:>10.1}µs {:>8.1}ms {:>12.0} {:>9}",
+            v["engine"].as_str().unwrap_or("?"),
+            f(o, "compile_us"),
+            f(o, "eval_ms"),
+            f(o, "events_per_s"),
+            o["matches"]
+        );
+    }
+    if let Some(r) = rsigma {
+        for v in results.iter().filter(|v| v["engine"] != "rsigma-eval") {
+            let (o, ro) = (&v["one_rule"], &r["one_rule"]);
+            println!(
+                "  {} vs rsigma-eval: compile {}, events/s {}",
+                v["engine"].as_str().unwrap_or("?"),
+                ratio(f(ro, "compile_us"), f(o, "compile_us")),
+                ratio(f(o, "events_per_s"), f(ro, "events_per_s")),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: one engine.
+
+struct Corpus {
+    rule_files: Vec<(String, String)>,
+    /// One text per events file (JSON Lines).
+    event_files: Vec<String>,
+    one_rule: (String, String),
+}
+
+fn load_corpus(sigmahq: &Path, flat: &Path, one_rule: &str) -> Corpus {
+    let mut paths = Vec::new();
+    for folder in ACTIVE_FOLDERS {
+        walk(&sigmahq.join(folder), &mut |p| {
+            if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                paths.push(p.to_path_buf());
+            }
+        });
+    }
+    paths.sort();
+    let mut rule_files = Vec::new();
+    for p in paths {
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        if is_windows_rule(&text) {
+            let name = p.strip_prefix(sigmahq).unwrap_or(&p).display().to_string();
+            rule_files.push((name, text));
+        }
+    }
+    let mut event_paths = Vec::new();
+    walk(flat, &mut |p| event_paths.push(p.to_path_buf()));
+    event_paths.sort();
+    let event_files = event_paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    let one_text = std::fs::read_to_string(sigmahq.join(one_rule)).unwrap_or_else(|e| {
+        eprintln!("{one_rule}: {e}");
+        std::process::exit(1)
+    });
+    Corpus {
+        rule_files,
+        event_files,
+        one_rule: (one_rule.to_string(), one_text),
+    }
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, f);
+        } else {
+            f(&p);
+        }
+    }
+}
+
+/// Any document with `logsource.product: windows`.
+fn is_windows_rule(text: &str) -> bool {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(text).any(|doc| {
+        serde_yaml::Value::deserialize(doc).ok().is_some_and(|v| {
+            v.get("logsource")
+                .and_then(|l| l.get("product"))
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| p.eq_ignore_ascii_case("windows"))
+        })
+    })
+}
+
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// One evaluation run's figures.
+fn run_json(
+    label: &str,
+    evaluated: usize,
+    elapsed: Duration,
+    matches: Option<usize>,
+    sample_matches: usize,
+) -> Value {
+    json!({
+        "label": label,
+        "events_evaluated": evaluated,
+        "eval_ms": ms(elapsed),
+        "events_per_s": evaluated as f64 / elapsed.as_secs_f64(),
+        "matches": matches,
+        "sample_matches": sample_matches,
+    })
+}
+
+fn child(engine: &str, args: &Args, sigmahq: &Path, flat: &Path) -> Value {
+    let corpus = load_corpus(sigmahq, flat, &args.one_rule);
+    let mut result = match engine {
+        "sigmaplay" => sigmaplay_child(&corpus, args.sample),
+        "rsigma-eval" => rsigma_child(&corpus, args.sample),
+        "sigma-rust" => sigma_rust_child(&corpus, args.sample),
+        _ => unreachable!(),
+    };
+    result["engine"] = json!(engine);
+    result["rule_files"] = json!(corpus.rule_files.len());
+    result["peak_rss_kb"] = json!(peak_rss_kb());
+    result["one_rule"]["file"] = json!(corpus.one_rule.0);
+    result
+}
+
+fn sigmaplay_child(corpus: &Corpus, sample: usize) -> Value {
+    use sigmaplay_engine::{compile_rules, parse_events, CompileOptions, LogSourceMap, RuleSet};
+    let options = CompileOptions::default();
+
+    let t = Instant::now();
+    let mut rules = Vec::new();
+    let mut failed = 0;
+    for (name, text) in &corpus.rule_files {
+        let c = compile_rules(text, &options);
+        if c.has_errors() {
+            failed += 1;
+            if std::env::var_os("BENCH_VERBOSE").is_some() {
+                for d in c.diagnostics.iter().filter(|d| d.is_error()) {
+                    eprintln!("{}", d.render(name));
+                }
+            }
+        }
+        rules.extend(c.rules);
+    }
+    let compile = t.elapsed();
+    let loaded = rules.len();
+
+    let t = Instant::now();
+    let mut events = Vec::new();
+    let mut parse_errors = 0;
+    for text in &corpus.event_files {
+        for e in parse_events(text).events {
+            match e {
+                Ok(e) => events.push(e),
+                Err(_) => parse_errors += 1,
+            }
+        }
+    }
+    let parse = t.elapsed();
+
+    let t = Instant::now();
+    let mut set = RuleSet::new(rules, LogSourceMap::builtin());
+    let build = t.elapsed();
+    let mut runs = Vec::new();
+    for (label, routing) in [("routing on", true), ("routing off", false)] {
+        set.set_routing(routing);
+        let t = Instant::now();
+        let mut matches = 0;
+        let mut sample_matches = 0;
+        for (i, e) in events.iter().enumerate() {
+            let n = set.matching(e).len();
+            matches += n;
+            if i % sample == 0 {
+                sample_matches += n;
+            }
+        }
+        runs.push(run_json(
+            label,
+            events.len(),
+            t.elapsed(),
+            Some(matches),
+            sample_matches,
+        ));
+    }
+
+    // The playground loop.
+    let t = Instant::now();
+    let mut one = None;
+    for _ in 0..ONE_RULE_COMPILES {
+        one = compile_rules(&corpus.one_rule.1, &options)
+            .rules
+            .into_iter()
+            .next();
+    }
+    let compile_one = t.elapsed() / ONE_RULE_COMPILES;
+    let one = one.expect("the one rule compiles");
+    let t = Instant::now();
+    let one_matches = events.iter().filter(|e| one.matches(e)).count();
+    let one_eval = t.elapsed();
+
+    json!({
+        "rules_loaded": loaded,
+        "rules_failed": failed,
+        "compile_ms": ms(compile + build),
+        "parse_ms": ms(parse),
+        "parse_errors": parse_errors,
+        "events": events.len(),
+        "sample_events": events.len().div_ceil(sample),
+        "runs": runs,
+        "one_rule": {
+            "compile_us": compile_one.as_secs_f64() * 1e6,
+            "eval_ms": ms(one_eval),
+            "events_per_s": events.len() as f64 / one_eval.as_secs_f64(),
+            "matches": one_matches,
+        },
+    })
+}
+
+fn json_events(corpus: &Corpus) -> (Vec<Value>, usize, Duration) {
+    let t = Instant::now();
+    let mut events = Vec::new();
+    let mut errors = 0;
+    for text in &corpus.event_files {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Value>(line) {
+                Ok(v) => events.push(v),
+                Err(_) => errors += 1,
+            }
+        }
+    }
+    (events, errors, t.elapsed())
+}
+
+fn rsigma_child(corpus: &Corpus, sample: usize) -> Value {
+    use rsigma_eval::{Engine, JsonEvent};
+    fn load(engine: &mut Engine, text: &str) -> (usize, bool) {
+        match rsigma_parser::parse_sigma_yaml(text) {
+            Ok(collection) => {
+                let mut ok = 0;
+                let mut failed = !collection.errors.is_empty();
+                for rule in &collection.rules {
+                    match engine.add_rule(rule) {
+                        Ok(()) => ok += 1,
+                        Err(_) => failed = true,
+                    }
+                }
+                (ok, failed)
+            }
+            Err(_) => (0, true),
+        }
+    }
+    let t = Instant::now();
+    let mut engine = Engine::new();
+    let (mut loaded, mut failed) = (0, 0);
+    for (_, text) in &corpus.rule_files {
+        let (ok, bad) = load(&mut engine, text);
+        loaded += ok;
+        failed += usize::from(bad);
+    }
+    let compile = t.elapsed();
+
+    let (events, parse_errors, parse) = json_events(corpus);
+
+    let t = Instant::now();
+    let mut matches = 0;
+    let mut sample_matches = 0;
+    for (i, v) in events.iter().enumerate() {
+        let n = engine.evaluate(&JsonEvent::borrow(v)).len();
+        matches += n;
+        if i % sample == 0 {
+            sample_matches += n;
+        }
+    }
+    let runs = vec![run_json(
+        "",
+        events.len(),
+        t.elapsed(),
+        Some(matches),
+        sample_matches,
+    )];
+
+    let t = Instant::now();
+    let mut one = Engine::new();
+    for _ in 0..ONE_RULE_COMPILES {
+        one = Engine::new();
+        load(&mut one, &corpus.one_rule.1);
+    }
+    let compile_one = t.elapsed() / ONE_RULE_COMPILES;
+    let t = Instant::now();
+    let one_matches: usize = events
+        .iter()
+        .map(|v| one.evaluate(&JsonEvent::borrow(v)).len())
+        .sum();
+    let one_eval = t.elapsed();
+
+    json!({
+        "rules_loaded": loaded,
+        "rules_failed": failed,
+        "compile_ms": ms(compile),
+        "parse_ms": ms(parse),
+        "parse_errors": parse_errors,
+        "events": events.len(),
+        "sample_events": events.len().div_ceil(sample),
+        "runs": runs,
+        "one_rule": {
+            "compile_us": compile_one.as_secs_f64() * 1e6,
+            "eval_ms": ms(one_eval),
+            "events_per_s": events.len() as f64 / one_eval.as_secs_f64(),
+            "matches": one_matches,
+        },
+    })
+}
+
+fn sigma_rust_child(corpus: &Corpus, sample: usize) -> Value {
+    let t = Instant::now();
+    let mut rules = Vec::new();
+    let mut failed = 0;
+    for (_, text) in &corpus.rule_files {
+        match sigma_rust::rule_from_yaml(text) {
+            Ok(r) => rules.push(r),
+            Err(_) => failed += 1,
+        }
+    }
+    let compile = t.elapsed();
+
+    let (values, _, json_parse) = json_events(corpus);
+    let t = Instant::now();
+    let mut events = Vec::with_capacity(values.len());
+    let mut parse_errors = 0;
+    for v in values {
+        match sigma_rust::Event::try_from(v) {
+            Ok(e) => events.push(e),
+            Err(_) => parse_errors += 1,
+        }
+    }
+    let parse = json_parse + t.elapsed();
+
+    let t = Instant::now();
+    let mut sample_matches = 0;
+    let mut evaluated = 0;
+    for e in events.iter().step_by(sample) {
+        evaluated += 1;
+        sample_matches += rules.iter().filter(|r| r.is_match(e)).count();
+    }
+    let label = format!("(1 in {sample} events)");
+    let runs = vec![run_json(
+        &label,
+        evaluated,
+        t.elapsed(),
+        None,
+        sample_matches,
+    )];
+
+    let t = Instant::now();
+    let mut one = None;
+    for _ in 0..ONE_RULE_COMPILES {
+        one = sigma_rust::rule_from_yaml(&corpus.one_rule.1).ok();
+    }
+    let compile_one = t.elapsed() / ONE_RULE_COMPILES;
+    let one = one.expect("sigma-rust loads the one rule");
+    let t = Instant::now();
+    let one_matches = events.iter().filter(|e| one.is_match(e)).count();
+    let one_eval = t.elapsed();
+
+    json!({
+        "rules_loaded": rules.len(),
+        "rules_failed": failed,
+        "compile_ms": ms(compile),
+        "parse_ms": ms(parse),
+        "parse_errors": parse_errors,
+        "events": events.len(),
+        "sample_events": events.len().div_ceil(sample),
+        "runs": runs,
+        "one_rule": {
+            "compile_us": compile_one.as_secs_f64() * 1e6,
+            "eval_ms": ms(one_eval),
+            "events_per_s": events.len() as f64 / one_eval.as_secs_f64(),
+            "matches": one_matches,
+        },
+    })
+}
