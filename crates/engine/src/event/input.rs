@@ -16,8 +16,8 @@
 //! event's own `format` says `EvtxJson` for evtx_dump records and the container shape otherwise.
 //!
 //! Every event gets its byte span in the input; every error a 1-based line and column (characters).
-//! A UTF-8 byte order mark is skipped. Nothing here panics on any input: serde_json and the XML reader
-//! stop at nesting depth 128, and work is linear in the input size.
+//! A UTF-8 byte order mark is skipped. Nothing here panics on any input: serde_json stops at nesting
+//! depth 128 and the XML reader at 64, and work is linear in the input size.
 use super::windows::{flatten_windows_json, generic_event, Json};
 use super::{xml, Event};
 use crate::span::{SourceMap, Span};
