@@ -179,6 +179,7 @@ fn positions(text: &str, map: &SourceMap) -> Vec<(Option<Pos>, Span)> {
     let mut anchors: HashMap<usize, Pos> = HashMap::new();
     let mut doc_start = 0usize;
     let mut root: Option<Pos> = None;
+    let mut alias_nodes = 0usize;
     let to_offset = |m: &saphyr_parser::Marker| map.offset(m.line(), m.col() + 1);
     while let Some(Ok((event, span))) = parser.next_event() {
         let start = to_offset(&span.start);
@@ -203,7 +204,16 @@ fn positions(text: &str, map: &SourceMap) -> Vec<(Option<Pos>, Span)> {
                     anchor,
                 ))
             }
-            YEvent::Alias(id) => anchors.get(&id).cloned().map(|p| (p, 0)),
+            YEvent::Alias(id) => {
+                // Aliases repeat subtrees; cap the copies so an alias bomb cannot blow up memory
+                // (serde_yaml refuses such documents too; positions then fall back).
+                let p = anchors.get(&id);
+                alias_nodes += p.map_or(0, count_nodes);
+                if alias_nodes > MAX_ALIAS_NODES {
+                    break;
+                }
+                p.cloned().map(|p| (p, 0))
+            }
             YEvent::SequenceStart(anchor, _) => {
                 stack.push(Building::Seq {
                     start,
@@ -292,6 +302,17 @@ fn duplicate_key(pos: &Pos, text: &str) -> Option<Span> {
     }
 }
 
+/// pySigma 2.0.1 also rejects alias expansions beyond 10,000 nodes.
+const MAX_ALIAS_NODES: usize = 10_000;
+
+fn count_nodes(p: &Pos) -> usize {
+    match p {
+        Pos::Scalar { .. } => 1,
+        Pos::Seq { items, .. } => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Pos::Map { entries, .. } => 1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>(),
+    }
+}
+
 enum Building {
     Seq {
         start: usize,
@@ -327,6 +348,18 @@ mod tests {
         let (_, a) = docs[1].root().get("a").unwrap();
         assert_eq!(a.value.as_str(), Some("00050429"));
         assert_eq!(map.location(a.span().start).line, 6);
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..12 {
+            let prev = if i == 0 { "a".to_string() } else { format!("b{}", i - 1) };
+            text.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let map = SourceMap::new(&text);
+        let (_, diags) = load(&text, &map);
+        assert_eq!(diags.len(), 1, "{diags:?}");
     }
 
     #[test]
