@@ -115,6 +115,9 @@ pub struct ItemTrace {
     pub values: Vec<ValueTrace>,
     /// Plain-language reason for the item's value.
     pub explanation: String,
+    /// The semantic rules that decided this item, for newcomers ("a regular expression matches
+    /// anywhere in the value", "null matches a missing field", ...). See ARCHITECTURE.md.
+    pub notes: Vec<String>,
 }
 
 /// One expected value after modifiers, and how it fared against the event.
@@ -581,7 +584,16 @@ fn item_trace(ctx: &Ctx, i: &CItem) -> ItemTrace {
                 value,
                 field_suggestion.as_deref(),
             );
+            let notes = item_notes(
+                i,
+                field,
+                v,
+                raw,
+                field_suggestion.as_deref(),
+                read_from.as_deref(),
+            );
             ItemTrace {
+                notes,
                 value,
                 field: Some(field.clone()),
                 modifiers: i.modifiers.iter().map(|m| m.to_string()).collect(),
@@ -613,7 +625,12 @@ fn item_trace(ctx: &Ctx, i: &CItem) -> ItemTrace {
                 Some(x) => format!("no field of the event contains the keyword '{}'", x.written),
                 None => "no keyword".into(),
             };
+            let mut notes = vec!["A keyword (a value without a field) matches when it occurs anywhere in any field value of the event.".to_string()];
+            if i.all {
+                notes.push("With 'all', every keyword must occur.".into());
+            }
             ItemTrace {
+                notes,
                 value,
                 field: None,
                 modifiers: i.modifiers.iter().map(|m| m.to_string()).collect(),
@@ -863,4 +880,80 @@ fn item_explanation(
     } else {
         core
     }
+}
+
+/// The semantic choices that applied to an item, in words (shown under the item).
+fn item_notes(
+    i: &CItem,
+    field: &str,
+    v: Option<&FieldValue>,
+    matched: bool,
+    suggestion: Option<&str>,
+    read_from: Option<&str>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let matchers = || {
+        i.values
+            .iter()
+            .flat_map(|c| c.variants.iter().map(|x| &x.matcher))
+    };
+    if let Some(from) = read_from {
+        notes.push(format!(
+            "The log source mapping reads {field} from the event's {from}."
+        ));
+    }
+    if v.is_none() {
+        if let Some(s) = suggestion {
+            if s.eq_ignore_ascii_case(field) {
+                notes.push(format!(
+                    "Field names are case-sensitive: the event has {s}, the rule asks for {field}."
+                ));
+            }
+        }
+    }
+    if matchers().any(|m| matches!(m, Matcher::Null)) {
+        notes.push("null matches when the field is missing or holds JSON null; '' matches an empty string.".into());
+    }
+    if matchers().any(|m| matches!(m, Matcher::Exists(_))) {
+        notes.push(
+            "exists only checks that the field is present, whatever its value (even null).".into(),
+        );
+    }
+    if matchers().any(|m| matches!(m, Matcher::Regex(_))) {
+        notes.push("A regular expression matches anywhere in the value (a search); anchor it with ^ and $ to match the whole value. It is case-sensitive unless |i is given.".into());
+    }
+    // Only where case made a difference: the event's text has capitals and a plain string matched.
+    let has_capitals = matches!(v, Some(FieldValue::Str(t)) if t.raw() != t.folded());
+    if has_capitals && matched && matchers().any(|m| matches!(m, Matcher::Str { cased: false, .. }))
+    {
+        notes.push("Text compares case-insensitively (use |cased for an exact case).".into());
+    }
+    match v {
+        Some(FieldValue::List(_)) => notes.push(format!("{field} holds a list: the item matches when any element matches.")),
+        Some(FieldValue::Int(_) | FieldValue::Float(_)) if matchers().any(|m| matches!(m, Matcher::Str { .. })) => {
+            notes.push(format!("{field} is a number in the event; the rule gives text, so the number is compared as text."))
+        }
+        Some(FieldValue::Str(_)) if matchers().any(|m| matches!(m, Matcher::Number(_) | Matcher::Compare { part: None, .. })) => {
+            notes.push(format!("{field} is text in the event; the rule gives a number, so the text is read as a number."))
+        }
+        Some(FieldValue::Bool(_)) if matchers().any(|m| matches!(m, Matcher::Str { .. })) => {
+            notes.push(format!("{field} is a boolean in the event; it is compared as the text 'true' or 'false'."))
+        }
+        _ => {}
+    }
+    if i.all && i.values.len() > 1 {
+        notes.push(
+            "With 'all', every value must match (without it, any one value is enough).".into(),
+        );
+    }
+    if i.negated {
+        notes.push("neq: the item is true when the field equals none of the values (also when it is missing).".into());
+    }
+    if i.values.iter().any(|c| c.variants.len() > 1) {
+        notes.push(
+            "A modifier expanded a value into several variants; any variant matching is enough."
+                .into(),
+        );
+    }
+    notes
 }
