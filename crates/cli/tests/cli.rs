@@ -110,12 +110,36 @@ fn eval_routes_by_log_source_unless_told_not_to() {
     ]));
     assert!(unrouted.contains(&(3, WHOAMI.into())), "{unrouted:?}");
     assert!(unrouted.contains(&(5, WHOAMI.into())), "{unrouted:?}");
-    if routed.contains(&(5, WHOAMI.into())) {
-        eprintln!("NOTE: log source routing is not effective yet in the engine: {routed:?}");
-    } else {
-        assert!(!routed.contains(&(3, WHOAMI.into())), "{routed:?}");
-        assert!(routed.contains(&(3, DNS.into())), "{routed:?}");
-    }
+    assert!(!routed.contains(&(3, WHOAMI.into())), "{routed:?}");
+    assert!(!routed.contains(&(5, WHOAMI.into())), "{routed:?}");
+    assert!(routed.contains(&(3, DNS.into())), "{routed:?}");
+}
+
+#[test]
+fn eval_reads_mapped_fields_of_security_events() {
+    // Security 4688 names the image NewProcessName and the parent ParentProcessName.
+    let o = sigmaplay(&["eval", "rules", "--events", "events/security.jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(hits(&o), vec![(0, WHOAMI.to_string())]);
+    assert_eq!(
+        json_lines(&o)[0]["matched"],
+        serde_json::json!(["selection_img", "selection_flags"])
+    );
+    let o = sigmaplay(&[
+        "eval",
+        "rules/whoami.yml",
+        "--events",
+        "events/security.jsonl",
+        "--explain",
+    ]);
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[1]["fired"], false,
+        "the admin tool parent is filtered"
+    );
+    let text = stdout(&o);
+    assert!(text.contains("NewProcessName"), "{text}");
 }
 
 #[test]
