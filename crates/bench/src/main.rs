@@ -42,6 +42,10 @@ struct Args {
     engines: Vec<String>,
     one_rule: String,
     child: Option<String>,
+    /// Compare the (event, rule) matches of sigmaplay (routing off) and rsigma-eval.
+    diff: bool,
+    /// Child: write its (event, rule id, title) matches here, tab-separated.
+    dump: Option<PathBuf>,
 }
 
 fn usage() -> ! {
@@ -50,7 +54,9 @@ fn usage() -> ! {
          \n  --sample N      sigma-rust evaluates every Nth event (default 50)\
          \n  --corpus DIR    the corpus folder (default ../shared/corpus from the project root)\
          \n  --one-rule FILE the rule of the one-rule scenario, relative to the SigmaHQ folder\
-         \n                  (default {DEFAULT_ONE_RULE})",
+         \n                  (default {DEFAULT_ONE_RULE})\
+         \n  --diff          list the (event, rule) matches on which sigmaplay (routing off) and\
+         \n                  rsigma-eval disagree",
         ENGINES.join(",")
     );
     std::process::exit(2)
@@ -64,6 +70,8 @@ fn parse_args() -> Args {
         engines: ENGINES.iter().map(|s| s.to_string()).collect(),
         one_rule: DEFAULT_ONE_RULE.to_string(),
         child: None,
+        diff: false,
+        dump: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -82,6 +90,8 @@ fn parse_args() -> Args {
             }
             "--one-rule" => args.one_rule = value(),
             "--child" => args.child = Some(value()),
+            "--diff" => args.diff = true,
+            "--dump" => args.dump = Some(PathBuf::from(value())),
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -137,6 +147,14 @@ fn parent(args: &Args) {
             ])
             .arg("--corpus")
             .arg(&args.corpus)
+            .args(if args.diff {
+                vec![
+                    "--dump".to_string(),
+                    dump_path(engine).display().to_string(),
+                ]
+            } else {
+                vec![]
+            })
             .output()
             .expect("run child");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -157,6 +175,77 @@ fn parent(args: &Args) {
         results.push(v);
     }
     print_table(&results, args.sample);
+    if args.diff {
+        print_diff();
+    }
+}
+
+fn dump_path(engine: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "sigmaplay-bench-{}-{engine}.tsv",
+        std::process::id()
+    ))
+}
+
+/// (event, rule id) → title, from a child's dump.
+fn read_dump(engine: &str) -> std::collections::BTreeMap<(usize, String), String> {
+    let text = std::fs::read_to_string(dump_path(engine)).unwrap_or_default();
+    let _ = std::fs::remove_file(dump_path(engine));
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, '\t');
+            let event = parts.next()?.parse().ok()?;
+            let id = parts.next()?.to_string();
+            Some(((event, id), parts.next().unwrap_or("").to_string()))
+        })
+        .collect()
+}
+
+fn print_diff() {
+    let ours = read_dump("sigmaplay");
+    let theirs = read_dump("rsigma-eval");
+    if ours.is_empty() || theirs.is_empty() {
+        println!("\n--diff needs both sigmaplay and rsigma-eval in --engines");
+        return;
+    }
+    let common = ours.keys().filter(|k| theirs.contains_key(*k)).count();
+    println!(
+        "\nMatches compared (no routing): {common} in both, {} only sigmaplay, {} only rsigma-eval",
+        ours.len() - common,
+        theirs.len() - common
+    );
+    for (label, a, b) in [
+        ("only sigmaplay", &ours, &theirs),
+        ("only rsigma-eval", &theirs, &ours),
+    ] {
+        let mut by_rule: std::collections::BTreeMap<(&str, &str), Vec<usize>> = Default::default();
+        for ((event, id), title) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
+            by_rule
+                .entry((id.as_str(), title.as_str()))
+                .or_default()
+                .push(*event);
+        }
+        let mut rows: Vec<_> = by_rule.into_iter().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1.len()));
+        if !rows.is_empty() {
+            println!("  {label}, by rule ({} rules):", rows.len());
+        }
+        for ((id, title), events) in rows.iter().take(40) {
+            let shown: Vec<String> = events.iter().take(5).map(|e| e.to_string()).collect();
+            println!(
+                "    {:>5}  {id}  {title}  (events {}{})",
+                events.len(),
+                shown.join(", "),
+                if events.len() > 5 { ", ..." } else { "" }
+            );
+        }
+    }
+}
+
+fn write_dump(path: &Path, lines: &[String]) {
+    if let Err(e) = std::fs::write(path, lines.join("\n")) {
+        eprintln!("{}: {e}", path.display());
+    }
 }
 
 fn f(v: &Value, k: &str) -> f64 {
@@ -392,8 +481,8 @@ fn run_json(
 fn child(engine: &str, args: &Args, sigmahq: &Path, flat: &Path) -> Value {
     let corpus = load_corpus(sigmahq, flat, &args.one_rule);
     let mut result = match engine {
-        "sigmaplay" => sigmaplay_child(&corpus, args.sample),
-        "rsigma-eval" => rsigma_child(&corpus, args.sample),
+        "sigmaplay" => sigmaplay_child(&corpus, args.sample, args.dump.as_deref()),
+        "rsigma-eval" => rsigma_child(&corpus, args.sample, args.dump.as_deref()),
         "sigma-rust" => sigma_rust_child(&corpus, args.sample),
         _ => unreachable!(),
     };
@@ -404,7 +493,7 @@ fn child(engine: &str, args: &Args, sigmahq: &Path, flat: &Path) -> Value {
     result
 }
 
-fn sigmaplay_child(corpus: &Corpus, sample: usize) -> Value {
+fn sigmaplay_child(corpus: &Corpus, sample: usize, dump: Option<&Path>) -> Value {
     use sigmaplay_engine::{compile_rules, parse_events, CompileOptions, LogSourceMap, RuleSet};
     let options = CompileOptions::default();
 
@@ -448,12 +537,27 @@ fn sigmaplay_child(corpus: &Corpus, sample: usize) -> Value {
         let t = Instant::now();
         let mut matches = 0;
         let mut sample_matches = 0;
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
         for (i, e) in events.iter().enumerate() {
-            let n = set.matching(e).len();
+            let hits = set.matching(e);
+            let n = hits.len();
             matches += n;
             if i % sample == 0 {
                 sample_matches += n;
             }
+            if dump.is_some() && !routing {
+                pairs.extend(hits.into_iter().map(|r| (i, r)));
+            }
+        }
+        if let (Some(path), false) = (dump, routing) {
+            let lines: Vec<String> = pairs
+                .iter()
+                .map(|&(i, r)| {
+                    let rule = &set.rules()[r];
+                    format!("{i}\t{}\t{}", rule.id.as_deref().unwrap_or(""), rule.title)
+                })
+                .collect();
+            write_dump(path, &lines);
         }
         runs.push(run_json(
             label,
@@ -512,7 +616,7 @@ fn json_events(corpus: &Corpus) -> (Vec<Value>, usize, Duration) {
     (events, errors, t.elapsed())
 }
 
-fn rsigma_child(corpus: &Corpus, sample: usize) -> Value {
+fn rsigma_child(corpus: &Corpus, sample: usize, dump: Option<&Path>) -> Value {
     use rsigma_eval::{Engine, JsonEvent};
     fn load(engine: &mut Engine, text: &str) -> (usize, bool) {
         match rsigma_parser::parse_sigma_yaml(text) {
@@ -545,12 +649,27 @@ fn rsigma_child(corpus: &Corpus, sample: usize) -> Value {
     let t = Instant::now();
     let mut matches = 0;
     let mut sample_matches = 0;
+    let mut lines = Vec::new();
     for (i, v) in events.iter().enumerate() {
-        let n = engine.evaluate(&JsonEvent::borrow(v)).len();
+        let results = engine.evaluate(&JsonEvent::borrow(v));
+        let n = results.len();
         matches += n;
         if i % sample == 0 {
             sample_matches += n;
         }
+        if dump.is_some() {
+            for r in &results {
+                let h = &r.header;
+                lines.push(format!(
+                    "{i}\t{}\t{}",
+                    h.rule_id.as_deref().unwrap_or(""),
+                    h.rule_title
+                ));
+            }
+        }
+    }
+    if let Some(path) = dump {
+        write_dump(path, &lines);
     }
     let runs = vec![run_json(
         "",
