@@ -18,8 +18,9 @@ cargo fmt --all --check
 
 step "cargo clippy (workspace)"
 cargo clippy --quiet --all-targets -- -D warnings
-step "cargo clippy (web app, wasm32)"
+step "cargo clippy (web app and the JS API, wasm32)"
 cargo clippy --quiet -p sigmaplay-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --quiet -p sigmaplay-wasm --features js-api --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test (workspace)"
 cargo test --quiet
@@ -27,8 +28,7 @@ step "cargo test (web app state, examples, natively)"
 cargo test --quiet -p sigmaplay-web --lib
 
 step "trunk build --release"
-scripts/build-editor.sh
-trunk build --release --offline --quiet
+scripts/build-web.sh
 
 step "end-to-end tests (headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/

@@ -34,8 +34,8 @@ const AUTOSAVE_DEBOUNCE_MS: u32 = 300;
 #[derive(Default)]
 struct Runtime {
     bridge: Option<WorkerBridge<EngineWorker>>,
-    /// The worker must be (re)started before the next request (first use, or after a failure).
-    needs_spawn: bool,
+    /// Set when the worker reported a failure: it is replaced before the next request.
+    failed: Rc<Cell<bool>>,
     /// The events revision the worker holds.
     sent_events_revision: Option<u64>,
     next_job: u64,
@@ -46,9 +46,10 @@ struct Runtime {
 
 impl Runtime {
     fn bridge(&mut self, dispatch: &UseReducerDispatcher<AppState>) -> &WorkerBridge<EngineWorker> {
-        if self.needs_spawn || self.bridge.is_none() {
+        if self.failed.get() || self.bridge.is_none() {
             let dispatch = dispatch.clone();
-            let failed = Rc::new(Cell::new(false));
+            let failed = self.failed.clone();
+            failed.set(false);
             let bridge = EngineWorker::spawner()
                 .callback(move |response: WorkerResponse| {
                     if matches!(response, WorkerResponse::Failed { .. }) {
@@ -59,7 +60,6 @@ impl Runtime {
                 .encoding::<JsCodec>()
                 .spawn("./sigmaplay-worker.js");
             self.bridge = Some(bridge);
-            self.needs_spawn = false;
             self.sent_events_revision = None;
         }
         self.bridge.as_ref().expect("bridge was just set")
@@ -270,7 +270,7 @@ pub fn App() -> Html {
                     let mut rt = timer_runtime.borrow_mut();
                     let job = rt.job();
                     // (Re)starting the worker forgets which events it had, so decide after.
-                    let bridge_ready = rt.bridge.is_some() && !rt.needs_spawn;
+                    let bridge_ready = rt.bridge.is_some() && !rt.failed.get();
                     let send_events = !bridge_ready || rt.sent_events_revision != Some(revision);
                     let bridge = rt.bridge(&dispatch);
                     if send_events {
@@ -285,22 +285,6 @@ pub fn App() -> Html {
                     dispatch.dispatch(Action::EvaluationSent(job));
                 });
                 runtime.borrow_mut().eval_timer = Some(timer);
-            }
-        });
-    }
-
-    // A failed worker is replaced before the next request.
-    {
-        let runtime = runtime.clone();
-        let failures = state
-            .notices
-            .iter()
-            .filter(|n| n.level == NoticeLevel::Error)
-            .count();
-        use_effect_with(failures, move |_| {
-            let mut rt = runtime.borrow_mut();
-            if rt.bridge.is_some() {
-                rt.needs_spawn = true;
             }
         });
     }

@@ -10,8 +10,9 @@
 //! The views here ([`DiagnosticView`], [`trace`]) are `Serialize + Deserialize` mirrors of the
 //! engine's output so that they can cross the worker boundary and be read back typed by the UI.
 //! [`protocol`] is the message set between the page and its worker. [`js`] exports the same
-//! operations to JavaScript with wasm-bindgen for other pages.
+//! operations to JavaScript with wasm-bindgen for other pages (feature `js-api`).
 
+#[cfg(feature = "js-api")]
 pub mod js;
 pub mod protocol;
 pub mod trace;
