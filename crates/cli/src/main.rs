@@ -14,11 +14,12 @@ use std::process::ExitCode;
 
 const EXIT_CODES: &str = "\
 Exit status:
-  0  success, whether or not any rule matched (eval) / every test passed (test)
-  1  an error in the input: a file that cannot be read, a rule with errors, an event that cannot be
-     read, a failed test. Everything that could be read was still processed and printed: in JSON Lines
-     a bad line is reported on stderr (path:line:col) and the other lines are evaluated, and a rule
-     file with errors does not stop the other rules
+  0  success, whether or not any rule matched (eval), every test passed (test)
+  1  an error in the input: a file that cannot be read, a rule with errors,
+     an event that cannot be read, a failed test. What could be read was still
+     processed and printed: in JSON Lines a bad line is reported on stderr
+     (path:line:col) and the other lines are evaluated; a rule file with errors
+     does not stop the other rules
   2  bad command-line usage";
 
 #[derive(Parser)]
