@@ -373,3 +373,42 @@ fn help_documents_exit_codes() {
     assert!(text.contains("Exit status"), "{text}");
     assert!(text.contains("JSON Lines"), "{text}");
 }
+
+#[test]
+fn explain_several_rules_follows_the_routing() {
+    let routed = sigmaplay(&[
+        "eval",
+        "rules",
+        "--events",
+        "events/mixed.jsonl",
+        "--explain",
+    ]);
+    assert!(routed.status.success(), "{}", stderr(&routed));
+    let pairs: Vec<(u64, String, bool)> = json_lines(&routed)
+        .iter()
+        .map(|v| {
+            (
+                v["event"].as_u64().unwrap(),
+                v["title"].as_str().unwrap().to_string(),
+                v["fired"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // The keyword rule has no Windows log source: every event; the others only their own events.
+    assert_eq!(pairs.len(), 6 + 3 + 2, "{pairs:?}");
+    assert!(pairs.contains(&(0, WHOAMI.into(), true)));
+    assert!(pairs.contains(&(3, DNS.into(), true)));
+    assert!(
+        !pairs.iter().any(|(e, t, _)| *e == 5 && t == WHOAMI),
+        "{pairs:?}"
+    );
+    let all = sigmaplay(&[
+        "eval",
+        "rules",
+        "--events",
+        "events/mixed.jsonl",
+        "--explain",
+        "--no-logsource",
+    ]);
+    assert_eq!(json_lines(&all).len(), 3 * 6);
+}
