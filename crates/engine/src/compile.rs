@@ -111,6 +111,8 @@ pub(crate) struct CVariant {
     pub matcher: Matcher,
     pub expected: String,
     pub label: Option<String>,
+    /// For glob patterns: the longest literal part, folded (what the prefilter can look for).
+    pub literal: Option<String>,
 }
 
 #[derive(Debug)]
@@ -393,11 +395,23 @@ fn compile_item(
                 p => p,
             };
             let expected = pattern.display();
+            let literal = match &pattern {
+                Pattern::Str { s, cased: false } => s
+                    .parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        Part::Lit(l) => Some(fold(l).into_owned()),
+                        _ => None,
+                    })
+                    .max_by_key(|l| l.len()),
+                _ => None,
+            };
             match compile_pattern(pattern) {
                 Ok(matcher) => compiled.push(CVariant {
                     matcher,
                     expected,
                     label,
+                    literal,
                 }),
                 Err(msg) => errors.push(Diagnostic::error("value", msg, Some(v.span))),
             }
