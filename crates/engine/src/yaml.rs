@@ -309,7 +309,12 @@ fn count_nodes(p: &Pos) -> usize {
     match p {
         Pos::Scalar { .. } => 1,
         Pos::Seq { items, .. } => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Pos::Map { entries, .. } => 1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>(),
+        Pos::Map { entries, .. } => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| count_nodes(k) + count_nodes(v))
+                .sum::<usize>()
+        }
     }
 }
 
@@ -354,7 +359,11 @@ mod tests {
     fn alias_bombs_are_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..12 {
-            let prev = if i == 0 { "a".to_string() } else { format!("b{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("b{}", i - 1)
+            };
             text.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let map = SourceMap::new(&text);
