@@ -143,7 +143,7 @@ pub(crate) enum StrKind {
     Exact(Box<str>),
     Prefix(Box<str>),
     Suffix(Box<str>),
-    Contains(memmem::Finder<'static>),
+    Contains(Box<memmem::Finder<'static>>),
     /// `*`: any string value.
     Any,
     Glob(regex::Regex),
@@ -509,7 +509,7 @@ fn compile_str(s: &SigmaString, cased: bool) -> Result<StrKind, String> {
         [Lit(a), AnyMany] => StrKind::Prefix(f(a)),
         [AnyMany, Lit(a)] => StrKind::Suffix(f(a)),
         [AnyMany, Lit(a), AnyMany] => {
-            StrKind::Contains(memmem::Finder::new(f(a).as_bytes()).into_owned())
+            StrKind::Contains(Box::new(memmem::Finder::new(f(a).as_bytes()).into_owned()))
         }
         [AnyMany] | [AnyMany, AnyMany] => StrKind::Any,
         parts => {
@@ -558,10 +558,43 @@ impl CompiledRule {
 
     /// Names of the search identifiers that are true for this event, in rule order.
     pub fn matched_identifiers(&self, event: &Event) -> Vec<String> {
+        self.identifiers_under(event, &self.mappings)
+    }
+
+    /// The fast path under a log source verdict: its field mappings apply (the verdict itself is
+    /// not checked: callers decide whether a non-fitting event is evaluated).
+    pub fn matches_with(&self, event: &Event, fit: &crate::logsource::LogSourceFit) -> bool {
+        crate::eval::matches_mapped(self, event, Self::mappings_of(fit, &self.mappings))
+    }
+
+    /// [`CompiledRule::matched_identifiers`] under a log source verdict's field mappings.
+    pub fn matched_identifiers_with(
+        &self,
+        event: &Event,
+        fit: &crate::logsource::LogSourceFit,
+    ) -> Vec<String> {
+        self.identifiers_under(event, Self::mappings_of(fit, &self.mappings))
+    }
+
+    fn mappings_of<'a>(
+        fit: &'a crate::logsource::LogSourceFit,
+        own: &'a [(String, String)],
+    ) -> &'a [(String, String)] {
+        match fit {
+            crate::logsource::LogSourceFit::Fits { field_mappings }
+                if !field_mappings.is_empty() =>
+            {
+                field_mappings.as_slice()
+            }
+            _ => own,
+        }
+    }
+
+    fn identifiers_under(&self, event: &Event, maps: &[(String, String)]) -> Vec<String> {
         self.body
             .searches
             .iter()
-            .filter(|s| crate::eval::search(&s.body, event, &self.mappings))
+            .filter(|s| crate::eval::search(&s.body, event, maps))
             .map(|s| s.name.clone())
             .collect()
     }

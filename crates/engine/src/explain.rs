@@ -67,6 +67,9 @@ pub struct IdentifierTrace {
 }
 
 /// A search identifier's body: a map (all items), a list of maps (any alternative), keywords.
+// Traces are built for one event at a time (the explain path), so variant size does not matter,
+// and an unboxed item keeps pattern matching simple for the web app.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SearchTrace {
@@ -526,7 +529,9 @@ fn fold_kind(k: &StrKind) -> StrKind {
         StrKind::Suffix(p) => StrKind::Suffix(fold(p).into_owned().into()),
         StrKind::Contains(f) => {
             let needle = String::from_utf8_lossy(f.needle()).into_owned();
-            StrKind::Contains(memchr::memmem::Finder::new(fold(&needle).as_bytes()).into_owned())
+            StrKind::Contains(Box::new(
+                memchr::memmem::Finder::new(fold(&needle).as_bytes()).into_owned(),
+            ))
         }
         StrKind::Any => StrKind::Any,
         StrKind::Glob(re) => {

@@ -21,6 +21,9 @@ const MIN_LITERAL: usize = 3;
 /// A disjunction of (field id, field name, folded literal): the rule needs one of them.
 type Need = Vec<(u32, String, String)>;
 
+/// While building: per field, the literals, the rules owning each, and literal → index.
+type FieldLiterals = (Vec<String>, Vec<Vec<u32>>, FxHashMap<String, usize>);
+
 #[derive(Debug, Default)]
 pub struct Prefilter {
     /// Field name → automaton over the literals wanted in that field.
@@ -41,10 +44,7 @@ struct FieldAutomaton {
 
 impl Prefilter {
     pub fn new(rules: &[CompiledRule], renames: Vec<(String, String)>) -> Prefilter {
-        let mut per_field: FxHashMap<
-            String,
-            (Vec<String>, Vec<Vec<u32>>, FxHashMap<String, usize>),
-        > = FxHashMap::default();
+        let mut per_field: FxHashMap<String, FieldLiterals> = FxHashMap::default();
         let mut indexed = vec![false; rules.len()];
         for (r, rule) in rules.iter().enumerate() {
             if !rule.mappings.is_empty() {

@@ -265,11 +265,13 @@ fn neq_fieldref_expand() {
     let d = "    sel:\n        Cmd|fieldref|contains: User\n    condition: sel\n";
     assert!(fires(d, r#"{"Cmd": "runas bob x", "User": "bob"}"#));
     let d = "    sel:\n        User|expand: '%Admins%'\n    condition: sel\n";
-    let mut opts = CompileOptions::default();
-    opts.placeholders = BTreeMap::from([(
-        "Admins".to_string(),
-        vec!["alice".to_string(), "adm_*".to_string()],
-    )]);
+    let opts = CompileOptions {
+        placeholders: BTreeMap::from([(
+            "Admins".to_string(),
+            vec!["alice".to_string(), "adm_*".to_string()],
+        )]),
+        ..Default::default()
+    };
     assert!(fires_opts(d, r#"{"User": "adm_bob"}"#, &opts));
     assert!(!fires_opts(d, r#"{"User": "bob"}"#, &opts));
     let (line, _, msg) = error(d);
