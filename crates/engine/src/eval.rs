@@ -212,6 +212,7 @@ pub(crate) fn scalar_text(v: &FieldValue) -> Option<Cow<'_, str>> {
     match v {
         FieldValue::Str(t) => Some(Cow::Borrowed(t.folded())),
         FieldValue::Int(i) => Some(Cow::Owned(i.to_string())),
+        FieldValue::UInt(u) => Some(Cow::Owned(u.to_string())),
         FieldValue::Float(f) => Some(Cow::Owned(f.to_string())),
         FieldValue::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         FieldValue::Null | FieldValue::List(_) => None,
@@ -221,6 +222,7 @@ pub(crate) fn scalar_text(v: &FieldValue) -> Option<Cow<'_, str>> {
 pub(crate) fn scalar_number(v: &FieldValue) -> Option<f64> {
     match v {
         FieldValue::Int(i) => Some(*i as f64),
+        FieldValue::UInt(u) => Some(*u as f64),
         FieldValue::Float(f) => Some(*f),
         FieldValue::Str(t) => t.raw().trim().parse::<f64>().ok().filter(|f| f.is_finite()),
         _ => None,
@@ -274,6 +276,7 @@ fn fieldref_match(v: &FieldValue, other: &FieldValue, sw: bool, ew: bool) -> boo
 pub fn parse_timestamp(v: &FieldValue) -> Option<DateTime<Utc>> {
     match v {
         FieldValue::Int(i) => epoch(*i as f64),
+        FieldValue::UInt(u) => epoch(*u as f64),
         FieldValue::Float(f) => epoch(*f),
         FieldValue::Str(t) => {
             let s = t.raw().trim();

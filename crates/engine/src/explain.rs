@@ -935,7 +935,7 @@ fn item_notes(
     }
     match v {
         Some(FieldValue::List(_)) => notes.push(format!("{field} holds a list: the item matches when any element matches.")),
-        Some(FieldValue::Int(_) | FieldValue::Float(_)) if matchers().any(|m| matches!(m, Matcher::Str { .. })) => {
+        Some(FieldValue::Int(_) | FieldValue::UInt(_) | FieldValue::Float(_)) if matchers().any(|m| matches!(m, Matcher::Str { .. })) => {
             notes.push(format!("{field} is a number in the event; the rule gives text, so the number is compared as text."))
         }
         Some(FieldValue::Str(_)) if matchers().any(|m| matches!(m, Matcher::Number(_) | Matcher::Compare { part: None, .. })) => {

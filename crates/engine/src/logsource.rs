@@ -967,6 +967,7 @@ fn equals(v: &FieldValue, want: &str) -> bool {
     match v {
         FieldValue::Str(t) => t.raw().eq_ignore_ascii_case(want),
         FieldValue::Int(i) => want.trim().parse::<i64>() == Ok(*i),
+        FieldValue::UInt(u) => want.trim().parse::<u64>() == Ok(*u),
         FieldValue::Float(f) => want.trim().parse::<f64>() == Ok(*f),
         FieldValue::Bool(b) => want.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
         FieldValue::List(items) => items.iter().any(|i| equals(i, want)),

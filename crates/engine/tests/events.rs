@@ -433,42 +433,28 @@ fn flatten_python_evtx_shape() {
     assert_eq!(j["Empty"], "");
 }
 
-/// An integer above `i64::MAX` (BITS `bytesTotal: 18446744073709551615`, WFP `Weight`): `FieldValue`
-/// has no unsigned variant, so `FieldValue::from_json` (event/mod.rs) keeps it as a float.
-fn is_u64_only(got: &Value, want: &Value) -> bool {
-    want.as_u64().is_some_and(|w| w > i64::MAX as u64) && got.as_f64() == want.as_f64()
-}
-
-/// Compares two flat events; returns the differences (`u64_only`: all are [`is_u64_only`]).
-fn diff(got: &Value, want: &Value) -> Option<(String, bool)> {
+/// Compares two flat events; returns the differences.
+fn diff(got: &Value, want: &Value) -> Option<String> {
     if got == want {
         return None;
     }
     let (Value::Object(g), Value::Object(w)) = (got, want) else {
-        return Some((format!("{got} vs {want}"), false));
+        return Some(format!("{got} vs {want}"));
     };
     let mut out = Vec::new();
-    let mut u64_only = true;
     for (k, v) in w {
         match g.get(k) {
-            None => {
-                u64_only = false;
-                out.push(format!("missing {k}={v}"));
-            }
-            Some(x) if x != v => {
-                u64_only &= is_u64_only(x, v);
-                out.push(format!("{k}: got {x}, want {v}"));
-            }
+            None => out.push(format!("missing {k}={v}")),
+            Some(x) if x != v => out.push(format!("{k}: got {x}, want {v}")),
             _ => {}
         }
     }
     for (k, v) in g {
         if !w.contains_key(k) {
-            u64_only = false;
             out.push(format!("extra {k}={v}"));
         }
     }
-    Some((out.join("; "), u64_only))
+    Some(out.join("; "))
 }
 
 #[test]
@@ -483,9 +469,8 @@ fn windows_samples_flatten_like_reference() {
         "no raw files under {}",
         raw_dir.display()
     );
-    let (mut total, mut same, mut via_parse, mut u64_only) = (0usize, 0usize, 0usize, 0usize);
+    let (mut total, mut same, mut via_parse) = (0usize, 0usize, 0usize);
     let mut failures = Vec::new();
-    let mut u64_example = None;
     for raw_path in &files {
         let flat_path = flat_dir.join(raw_path.strip_prefix(&raw_dir).unwrap());
         let raw = std::fs::read_to_string(raw_path).unwrap();
@@ -514,12 +499,7 @@ fn windows_samples_flatten_like_reference() {
             let got = flatten_windows(&value).expect("evtx shaped").to_json();
             match diff(&got, &want) {
                 None => same += 1,
-                Some((d, true)) => {
-                    u64_only += 1;
-                    u64_example
-                        .get_or_insert_with(|| format!("{}:{}: {d}", raw_path.display(), i + 1));
-                }
-                Some((d, false)) => failures.push(format!("{}:{}: {d}", raw_path.display(), i + 1)),
+                Some(d) => failures.push(format!("{}:{}: {d}", raw_path.display(), i + 1)),
             }
             if let Ok(e) = &input.events[i] {
                 if e.to_json() == got && &raw[e.span.start..e.span.end] == r.trim() {
@@ -531,14 +511,6 @@ fn windows_samples_flatten_like_reference() {
     println!(
         "{same}/{total} raw events flatten identically ({via_parse} the same through parse_events)"
     );
-    if u64_only > 0 {
-        // Not a flattening difference: FieldValue cannot hold integers above i64::MAX (event/mod.rs).
-        println!(
-            "KNOWN LIMITATION: {u64_only} events differ only by integers above i64::MAX, which FieldValue \
-             keeps as floats; e.g. {}",
-            u64_example.unwrap_or_default()
-        );
-    }
     for f in failures.iter().take(20) {
         println!("  {f}");
     }
@@ -548,6 +520,7 @@ fn windows_samples_flatten_like_reference() {
         failures.len()
     );
     assert_eq!(via_parse, total);
+    assert_eq!(same, total);
     assert_eq!(total, 24_661);
 }
 

@@ -23,6 +23,8 @@ pub enum FieldValue {
     Null,
     Bool(bool),
     Int(i64),
+    /// Integers above `i64::MAX` (evtx_dump writes `18446744073709551615` for BITS sizes).
+    UInt(u64),
     Float(f64),
     Str(Text),
     List(Vec<FieldValue>),
@@ -35,6 +37,7 @@ impl FieldValue {
             FieldValue::Null => "null".into(),
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Int(i) => i.to_string(),
+            FieldValue::UInt(u) => u.to_string(),
             FieldValue::Float(f) => f.to_string(),
             FieldValue::Str(t) => t.raw().to_string(),
             FieldValue::List(l) => {
@@ -48,7 +51,7 @@ impl FieldValue {
         match self {
             FieldValue::Null => "null",
             FieldValue::Bool(_) => "boolean",
-            FieldValue::Int(_) | FieldValue::Float(_) => "number",
+            FieldValue::Int(_) | FieldValue::UInt(_) | FieldValue::Float(_) => "number",
             FieldValue::Str(_) => "string",
             FieldValue::List(_) => "list",
         }
@@ -59,9 +62,10 @@ impl FieldValue {
         match v {
             serde_json::Value::Null => FieldValue::Null,
             serde_json::Value::Bool(b) => FieldValue::Bool(*b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => FieldValue::Int(i),
-                None => n
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => FieldValue::Int(i),
+                (None, Some(u)) => FieldValue::UInt(u),
+                (None, None) => n
                     .as_f64()
                     .map(FieldValue::Float)
                     .unwrap_or_else(|| FieldValue::Str(Text::new(n.to_string()))),
@@ -79,6 +83,7 @@ impl FieldValue {
             FieldValue::Null => serde_json::Value::Null,
             FieldValue::Bool(b) => (*b).into(),
             FieldValue::Int(i) => (*i).into(),
+            FieldValue::UInt(u) => (*u).into(),
             FieldValue::Float(f) => {
                 serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
             }
