@@ -701,10 +701,16 @@ impl Inner {
     }
 
     fn check(&self, ls: &LogSource, event: &Event) -> FitCheck<'_> {
-        if !Self::windows_product(ls) {
-            return FitCheck::Unknown;
-        }
         let (channel, id) = LogSourceMap::event_key(event);
+        if !Self::windows_product(ls) {
+            // A Linux or cloud rule cannot fire on a Windows event (one with a channel); on any
+            // other event the map knows nothing.
+            return if channel.is_some() {
+                FitCheck::DoesNotFit
+            } else {
+                FitCheck::Unknown
+            };
+        }
         match (&ls.category, &ls.service) {
             (Some(cat), service) => {
                 let Some((idx, _)) = self.category(cat) else {
@@ -752,6 +758,13 @@ impl Inner {
     /// The reason of a `DoesNotFit` verdict.
     fn reason(&self, ls: &LogSource, event: &Event) -> String {
         let (channel, id) = LogSourceMap::event_key(event);
+        if !Self::windows_product(ls) {
+            return format!(
+                "the rule is for product {}; this is a Windows event (channel {})",
+                ls.product.as_deref().unwrap_or("?"),
+                channel.unwrap_or("?")
+            );
+        }
         match (&ls.category, &ls.service) {
             (Some(cat), service) => {
                 self.category_reason(cat, service.as_deref(), event, channel, id)

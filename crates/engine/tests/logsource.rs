@@ -346,8 +346,17 @@ fn registry_conditions() {
 fn unknown_log_sources() {
     let map = LogSourceMap::builtin();
     let e = win(SYSMON, 1, "");
+    // Another product never fits a Windows event (one with a channel)...
     assert_eq!(
-        map.fit(&ls(Some("process_creation"), Some("linux"), None), &e),
+        reason(&map.fit(&ls(Some("process_creation"), Some("linux"), None), &e)),
+        "the rule is for product linux; this is a Windows event (channel Microsoft-Windows-Sysmon/Operational)"
+    );
+    // ...and is unknown on any other event.
+    assert_eq!(
+        map.fit(
+            &ls(Some("process_creation"), Some("linux"), None),
+            &event(r#"{"a": 1}"#)
+        ),
         LogSourceFit::Unknown
     );
     assert_eq!(
@@ -355,10 +364,9 @@ fn unknown_log_sources() {
         LogSourceFit::Unknown
     );
     assert_eq!(map.fit(&svc("no-such-service"), &e), LogSourceFit::Unknown);
-    assert_eq!(
-        map.fit(&ls(None, Some("linux"), Some("auth")), &e),
-        LogSourceFit::Unknown
-    );
+    assert!(!map
+        .fit(&ls(None, Some("linux"), Some("auth")), &e)
+        .is_evaluated());
     assert_eq!(map.fit(&LogSource::default(), &e), LogSourceFit::Unknown);
     // Product only.
     assert!(matches!(
