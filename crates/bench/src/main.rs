@@ -496,12 +496,27 @@ fn child(engine: &str, args: &Args, sigmahq: &Path, flat: &Path) -> Value {
 fn sigmaplay_child(corpus: &Corpus, sample: usize, dump: Option<&Path>) -> Value {
     use sigmaplay_engine::{compile_rules, parse_events, CompileOptions, LogSourceMap, RuleSet};
     let options = CompileOptions::default();
+    // `|expand` placeholders need values from the caller. The peers leave `%name%` as literal
+    // text, so give each placeholder its own `%name%` text as value: same verdicts, same work.
+    let placeholder_options = |text: &str| {
+        let mut o = options.clone();
+        for name in text.split('%').skip(1).step_by(2) {
+            if !name.is_empty() && name.len() < 64 && !name.contains(['\\', ' ', '\'', '\n']) {
+                o.placeholders.insert(name.to_string(), vec![format!("%{name}%")]);
+            }
+        }
+        o
+    };
 
     let t = Instant::now();
     let mut rules = Vec::new();
     let mut failed = 0;
     for (name, text) in &corpus.rule_files {
-        let c = compile_rules(text, &options);
+        let c = if text.contains("|expand") {
+            compile_rules(text, &placeholder_options(text))
+        } else {
+            compile_rules(text, &options)
+        };
         if c.has_errors() {
             failed += 1;
             if std::env::var_os("BENCH_VERBOSE").is_some() {
