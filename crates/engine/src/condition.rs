@@ -140,35 +140,31 @@ impl ParserState {
     }
 
     fn or_expr(&mut self) -> Result<Expr, ConditionError> {
-        let mut items = vec![self.and_expr()?];
-        while self.peek_word() == Some("or") {
-            self.pos += 1;
-            items.push(self.and_expr()?);
-        }
-        Ok(if items.len() == 1 {
-            items
-                .pop()
-                .unwrap_or(Expr::Ident(String::new(), Span::default()))
-        } else {
-            let span = items[0].span().join(items[items.len() - 1].span());
-            Expr::Or(items, span)
-        })
+        self.chain("or", Self::and_expr, Expr::Or)
     }
 
     fn and_expr(&mut self) -> Result<Expr, ConditionError> {
-        let mut items = vec![self.not_expr()?];
-        while self.peek_word() == Some("and") {
-            self.pos += 1;
-            items.push(self.not_expr()?);
+        self.chain("and", Self::not_expr, Expr::And)
+    }
+
+    /// `operand (op operand)*`, flattened into one n-ary node (or the operand alone).
+    fn chain(
+        &mut self,
+        op: &str,
+        operand: fn(&mut Self) -> Result<Expr, ConditionError>,
+        node: fn(Vec<Expr>, Span) -> Expr,
+    ) -> Result<Expr, ConditionError> {
+        let first = operand(self)?;
+        if self.peek_word() != Some(op) {
+            return Ok(first);
         }
-        Ok(if items.len() == 1 {
-            items
-                .pop()
-                .unwrap_or(Expr::Ident(String::new(), Span::default()))
-        } else {
-            let span = items[0].span().join(items[items.len() - 1].span());
-            Expr::And(items, span)
-        })
+        let mut items = vec![first];
+        while self.peek_word() == Some(op) {
+            self.pos += 1;
+            items.push(operand(self)?);
+        }
+        let span = items[0].span().join(items[items.len() - 1].span());
+        Ok(node(items, span))
     }
 
     fn not_expr(&mut self) -> Result<Expr, ConditionError> {

@@ -14,7 +14,8 @@ fn shared() -> Option<PathBuf> {
     }
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Files under `dir` (recursively, sorted) that `keep` accepts.
+fn files_under(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -22,11 +23,20 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+            files_under(&p, keep, out);
+        } else if keep(&p) {
             out.push(p);
         }
     }
+}
+
+fn with_extension(ext: &'static str) -> impl Fn(&Path) -> bool {
+    move |p: &Path| p.extension().is_some_and(|x| x == ext)
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let yaml = |p: &Path| matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"));
+    files_under(dir, &yaml, out);
 }
 
 const ACTIVE: &[&str] = &[
@@ -51,6 +61,20 @@ fn placeholders() -> CompileOptions {
             .insert(name.into(), vec![format!("example-{name}")]);
     }
     o
+}
+
+/// Every active rule, compiled (placeholders filled in).
+fn active_rules(shared: &Path) -> Vec<sigmaplay_engine::CompiledRule> {
+    let mut files = Vec::new();
+    for f in ACTIVE {
+        yaml_files(&shared.join("corpus/sigmahq").join(f), &mut files);
+    }
+    let mut rules = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        rules.extend(compile_rules(&text, &options_for(&text)).rules);
+    }
+    rules
 }
 
 /// Placeholder rules name their own placeholders: give every one a value.
@@ -158,18 +182,11 @@ fn regression_data_fires() {
     use sigmaplay_engine::{parse_events, LogSourceFit, LogSourceMap};
     let Some(shared) = shared() else { return };
     let mut infos = Vec::new();
-    fn find_info(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                find_info(&p, out);
-            } else if p.file_name().is_some_and(|n| n == "info.yml") {
-                out.push(p);
-            }
-        }
-    }
-    find_info(&shared.join("corpus/sigmahq/regression_data"), &mut infos);
-    infos.sort();
+    files_under(
+        &shared.join("corpus/sigmahq/regression_data"),
+        &|p| p.file_name().is_some_and(|n| n == "info.yml"),
+        &mut infos,
+    );
     let by_id = rules_by_id(&shared);
     let map = LogSourceMap::builtin();
     let (mut passed, mut failed, mut skipped) = (0, Vec::new(), 0);
@@ -250,28 +267,14 @@ fn regression_data_fires() {
 fn fast_and_explain_paths_agree() {
     use sigmaplay_engine::{parse_events, LogSourceMap};
     let Some(shared) = shared() else { return };
-    let mut files = Vec::new();
-    for f in ACTIVE {
-        yaml_files(&shared.join("corpus/sigmahq").join(f), &mut files);
-    }
-    let mut rules = Vec::new();
-    for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
-        rules.extend(compile_rules(&text, &options_for(&text)).rules);
-    }
+    let rules = active_rules(&shared);
     let mut events = Vec::new();
     let mut jsons = Vec::new();
-    fn find_json(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                find_json(&p, out);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                out.push(p);
-            }
-        }
-    }
-    find_json(&shared.join("corpus/sigmahq/regression_data"), &mut jsons);
+    files_under(
+        &shared.join("corpus/sigmahq/regression_data"),
+        &with_extension("json"),
+        &mut jsons,
+    );
     for j in &jsons {
         let input = parse_events(&std::fs::read_to_string(j).unwrap());
         events.extend(input.events.into_iter().filter_map(Result::ok));
@@ -320,28 +323,13 @@ fn fast_and_explain_paths_agree() {
 fn ruleset_equals_rule_by_rule() {
     use sigmaplay_engine::{parse_events, LogSourceFit, LogSourceMap, RuleSet};
     let Some(shared) = shared() else { return };
-    let mut files = Vec::new();
-    for f in ACTIVE {
-        yaml_files(&shared.join("corpus/sigmahq").join(f), &mut files);
-    }
-    let mut rules = Vec::new();
-    for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
-        rules.extend(compile_rules(&text, &options_for(&text)).rules);
-    }
+    let rules = active_rules(&shared);
     let mut jsonl = Vec::new();
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    walk(&shared.join("corpus/windows-samples/flat"), &mut jsonl);
-    jsonl.sort();
+    files_under(
+        &shared.join("corpus/windows-samples/flat"),
+        &with_extension("jsonl"),
+        &mut jsonl,
+    );
     // Every 7th file keeps the test quick while covering every source collection.
     let mut events = Vec::new();
     for f in jsonl.iter().step_by(7) {
