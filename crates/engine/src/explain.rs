@@ -857,7 +857,13 @@ fn item_explanation(
         }
     } else if values.len() == 1 {
         let w = want_one(&values[0]);
+        // Numbers and booleans are shown as written, without the quotes of text.
+        let typed = i.values[0]
+            .variants
+            .first()
+            .is_some_and(|v| matches!(v.matcher, Matcher::Number(_) | Matcher::Bool(_)));
         match w.strip_prefix("to be '") {
+            Some(_) if typed => format!("{subject}, the rule wants {}", values[0].expected),
             Some(rest) => format!("{subject}, the rule wants '{rest}"),
             None => format!("{subject}, the rule wants it {w}"),
         }
