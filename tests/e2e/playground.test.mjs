@@ -77,6 +77,18 @@ test('first load shows the example and its verdicts', async () => {
   await context.close();
 });
 
+/// Sets event i's expectation ('fire', 'nofire' or null), clicking only what needs to change.
+async function expect(page, i, want) {
+  for (const kind of ['fire', 'nofire']) {
+    const id = `[data-testid="expect-${kind}-${i}"]`;
+    const pressed = (await page.getAttribute(id, 'aria-pressed')) === 'true';
+    if (pressed !== (want === kind)) {
+      await page.click(id);
+      await page.waitForSelector(`${id}[aria-pressed="${want === kind}"]`);
+    }
+  }
+}
+
 const OWN_RULE = `title: Whoami Execution
 status: experimental
 logsource:
@@ -114,16 +126,19 @@ test('typing a rule and events gives the right verdicts, explanation and test re
   assert.match(await page.locator('[data-testid="matched-part"]').first().textContent(), /whoami\.exe|\/priv/i);
 
   // Expectations: event 0 should fire (pass), event 1 should fire (fails), event 2 should not (pass).
-  await page.click('[data-testid="expect-fire-0"]');
-  await page.click('[data-testid="expect-fire-1"]');
-  await page.click('[data-testid="expect-nofire-2"]');
+  await expect(page, 0, 'fire');
+  await expect(page, 1, 'fire');
+  await expect(page, 2, 'nofire');
   await page.waitForSelector('[data-testid="outcome-1"][data-outcome="fail"]');
   assert.equal(await page.getAttribute('[data-testid="outcome-0"]', 'data-outcome'), 'pass');
   assert.equal(await page.getAttribute('[data-testid="outcome-2"]', 'data-outcome'), 'pass');
   assert.equal(await page.getAttribute('[data-testid="test-summary"]', 'data-result'), 'fail');
   await shot(page, '03-own-rule-with-failing-test');
-  await page.click('[data-testid="expect-fire-1"]'); // clears it
+  await expect(page, 1, null);
   await page.waitForSelector('[data-testid="test-summary"][data-result="pass"]');
+  // The example's expectations for events 4 and 5 are still there: drop them.
+  await page.click('[data-testid="drop-dangling"]');
+  await page.waitForSelector('[data-testid="dangling-expectations"]', { state: 'detached' });
 
   // Export the test file and import it back in a fresh page.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-button"]')]);
@@ -151,7 +166,10 @@ test('share link reproduces the state in a fresh browser context', async () => {
   await replaceEditorText(page, 'rule-editor', OWN_RULE);
   await replaceEditorText(page, 'events-editor', OWN_EVENTS);
   await waitForVerdicts(page, 3);
-  await page.click('[data-testid="expect-fire-0"]');
+  await expect(page, 0, 'fire');
+  await expect(page, 1, null);
+  await expect(page, 2, null);
+  await page.click('[data-testid="drop-dangling"]');
   await page.waitForSelector('[data-testid="outcome-0"][data-outcome="pass"]');
   await page.click('[data-testid="share-button"]');
   const link = await page.inputValue('[data-testid="share-link"]');
@@ -346,6 +364,11 @@ test('100,000 events (~50 MB) from a file evaluate without freezing the page', a
   await page.keyboard.press('End');
   await page.waitForSelector('[data-testid="explanation"][data-event="99999"] [data-testid="explain-summary"]');
   await shot(page, '10-100000-events');
+  // Far too big for a link: a clear message and the file export instead.
+  await page.click('[data-testid="share-button"]');
+  await page.waitForSelector('[data-testid="share-too-big"]');
+  assert.match(await page.textContent('[data-testid="share-too-big"]'), /too big/i);
+  await shot(page, '11-share-too-big');
   fs.unlinkSync(file);
   await context.close();
 });

@@ -101,6 +101,7 @@ class Editor {
         lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(), foldGutter(),
         drawSelection(), indentOnInput(), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
         syntaxHighlighting(highlightStyle), lintGutter(), lineMarks, baseTheme, largeInputGuard,
+        EditorView.lineWrapping,
         EditorState.tabSize.of(4),
         keymap.of([...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
         this.language.of(languageFor(opts.kind, opts.doc)),

@@ -14,6 +14,7 @@ use sigmaplay_ruletest::{decode_link, encode_link, LinkError, RuleTest};
 use sigmaplay_wasm::protocol::{WorkerRequest, WorkerResponse};
 use std::cell::Cell;
 use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use yew::prelude::*;
@@ -132,43 +133,67 @@ fn clear_fragment() {
 
 /// First load: a shared link, else the saved work, else the default example.
 async fn initial_load(dispatch: UseReducerDispatcher<AppState>) {
+    if !open_link_in_location(&dispatch, true).await {
+        let saved = load_saved(SAVE_KEY).await;
+        let workspace = saved.map_or_else(
+            || examples::default_example().workspace(),
+            Workspace::from_test,
+        );
+        dispatch.dispatch(Action::Load {
+            workspace,
+            notice: None,
+        });
+    }
+}
+
+/// Opens the share link in the address bar, if there is one (at load, or when a link is pasted
+/// into the address bar of the open page). The work it replaces is kept as "previous"; a bad link
+/// only adds a message (at first load, the saved work is loaded with it). Returns whether the
+/// address had a fragment.
+async fn open_link_in_location(
+    dispatch: &UseReducerDispatcher<AppState>,
+    first_load: bool,
+) -> bool {
     let href = current_href();
     let has_fragment = href.split_once('#').is_some_and(|(_, f)| !f.is_empty());
+    if !has_fragment {
+        return false;
+    }
+    clear_fragment();
     let saved = load_saved(SAVE_KEY).await;
-    if has_fragment {
-        clear_fragment();
-        match decode_link(&href) {
-            Ok(test) => {
-                let shared = Workspace::from_test(test);
-                let notice = match saved {
-                    Some(saved) if Workspace::from_test(saved.clone()) != shared => {
-                        // Keep the work that was here; the notice offers it back.
-                        let _ = save(PREVIOUS_KEY, &saved).await;
-                        Some((
-                            NoticeLevel::Info,
-                            "Opened a shared link. Your previous work was kept: restore it any time.".to_string(),
-                            true,
-                        ))
-                    }
-                    _ => Some((
+    match decode_link(&href) {
+        Ok(test) => {
+            let shared = Workspace::from_test(test);
+            let notice = match saved {
+                Some(saved) if Workspace::from_test(saved.clone()) != shared => {
+                    // Keep the work that was here; the notice offers it back.
+                    let _ = save(PREVIOUS_KEY, &saved).await;
+                    (
                         NoticeLevel::Info,
-                        "Opened a shared link.".to_string(),
-                        false,
-                    )),
-                };
-                dispatch.dispatch(Action::Load {
-                    workspace: shared,
-                    notice,
-                });
-                return;
-            }
-            Err(error) => {
-                let what = if saved.is_some() {
-                    "your saved work is unchanged"
-                } else {
-                    "showing the example instead"
-                };
-                let text = link_error_text(&error, what);
+                        "Opened a shared link. Your previous work was kept: restore it any time."
+                            .to_string(),
+                        true,
+                    )
+                }
+                _ => (
+                    NoticeLevel::Info,
+                    "Opened a shared link.".to_string(),
+                    false,
+                ),
+            };
+            dispatch.dispatch(Action::Load {
+                workspace: shared,
+                notice: Some(notice),
+            });
+        }
+        Err(error) => {
+            let what = if saved.is_some() || !first_load {
+                "your work is unchanged"
+            } else {
+                "showing the example instead"
+            };
+            let text = link_error_text(&error, what);
+            if first_load {
                 let workspace = saved.map_or_else(
                     || examples::default_example().workspace(),
                     Workspace::from_test,
@@ -177,18 +202,12 @@ async fn initial_load(dispatch: UseReducerDispatcher<AppState>) {
                     workspace,
                     notice: Some((NoticeLevel::Error, text, false)),
                 });
-                return;
+            } else {
+                dispatch.dispatch(Action::Notify(NoticeLevel::Error, text));
             }
         }
     }
-    let workspace = saved.map_or_else(
-        || examples::default_example().workspace(),
-        Workspace::from_test,
-    );
-    dispatch.dispatch(Action::Load {
-        workspace,
-        notice: None,
-    });
+    true
 }
 
 fn link_error_text(error: &LinkError, what: &str) -> String {
@@ -227,10 +246,26 @@ pub fn App() -> Html {
     let runtime = use_mut_ref(Runtime::default);
     let dispatch = state.dispatcher();
 
-    // First load.
+    // First load, then links pasted into the address bar of the open page.
     {
         let dispatch = dispatch.clone();
-        use_effect_with((), move |_| spawn_local(initial_load(dispatch)));
+        use_effect_with((), move |_| {
+            spawn_local(initial_load(dispatch.clone()));
+            let on_hash = Closure::<dyn Fn()>::new(move || {
+                let dispatch = dispatch.clone();
+                spawn_local(async move {
+                    open_link_in_location(&dispatch, false).await;
+                });
+            });
+            let _ = window()
+                .add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+            move || {
+                let _ = window().remove_event_listener_with_callback(
+                    "hashchange",
+                    on_hash.as_ref().unchecked_ref(),
+                );
+            }
+        });
     }
 
     // Theme on <html data-theme>, remembered.
@@ -603,6 +638,10 @@ pub fn App() -> Html {
             dispatch.dispatch(Action::SetExpectation(index, expectation))
         })
     };
+    let on_drop_dangling = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.dispatch(Action::DropDanglingExpectations))
+    };
     let on_close_share = {
         let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch.dispatch(Action::CloseShare))
@@ -684,7 +723,7 @@ pub fn App() -> Html {
                     <EventErrors summary={state.events_summary.clone()} />
                 </section>
                 <section class="pane verdicts-pane" aria-label="Verdicts">
-                    <VerdictList state={state.clone()} on_select={on_select} on_expect={on_expect} />
+                    <VerdictList state={state.clone()} on_select={on_select} on_expect={on_expect} on_drop_dangling={on_drop_dangling} />
                 </section>
                 <section class="pane explain-pane" aria-label="Explanation">
                     <ExplanationPanel state={state.clone()} />

@@ -225,6 +225,8 @@ pub enum Action {
     Select(Option<usize>),
     /// `None` clears the expectation.
     SetExpectation(usize, Option<bool>),
+    /// Drops the expectations of events beyond the last one.
+    DropDanglingExpectations,
     Shared(ShareOutcome),
     CloseShare,
     Notify(NoticeLevel, String),
@@ -263,9 +265,33 @@ impl AppState {
         Outcome::grade(verdict, should_fire)
     }
 
+    /// Number of events in the results shown (0 before the first results).
+    pub fn event_count(&self) -> usize {
+        self.results.as_ref().map_or(0, |r| r.verdicts.len())
+    }
+
+    /// Expectations for events that the events text no longer has (kept while the text is being
+    /// edited; the user can drop them).
+    pub fn dangling_expectations(&self) -> usize {
+        match &self.results {
+            Some(_) => self
+                .workspace
+                .expectations
+                .range(self.event_count()..)
+                .count(),
+            None => 0,
+        }
+    }
+
     pub fn tally(&self) -> TestTally {
         let mut tally = TestTally::default();
-        for &index in self.workspace.expectations.keys() {
+        let count = self.event_count();
+        for &index in self
+            .workspace
+            .expectations
+            .keys()
+            .take_while(|&&i| i < count)
+        {
             match self.outcome(index) {
                 Outcome::Pass => tally.passed += 1,
                 Outcome::Fail => tally.failed += 1,
@@ -357,6 +383,7 @@ impl Reducible for AppState {
                 | Action::PlaceholdersEdited(_)
                 | Action::ToggleLogsourceCheck
                 | Action::SetExpectation(..)
+                | Action::DropDanglingExpectations
         );
         if changes_workspace {
             s.workspace_revision += 1;
@@ -510,6 +537,10 @@ impl Reducible for AppState {
                     s.workspace.expectations.remove(&index);
                 }
             },
+            Action::DropDanglingExpectations => {
+                let count = s.event_count();
+                s.workspace.expectations.retain(|&i, _| i < count);
+            }
             Action::Shared(outcome) => s.share = Some(outcome),
             Action::CloseShare => s.share = None,
             Action::Notify(level, text) => s.notify(level, text, false),

@@ -118,6 +118,7 @@ pub struct VerdictListProps {
     pub state: UseReducerHandle<AppState>,
     pub on_select: Callback<Option<usize>>,
     pub on_expect: Callback<(usize, Option<bool>)>,
+    pub on_drop_dangling: Callback<()>,
 }
 
 fn verdict_name(v: Option<VerdictKind>) -> &'static str {
@@ -158,6 +159,7 @@ pub fn VerdictList(props: &VerdictListProps) -> Html {
         .as_ref()
         .map_or((0, 0, 0), |r| r.verdicts.counts());
     let tally = state.tally();
+    let dangling = state.dangling_expectations();
     let first = ((*scroll_top / ROW_HEIGHT) as usize).saturating_sub(ROWS_AROUND / 2);
     let last = (first + ROWS_AROUND * 2).min(count);
     let lines = state.results.as_ref().map(|r| r.events.clone());
@@ -207,6 +209,11 @@ pub fn VerdictList(props: &VerdictListProps) -> Html {
                     if errors > 0 { { format!(" · {errors} unreadable") } }
                 </span>
                 <div class="spacer"></div>
+                if dangling > 0 {
+                    <span class="dangling" data-testid="dangling-expectations">{ format!("{dangling} expectation(s) for missing events ") }
+                        <button class="link" data-testid="drop-dangling" onclick={props.on_drop_dangling.reform(|_: MouseEvent| ())}>{"drop"}</button>
+                    </span>
+                }
                 if tally.total() > 0 {
                     <span class={classes!("test-summary", if tally.failed == 0 { "pass" } else { "fail" })} data-testid="test-summary"
                         data-result={if tally.failed == 0 { "pass" } else { "fail" }}>
