@@ -103,6 +103,9 @@ fn every_active_rule_loads() {
         let text = std::fs::read_to_string(f).unwrap();
         let c = compile_rules(&text, &options_for(&text));
         rules += c.rules.len();
+        if c.rules.len() != 1 {
+            failures.push(format!("{}: {} rules", f.display(), c.rules.len()));
+        }
         for d in c.diagnostics.iter().filter(|d| d.is_error()) {
             failures.push(d.render(&f.display().to_string()));
         }
@@ -120,6 +123,7 @@ fn every_active_rule_loads() {
             .join("\n")
     );
     assert_eq!(files.len(), 3780);
+    assert_eq!(rules, 3780);
 }
 
 #[test]
