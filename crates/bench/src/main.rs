@@ -502,7 +502,8 @@ fn sigmaplay_child(corpus: &Corpus, sample: usize, dump: Option<&Path>) -> Value
         let mut o = options.clone();
         for name in text.split('%').skip(1).step_by(2) {
             if !name.is_empty() && name.len() < 64 && !name.contains(['\\', ' ', '\'', '\n']) {
-                o.placeholders.insert(name.to_string(), vec![format!("%{name}%")]);
+                o.placeholders
+                    .insert(name.to_string(), vec![format!("%{name}%")]);
             }
         }
         o
