@@ -214,6 +214,25 @@ test('reload restores the work; a corrupted link says so and keeps it', async ()
   // A link of a future format version.
   await page.goto(base + '#v9.AAAA');
   await page.waitForSelector('[data-testid="notice-error"]:has-text("newer")');
+
+  // A lesson replaces the work but keeps it; so does a valid link opened over saved work.
+  await page.selectOption('[data-testid="examples"]', 'cidr');
+  await page.waitForSelector('[data-testid="restore-previous"]');
+  await waitForVerdicts(page, 4);
+  await page.click('[data-testid="share-button"]');
+  const link = await page.inputValue('[data-testid="share-link"]');
+  await page.click('[data-testid="restore-previous"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="rule-editor"] .cm-line')]
+    .some((l) => l.textContent.includes('(edited)')));
+  await waitForVerdicts(page, 5);
+  await page.goto(link);
+  await page.waitForSelector('[data-testid="notice"]:has-text("shared link") [data-testid="restore-previous"]');
+  await waitForVerdicts(page, 4);
+  assert.match(await editorText(page, 'rule-editor'), /RDP To The Management Networks/);
+  await shot(page, '12-link-over-saved-work');
+  await page.click('[data-testid="restore-previous"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="rule-editor"] .cm-line')]
+    .some((l) => l.textContent.includes('(edited)')));
   await context.close();
 });
 

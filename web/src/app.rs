@@ -133,7 +133,7 @@ fn clear_fragment() {
 
 /// First load: a shared link, else the saved work, else the default example.
 async fn initial_load(dispatch: UseReducerDispatcher<AppState>) {
-    if !open_link_in_location(&dispatch, true).await {
+    if !open_link_in_location(&dispatch, None).await {
         let saved = load_saved(SAVE_KEY).await;
         let workspace = saved.map_or_else(
             || examples::default_example().workspace(),
@@ -147,12 +147,12 @@ async fn initial_load(dispatch: UseReducerDispatcher<AppState>) {
 }
 
 /// Opens the share link in the address bar, if there is one (at load, or when a link is pasted
-/// into the address bar of the open page). The work it replaces is kept as "previous"; a bad link
-/// only adds a message (at first load, the saved work is loaded with it). Returns whether the
-/// address had a fragment.
+/// into the address bar of the open page, with `shown` the work on screen). The work it replaces
+/// is kept as "previous"; a bad link only adds a message (at first load, the saved work is loaded
+/// with it). Returns whether the address had a fragment.
 async fn open_link_in_location(
     dispatch: &UseReducerDispatcher<AppState>,
-    first_load: bool,
+    shown: Option<Workspace>,
 ) -> bool {
     let href = current_href();
     let has_fragment = href.split_once('#').is_some_and(|(_, f)| !f.is_empty());
@@ -160,7 +160,11 @@ async fn open_link_in_location(
         return false;
     }
     clear_fragment();
-    let saved = load_saved(SAVE_KEY).await;
+    let first_load = shown.is_none();
+    let saved = match shown {
+        Some(shown) => Some(shown.to_test()),
+        None => load_saved(SAVE_KEY).await,
+    };
     match decode_link(&href) {
         Ok(test) => {
             let shared = Workspace::from_test(test);
@@ -246,15 +250,23 @@ pub fn App() -> Html {
     let runtime = use_mut_ref(Runtime::default);
     let dispatch = state.dispatcher();
 
+    // The work on screen, for handlers that outlive a render (a link opened into the page).
+    let shown_workspace = use_mut_ref(|| None::<Workspace>);
+    if state.loaded {
+        *shown_workspace.borrow_mut() = Some(state.workspace.clone());
+    }
+
     // First load, then links pasted into the address bar of the open page.
     {
         let dispatch = dispatch.clone();
+        let shown_workspace = shown_workspace.clone();
         use_effect_with((), move |_| {
             spawn_local(initial_load(dispatch.clone()));
             let on_hash = Closure::<dyn Fn()>::new(move || {
                 let dispatch = dispatch.clone();
+                let shown = shown_workspace.borrow().clone();
                 spawn_local(async move {
-                    open_link_in_location(&dispatch, false).await;
+                    open_link_in_location(&dispatch, Some(shown.unwrap_or_default())).await;
                 });
             });
             let _ = window()
