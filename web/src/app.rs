@@ -230,14 +230,15 @@ fn replace_workspace(
     let dispatch = dispatch.clone();
     spawn_local(async move {
         let kept = !unchanged && save(PREVIOUS_KEY, &previous).await.is_ok();
-        let notice = kept.then(|| {
-            (
-                NoticeLevel::Info,
-                format!("{what} Your previous work was kept: restore it any time."),
-                true,
-            )
+        let text = if kept {
+            format!("{what} Your previous work was kept: restore it any time.")
+        } else {
+            what
+        };
+        dispatch.dispatch(Action::Load {
+            workspace,
+            notice: Some((NoticeLevel::Info, text, kept)),
         });
-        dispatch.dispatch(Action::Load { workspace, notice });
     });
 }
 
@@ -458,7 +459,10 @@ pub fn App() -> Html {
                     &state,
                     &dispatch,
                     example.workspace(),
-                    format!("Loaded the lesson \u{201c}{}\u{201d}.", example.title),
+                    format!(
+                        "Lesson \u{201c}{}\u{201d}: {}",
+                        example.title, example.lesson
+                    ),
                 );
             }
         })

@@ -63,7 +63,8 @@ pub enum SearchTraceView {
         location: LocationView,
         children: Vec<SearchTraceView>,
     },
-    Item(ItemTraceView),
+    // Boxed: an item is much larger than a group.
+    Item(Box<ItemTraceView>),
 }
 
 impl SearchTraceView {
