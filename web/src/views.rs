@@ -468,6 +468,11 @@ fn item_view(item: &ItemTraceView) -> Html {
             <p class="why" data-testid="explain-reason">{ item.explanation.clone() }</p>
             if let Some(s) = &item.field_suggestion { <p class="hint">{ format!("The event has no such field; did you mean {s}?") }</p> }
             <ul class="values">{ for item.values.iter().map(value_view) }</ul>
+            if !item.notes.is_empty() {
+                <ul class="notes" data-testid="explain-notes">
+                    { for item.notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }
+                </ul>
+            }
         </div>
     }
 }

@@ -99,6 +99,9 @@ pub struct ItemTraceView {
     pub read_from: Option<String>,
     pub values: Vec<ValueTraceView>,
     pub explanation: String,
+    /// The semantic rules that decided the item, in words (regex search, null vs missing, ...).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
