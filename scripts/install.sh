@@ -31,8 +31,8 @@ if [ -z "$BINDGEN_VERSION" ]; then
 fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q " ${BINDGEN_VERSION}\$"; then
     say "installing wasm-bindgen-cli ${BINDGEN_VERSION}"
-    cargo install --quiet --locked "wasm-bindgen-cli@${BINDGEN_VERSION}" \
-        || cargo install --quiet "wasm-bindgen-cli@${BINDGEN_VERSION}"
+    cargo install --quiet "wasm-bindgen-cli@${BINDGEN_VERSION}" \
+        || cargo install --quiet --locked "wasm-bindgen-cli@${BINDGEN_VERSION}"
 fi
 
 if [ "${NO_BROWSER:-0}" != 1 ] && { [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null; }; then
