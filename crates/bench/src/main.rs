@@ -460,6 +460,43 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// What every engine's child reports, whatever the engine.
+struct ChildReport {
+    loaded: usize,
+    failed: usize,
+    compile: Duration,
+    parse: Duration,
+    parse_errors: usize,
+    events: usize,
+    sample: usize,
+    runs: Vec<Value>,
+    /// The playground loop: one rule's compile time, evaluation time and matches.
+    one_compile: Duration,
+    one_eval: Duration,
+    one_matches: usize,
+}
+
+impl ChildReport {
+    fn json(self) -> Value {
+        json!({
+            "rules_loaded": self.loaded,
+            "rules_failed": self.failed,
+            "compile_ms": ms(self.compile),
+            "parse_ms": ms(self.parse),
+            "parse_errors": self.parse_errors,
+            "events": self.events,
+            "sample_events": self.events.div_ceil(self.sample),
+            "runs": self.runs,
+            "one_rule": {
+                "compile_us": self.one_compile.as_secs_f64() * 1e6,
+                "eval_ms": ms(self.one_eval),
+                "events_per_s": self.events as f64 / self.one_eval.as_secs_f64(),
+                "matches": self.one_matches,
+            },
+        })
+    }
+}
+
 /// One evaluation run's figures.
 fn run_json(
     label: &str,
@@ -599,22 +636,20 @@ fn sigmaplay_child(corpus: &Corpus, sample: usize, dump: Option<&Path>) -> Value
     let one_matches = events.iter().filter(|e| one.matches(e)).count();
     let one_eval = t.elapsed();
 
-    json!({
-        "rules_loaded": loaded,
-        "rules_failed": failed,
-        "compile_ms": ms(compile + build),
-        "parse_ms": ms(parse),
-        "parse_errors": parse_errors,
-        "events": events.len(),
-        "sample_events": events.len().div_ceil(sample),
-        "runs": runs,
-        "one_rule": {
-            "compile_us": compile_one.as_secs_f64() * 1e6,
-            "eval_ms": ms(one_eval),
-            "events_per_s": events.len() as f64 / one_eval.as_secs_f64(),
-            "matches": one_matches,
-        },
-    })
+    ChildReport {
+        loaded,
+        failed,
+        compile: compile + build,
+        parse,
+        parse_errors,
+        events: events.len(),
+        sample,
+        runs,
+        one_compile: compile_one,
+        one_eval,
+        one_matches,
+    }
+    .json()
 }
 
 fn json_events(corpus: &Corpus) -> (Vec<Value>, usize, Duration) {
@@ -709,22 +744,20 @@ fn rsigma_child(corpus: &Corpus, sample: usize, dump: Option<&Path>) -> Value {
         .sum();
     let one_eval = t.elapsed();
 
-    json!({
-        "rules_loaded": loaded,
-        "rules_failed": failed,
-        "compile_ms": ms(compile),
-        "parse_ms": ms(parse),
-        "parse_errors": parse_errors,
-        "events": events.len(),
-        "sample_events": events.len().div_ceil(sample),
-        "runs": runs,
-        "one_rule": {
-            "compile_us": compile_one.as_secs_f64() * 1e6,
-            "eval_ms": ms(one_eval),
-            "events_per_s": events.len() as f64 / one_eval.as_secs_f64(),
-            "matches": one_matches,
-        },
-    })
+    ChildReport {
+        loaded,
+        failed,
+        compile,
+        parse,
+        parse_errors,
+        events: events.len(),
+        sample,
+        runs,
+        one_compile: compile_one,
+        one_eval,
+        one_matches,
+    }
+    .json()
 }
 
 fn sigma_rust_child(corpus: &Corpus, sample: usize) -> Value {
@@ -778,20 +811,18 @@ fn sigma_rust_child(corpus: &Corpus, sample: usize) -> Value {
     let one_matches = events.iter().filter(|e| one.is_match(e)).count();
     let one_eval = t.elapsed();
 
-    json!({
-        "rules_loaded": rules.len(),
-        "rules_failed": failed,
-        "compile_ms": ms(compile),
-        "parse_ms": ms(parse),
-        "parse_errors": parse_errors,
-        "events": events.len(),
-        "sample_events": events.len().div_ceil(sample),
-        "runs": runs,
-        "one_rule": {
-            "compile_us": compile_one.as_secs_f64() * 1e6,
-            "eval_ms": ms(one_eval),
-            "events_per_s": events.len() as f64 / one_eval.as_secs_f64(),
-            "matches": one_matches,
-        },
-    })
+    ChildReport {
+        loaded: rules.len(),
+        failed,
+        compile,
+        parse,
+        parse_errors,
+        events: events.len(),
+        sample,
+        runs,
+        one_compile: compile_one,
+        one_eval,
+        one_matches,
+    }
+    .json()
 }
