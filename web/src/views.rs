@@ -349,7 +349,13 @@ fn trace_view(trace: &MatchTraceView) -> Html {
     html! {
         <div class="trace">
             <p class={classes!("summary", if trace.matched { "fired" } else { "not_fired" })} data-testid="explain-summary">
-                <strong>{ if trace.matched { "Fired. " } else { "Not fired. " } }</strong>{ trace.summary.clone() }
+                // The engine's summary already opens with the verdict ("Fired: ..."); bold that part.
+                {
+                    match trace.summary.split_once(": ") {
+                        Some((verdict, why)) => html! { <><strong>{ format!("{verdict}: ") }</strong>{ why.to_string() }</> },
+                        None => html! { <strong>{ trace.summary.clone() }</strong> },
+                    }
+                }
             </p>
             if let Some(note) = &trace.logsource_note {
                 <p class="note" data-testid="logsource-note">{ note.clone() }</p>

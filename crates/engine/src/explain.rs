@@ -591,6 +591,7 @@ fn item_trace(ctx: &Ctx, i: &CItem) -> ItemTrace {
             );
             let notes = item_notes(
                 i,
+                &values,
                 field,
                 v,
                 raw,
@@ -896,6 +897,7 @@ fn item_explanation(
 /// The semantic choices that applied to an item, in words (shown under the item).
 fn item_notes(
     i: &CItem,
+    values: &[ValueTrace],
     field: &str,
     v: Option<&FieldValue>,
     matched: bool,
@@ -933,9 +935,16 @@ fn item_notes(
     if matchers().any(|m| matches!(m, Matcher::Regex(_))) {
         notes.push("A regular expression matches anywhere in the value (a search); anchor it with ^ and $ to match the whole value. It is case-sensitive unless |i is given.".into());
     }
-    // Only where case made a difference: the event's text has capitals and a plain string matched.
-    let has_capitals = matches!(v, Some(FieldValue::Str(t)) if t.raw() != t.folded());
-    if has_capitals && matched && matchers().any(|m| matches!(m, Matcher::Str { cased: false, .. }))
+    // Only where case made a difference: the matched part of the event's text has capitals.
+    let case_mattered = values.iter().any(|x| match (&x.actual, x.matched_range) {
+        (Some(a), Some([s, e])) if x.matched => {
+            a.get(s..e).is_some_and(|m| crate::text::fold(m) != m)
+        }
+        _ => false,
+    });
+    if case_mattered
+        && matched
+        && matchers().any(|m| matches!(m, Matcher::Str { cased: false, .. }))
     {
         notes.push("Text compares case-insensitively (use |cased for an exact case).".into());
     }

@@ -158,3 +158,26 @@ fn windash_and_keyword_variants_are_named() {
         item.explanation
     );
 }
+
+#[test]
+fn case_note_only_where_case_made_a_difference() {
+    let d = "    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel\n";
+    let (t, _) = trace(d, r#"{"Image": "C:\\Windows\\whoami.exe"}"#);
+    assert!(
+        !first_item(&t)
+            .notes
+            .iter()
+            .any(|n| n.contains("case-insensitively")),
+        "{:?}",
+        first_item(&t).notes
+    );
+    let (t, _) = trace(d, r#"{"Image": "C:\\Windows\\WHOAMI.exe"}"#);
+    assert!(
+        first_item(&t)
+            .notes
+            .iter()
+            .any(|n| n.contains("case-insensitively")),
+        "{:?}",
+        first_item(&t).notes
+    );
+}
