@@ -4,7 +4,7 @@ use crate::check::compile_files;
 use crate::{inputs, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
-    parse_events, CompileOptions, CompiledRule, LogSourceFit, LogSourceMap, RuleSet, SourceMap,
+    parse_events, CompileOptions, CompiledRule, LogSourceMap, RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
 
@@ -95,13 +95,9 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         if !args.explain {
             for &ri in &hits {
                 let rule = &set.rules()[ri];
-                let matched = match map.fit(&rule.logsource, event) {
-                    // Fields read under their mapped names (Security 4688: Image ← NewProcessName).
-                    LogSourceFit::Fits { field_mappings } if !field_mappings.is_empty() => rule
-                        .with_field_mappings(&field_mappings)
-                        .matched_identifiers(event),
-                    _ => rule.matched_identifiers(event),
-                };
+                // Fields read under their mapped names (Security 4688: Image ← NewProcessName).
+                let matched =
+                    rule.matched_identifiers_with(event, &map.fit(&rule.logsource, event));
                 match format {
                     OutputFormat::Json => {
                         let v = json!({

@@ -2,9 +2,7 @@
 //! both take it (so the page and the CLI never disagree).
 
 use crate::report::Verdict;
-use sigmaplay_engine::logsource::FieldMappings;
 use sigmaplay_engine::{CompiledRule, Event, LogSourceFit, LogSourceMap, MatchTrace};
-use std::sync::Arc;
 
 /// An event's verdict with what explains it briefly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,8 +25,6 @@ pub struct Evaluator {
     rules: Vec<CompiledRule>,
     map: LogSourceMap,
     logsource_check: bool,
-    /// Per rule: the rule with each field mapping met so far (few distinct ones exist).
-    mapped: Vec<Vec<(FieldMappings, CompiledRule)>>,
 }
 
 impl Evaluator {
@@ -41,12 +37,10 @@ impl Evaluator {
         map: LogSourceMap,
         logsource_check: bool,
     ) -> Evaluator {
-        let mapped = vec![Vec::new(); rules.len()];
         Evaluator {
             rules,
             map,
             logsource_check,
-            mapped,
         }
     }
 
@@ -59,7 +53,7 @@ impl Evaluator {
     }
 
     /// The verdict for one event.
-    pub fn evaluate(&mut self, event: &Event) -> EventVerdict {
+    pub fn evaluate(&self, event: &Event) -> EventVerdict {
         let mut note = None;
         for i in 0..self.rules.len() {
             let fit = self.map.fit(&self.rules[i].logsource, event);
@@ -71,9 +65,9 @@ impl Evaluator {
                     continue;
                 }
             }
-            let rule = self.rule_for(i, &fit);
-            if rule.matches(event) {
-                let matched = rule.matched_identifiers(event);
+            let rule = &self.rules[i];
+            if rule.matches_with(event, &fit) {
+                let matched = rule.matched_identifiers_with(event, &fit);
                 return EventVerdict {
                     verdict: Verdict::Fired,
                     rule: Some(i),
@@ -95,29 +89,5 @@ impl Evaluator {
     pub fn explain(&self, rule: usize, event: &Event) -> MatchTrace {
         let fit = self.map.fit(&self.rules[rule].logsource, event);
         self.rules[rule].explain_with(event, &fit)
-    }
-
-    fn rule_for(&mut self, i: usize, fit: &LogSourceFit) -> &CompiledRule {
-        let LogSourceFit::Fits { field_mappings } = fit else {
-            return &self.rules[i];
-        };
-        if field_mappings.is_empty() {
-            return &self.rules[i];
-        }
-        let cache = &mut self.mapped[i];
-        let pos = match cache
-            .iter()
-            .position(|(m, _)| Arc::ptr_eq(m, field_mappings) || **m == **field_mappings)
-        {
-            Some(pos) => pos,
-            None => {
-                cache.push((
-                    field_mappings.clone(),
-                    self.rules[i].with_field_mappings(field_mappings),
-                ));
-                cache.len() - 1
-            }
-        };
-        &cache[pos].1
     }
 }

@@ -301,7 +301,7 @@ impl Session {
     pub fn evaluate_chunk(&mut self, start: usize, end: usize) -> Vec<VerdictKind> {
         let end = end.min(self.events.len());
         let start = start.min(end);
-        let evaluator = &mut self.evaluator;
+        let evaluator = &self.evaluator;
         self.events[start..end]
             .iter()
             .map(|e| match e {
