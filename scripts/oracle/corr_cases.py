@@ -10,11 +10,11 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import yaml
 
-EPOCH = datetime(2026, 3, 1, 9, 0, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
 
 BASE_RULES = {
     "failed": ("Failed logon", "0e95725d-7320-415d-80f7-004da920fc11", {"EventID": 4625}),
@@ -101,7 +101,7 @@ def event(seconds, rule=None, **fields):
     """An event at EPOCH + seconds; `rule` names the base rule whose EventID it carries."""
     record = {"timestamp": at(seconds)}
     if rule is not None:
-        record["EventID"] = EVENT_ID[rule] if rule in EVENT_ID else rule
+        record["EventID"] = EVENT_ID.get(rule, rule)
     record.update({k: v for k, v in fields.items() if v is not None})
     return record
 
@@ -316,8 +316,16 @@ EXPRESSIONS = [
     "(failed or logoff) and not success",
     "success and failed and logoff",
 ]
-KINDS = ["event_count", "value_count", "temporal", "temporal_ordered", "value_sum", "value_avg",
-         "value_median", "value_percentile"]
+KINDS = [
+    "event_count",
+    "value_count",
+    "temporal",
+    "temporal_ordered",
+    "value_sum",
+    "value_avg",
+    "value_median",
+    "value_percentile",
+]
 
 
 def fuzz_case(seed, number):
@@ -345,8 +353,15 @@ def fuzz_case(seed, number):
     if rng.random() < 0.2:
         rules = rules + ["failed_admin"] if isinstance(condition, dict) else rules
     if rng.random() < 0.25 and isinstance(condition, dict):
-        child = correlation("Child", rng.choice(["event_count", "temporal"]), ["failed", "success"],
-                            f"{span}s", {"gte": rng.choice([1, 2])}, group_by, name="child")
+        child = correlation(
+            "Child",
+            rng.choice(["event_count", "temporal"]),
+            ["failed", "success"],
+            f"{span}s",
+            {"gte": rng.choice([1, 2])},
+            group_by,
+            name="child",
+        )
         documents.append(child)
         rules = ["child"] + rules[1:]
     aliases = None
@@ -357,8 +372,9 @@ def fuzz_case(seed, number):
         correlation("Fuzz", kind, rules, f"{span}s", condition, group_by, aliases=aliases)
     )
     users = ["alice", "Alice", "bob", "BOB", None, "adm_x"]
-    events = random_stream(rng, ["failed", "success", "logoff"], span, rng.randrange(6, 22),
-                           "Bytes")
+    events = random_stream(
+        rng, ["failed", "success", "logoff"], span, rng.randrange(6, 22), "Bytes"
+    )
     for e in events:
         e["User"] = rng.choice(users)
         if e["User"] is None:

@@ -79,6 +79,27 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Entry:
+    slot: int  # position of the referenced rule in `rules`
+    row: Row
+    group: tuple  # folded group-by values
+    value: object  # the counted field's value; a float or None for the numeric types
+
+
+def stage_times(window, slots):
+    """temporal_ordered: per stage, the earliest time strictly after the last placed stage."""
+    times, previous = [], None
+    for slot in slots:
+        later = [
+            e.row.ts for e in window if e.slot == slot and (previous is None or e.row.ts > previous)
+        ]
+        times.append(min(later) if later else None)
+        if later:
+            previous = min(later)
+    return times
+
+
+@dataclass(frozen=True)
 class Alert:
     node: str
     start: float
@@ -169,7 +190,7 @@ class Model:
         self.times = [seconds(e.get("timestamp")) for e in events]
         self.by_ref = {}
         for doc in documents:
-            for key in ("name", "id", "title"):
+            for key in ("name", "id"):
                 if doc.get(key) is not None and "filter" not in doc:
                     self.by_ref.setdefault(str(doc[key]), doc)
         self.matches = matches
@@ -187,8 +208,13 @@ class Model:
         """The rows a correlation over `doc` reads."""
         if "correlation" not in doc:
             return [
-                Row(("e", i), self.times[i], tuple(sorted(self.raw_payload(i).items())),
-                    frozenset([i]), frozenset())
+                Row(
+                    ("e", i),
+                    self.times[i],
+                    tuple(sorted(self.raw_payload(i).items())),
+                    frozenset([i]),
+                    frozenset(),
+                )
                 for i in self.matches[self.key(doc)]
                 if self.times[i] is not None
             ]
@@ -201,16 +227,22 @@ class Model:
             for index in alert.evidence:
                 payload = self.raw_payload(index)
                 payload.update(override)
-                rows.append(Row(alert.ident, alert.end, tuple(sorted(payload.items())),
-                                alert.evidence, frozenset([alert.ident])))
+                rows.append(
+                    Row(
+                        alert.ident,
+                        alert.end,
+                        tuple(sorted(payload.items())),
+                        alert.evidence,
+                        frozenset([alert.ident]),
+                    )
+                )
         return rows
 
     def contexts(self, doc, fields):
         """(eid, ts, group) of every table row under `doc`, for a purely negative condition."""
         if "correlation" not in doc:
             return {
-                (("e", i), self.times[i],
-                 tuple(fold(self.raw_payload(i).get(f)) for f in fields))
+                (("e", i), self.times[i], tuple(fold(self.raw_payload(i).get(f)) for f in fields))
                 for i in range(len(self.events))
             }
         result = set()
@@ -229,8 +261,12 @@ class Model:
         target = self.by_ref[ref]
         names = {ref, str(target.get("name")), str(target.get("id"))}
         aliases = doc["correlation"].get("aliases") or {}
-        return {alias: field for alias, fields in aliases.items()
-                for name, field in fields.items() if name in names}
+        return {
+            alias: field
+            for alias, fields in aliases.items()
+            for name, field in fields.items()
+            if name in names
+        }
 
     def evaluate(self, doc):
         key = self.key(doc)
@@ -238,20 +274,10 @@ class Model:
             self.alerts[key] = self.compute(doc, key)
         return self.alerts[key]
 
-    def compute(self, doc, key):
-        body = doc["correlation"]
-        kind = body["type"]
-        group_by = body.get("group-by") or []
-        if isinstance(group_by, str):
-            group_by = [group_by]
-        unit = body["timespan"][-1]
-        span = int(body["timespan"][:-1]) * UNITS[unit]
-        condition = body.get("condition")
-        value_field = condition.get("field") if isinstance(condition, dict) else None
-        refs = self.references(doc)
-        # One entry per (slot, row): the row's group and counted value under this rule's aliases.
-        entries = set()
-        for slot, ref in enumerate(refs):
+    def entries(self, doc, kind, group_by, value_field):
+        """One entry per (referenced rule, input row) whose time and group are present."""
+        result = set()
+        for slot, ref in enumerate(self.references(doc)):
             mapping = self.alias_mapping(doc, ref)
             for row in self.rows(self.by_ref[ref]):
                 payload = dict(row.payload)
@@ -259,102 +285,119 @@ class Model:
                 value = payload.get(mapping.get(value_field, value_field)) if value_field else None
                 if kind in NUMERIC_KINDS:
                     value = number(value)
-                if row.ts is None or any(g is None for g in group):
-                    continue
-                entries.add((slot, row, group, value))
-        names = {}
-        for slot, ref in enumerate(refs):
-            names[ref] = slot
-            target = self.by_ref[ref]
-            names[str(target.get("name") or target.get("id"))] = slot
+                if row.ts is not None and all(g is not None for g in group):
+                    result.add(Entry(slot, row, group, value))
+        return result
 
-        extended = isinstance(condition, str)
-        if extended:
-            clauses = [({names[r] for r in p}, {names[r] for r in n})
-                       for p, n in terms(parse_expression(condition))]
-        else:
-            if condition is None:
-                condition = {"gte": len(refs)}
-            (op,) = [k for k in condition if k in OPERATORS]
-            threshold = condition[op]
-            clauses = [(set(), set())]
-        partial = False
-        if kind == "temporal_ordered" and not extended and op in ("gt", "gte"):
+    def clauses(self, doc, kind, condition):
+        """The branches: (slots present, slots absent), and whether stages are a k-subset."""
+        refs = self.references(doc)
+        if isinstance(condition, str):
+            names = {}
+            for slot, ref in enumerate(refs):
+                target = self.by_ref[ref]
+                names[ref] = slot
+                names[str(target.get("name") or target.get("id"))] = slot
+            dnf = terms(parse_expression(condition))
+            return [({names[r] for r in p}, {names[r] for r in n}) for p, n in dnf], False
+        ((op, threshold),) = [(k, v) for k, v in condition.items() if k in OPERATORS]
+        if kind == "temporal_ordered" and op in ("gt", "gte"):
             required = max(0, math.floor(threshold) + 1 if op == "gt" else math.ceil(threshold))
-            clauses = [(set(c), set()) for c in itertools.combinations(range(len(refs)), required)]
-            partial = True
+            subsets = itertools.combinations(range(len(refs)), required)
+            return [(set(c), set()) for c in subsets], True
+        return [(set(), set())], False
 
+    def anchors(self, doc, entries, group_by, positive, negative):
+        """(time, group) of every window: matching events, or for a purely negative branch
+        every table row that has the group fields."""
+        if negative and not positive:
+            return {
+                (ts, g)
+                for _, ts, g in self.contexts(doc, group_by)
+                if ts is not None and all(v is not None for v in g)
+            }
+        return {(e.row.ts, e.group) for e in entries if not negative or e.slot in positive}
+
+    def compute(self, doc, key):
+        body = doc["correlation"]
+        kind = body["type"]
+        group_by = body.get("group-by") or []
+        if isinstance(group_by, str):
+            group_by = [group_by]
+        span = int(body["timespan"][:-1]) * UNITS[body["timespan"][-1]]
+        condition = body.get("condition")
+        if condition is None:
+            condition = {"gte": len(self.references(doc))}
+        extended = isinstance(condition, str)
+        value_field = None if extended else condition.get("field")
+        entries = self.entries(doc, kind, group_by, value_field)
+        clauses, partial = self.clauses(doc, kind, condition)
         found = {}
         for positive, negative in clauses:
-            forward = bool(negative)
-            if forward and not positive:
-                fields = group_by
-                scope = {(eid, ts, g) for eid, ts, g in self.contexts(doc, fields)
-                         if ts is not None and all(v is not None for v in g)}
-            else:
-                scope = {(row.eid, row.ts, group) for slot, row, group, _ in entries
-                         if not forward or slot in positive}
-            for eid, ts, group in {(None, ts, g) for _, ts, g in scope}:
-                start, end = (ts, ts + span) if forward else (ts - span, ts)
-                window = [e for e in entries if e[2] == group and start <= e[1].ts <= end]
-                present = {e[0] for e in window}
+            for ts, group in self.anchors(doc, entries, group_by, positive, negative):
+                start, end = (ts, ts + span) if negative else (ts - span, ts)
+                if negative and end > self.horizon:
+                    continue
+                window = [e for e in entries if e.group == group and start <= e.row.ts <= end]
+                present = {e.slot for e in window}
                 if not positive <= present or negative & present:
                     continue
-                if forward and end > self.horizon:
-                    continue
-                ordered = kind == "temporal_ordered"
-                slots = sorted(positive) if extended or partial else list(range(len(refs)))
-                times = []
-                if ordered:
-                    previous = None
-                    good = True
-                    for slot in slots:
-                        candidates = [e[1].ts for e in window if e[0] == slot
-                                      and (previous is None or e[1].ts > previous)]
-                        chosen = min(candidates) if candidates else None
-                        times.append(chosen)
-                        if chosen is not None:
-                            previous = chosen
-                        if extended:
-                            good &= chosen is not None
-                        else:
-                            good &= slot not in present or chosen is not None
-                    if not good:
+                if extended or partial:
+                    slots = sorted(positive)
+                else:
+                    slots = list(range(len(self.references(doc))))
+                stages = []
+                if kind == "temporal_ordered":
+                    stages = stage_times(window, slots)
+                    # A required stage must be placed; with a plain lt/eq/neq condition, every
+                    # rule present in the window must be.
+                    if any(
+                        t is None and (extended or partial or s in present)
+                        for s, t in zip(slots, stages)
+                    ):
                         continue
-                metric = self.metric(kind, condition, window, group_by)
-                if not extended and (metric is None or not OPERATORS[op](metric, threshold)):
-                    continue
+                metric = self.metric(kind, condition, window)
+                if not extended:
+                    ((op, threshold),) = [(k, v) for k, v in condition.items() if k in OPERATORS]
+                    if metric is None or not OPERATORS[op](metric, threshold):
+                        continue
                 kept = window
                 if extended and positive:
-                    kept = [e for e in kept if e[0] in positive]
-                if ordered and slots:
-                    kept = [e for e in kept
-                            if any(e[0] == s and e[1].ts == t for s, t in zip(slots, times))]
+                    kept = [e for e in kept if e.slot in positive]
+                if stages:
+                    chosen = set(zip(slots, stages))
+                    kept = [e for e in kept if (e.slot, e.row.ts) in chosen]
                 if kind in NUMERIC_KINDS:
-                    kept = [e for e in kept if e[3] is not None]
-                evidence = frozenset(i for e in kept for i in e[1].evidence)
-                children = frozenset(c for e in kept for c in e[1].children)
-                if forward and not positive:
-                    evidence = frozenset(eid[1] for eid, t, g in scope if g == group and t == start)
-                ident = (start, end, group)
-                if ident in found:
-                    old = found[ident]
-                    metric = max(old[0], metric)
-                    evidence |= old[1]
-                    children |= old[2]
-                found[ident] = (metric, evidence, children)
+                    kept = [e for e in kept if e.value is not None]
+                evidence = frozenset(i for e in kept for i in e.row.evidence)
+                children = frozenset(c for e in kept for c in e.row.children)
+                if negative and not positive:
+                    evidence = frozenset(
+                        eid[1]
+                        for eid, t, g in self.contexts(doc, group_by)
+                        if g == group and t == start
+                    )
+                # Branches describing the same window merge into one alert.
+                old_metric, old_evidence, old_children = found.get(
+                    (start, end, group), (metric, evidence, children)
+                )
+                found[(start, end, group)] = (
+                    max(old_metric, metric),
+                    evidence | old_evidence,
+                    children | old_children,
+                )
         return [
             Alert(key, start, end, tuple(zip(group_by, group)), metric, evidence, children)
             for (start, end, group), (metric, evidence, children) in found.items()
         ]
 
-    def metric(self, kind, condition, window, group_by):
+    def metric(self, kind, condition, window):
         if kind.startswith("temporal"):
-            return len({e[0] for e in window})
+            return len({e.slot for e in window})
         if kind == "event_count":
-            return len({e[1].eid for e in window})
+            return len({e.row.eid for e in window})
         # The SQL's relation of distinct (event, time, group, value) rows.
-        values = {(e[1].eid, e[3]) for e in window}
+        values = {(e.row.eid, e.value) for e in window}
         present = [v for _, v in values if v is not None]
         if kind == "value_count":
             return len({fold(v) for v in present})
@@ -405,8 +448,11 @@ def check_against_model(case, result):
             "window_end": rfc3339(a.end),
             "value": a.metric,
             "events": sorted(a.evidence),
-            **({"child_alerts": sorted((child(c) for c in a.children), key=json.dumps)}
-               if nested else {}),
+            **(
+                {"child_alerts": sorted((child(c) for c in a.children), key=json.dumps)}
+                if nested
+                else {}
+            ),
         }
         for a in alerts
     ]

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import yaml
-
 from sigma.backends.sqlite import sqliteBackend
 from sigma.backends.sqlite.correlation import quote
 from sigma.collection import SigmaCollection
@@ -29,7 +28,7 @@ def rfc3339(seconds):
     """Unix seconds (the backend's `ts`, rounded to milliseconds) as RFC 3339 UTC."""
     if seconds is None:
         return None
-    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     millis = round(seconds * 1000) % 1000
     if millis:
@@ -153,7 +152,9 @@ def run_correlation(connection, sql, plan):
     nested = any(json.loads(r["child_alert_ids"]) for r in direct)
     alerts = [_alert(r, alerts_by_id if nested else None) for r in direct]
     # The SQL orders by time, then by alert id as text ("...:10" before "...:2").
-    return sorted(alerts, key=lambda a: (a["window_end"], json.dumps(a["group"]), a["window_start"]))
+    return sorted(
+        alerts, key=lambda a: (a["window_end"], json.dumps(a["group"]), a["window_start"])
+    )
 
 
 def first_alerts(alerts):
@@ -198,11 +199,13 @@ def evaluate(rules_yaml, events, seed):
     if correlations:
         sql, plan = correlations[0]
         alerts = run_correlation(connection, sql, plan["correlation_plan"])
-        result.update(sql=sql, correlation=plan["title"], expected=alerts,
-                      first_alerts=first_alerts(alerts))
+        result.update(
+            sql=sql, correlation=plan["title"], expected=alerts, first_alerts=first_alerts(alerts)
+        )
     else:
-        result.update(sql=";\n".join(conversion.sql), correlation=None, expected=None,
-                      first_alerts=None)
+        result.update(
+            sql=";\n".join(conversion.sql), correlation=None, expected=None, first_alerts=None
+        )
     return result
 
 

@@ -65,8 +65,10 @@ def build(seed):
         rules_yaml = to_yaml(case.documents)
         result = evaluate(rules_yaml, case.events, seed)
         if (case.kind == "error") != (result["error"] is not None):
-            raise SystemExit(f"{case.name}: expected {'an' if case.kind == 'error' else 'no'} "
-                             f"error, got {result['error']!r}")
+            raise SystemExit(
+                f"{case.name}: expected {'an' if case.kind == 'error' else 'no'} "
+                f"error, got {result['error']!r}"
+            )
         if result["error"] is None:
             check_against_model(case, result)
         stored.append(
@@ -109,8 +111,10 @@ def fuzz(seed, count):
         check_against_model(case, result)
         agreed += 1
         alerts += len(result["expected"])
-    print(f"model and SQL agree on {agreed} random correlations ({alerts} alerts); "
-          f"{refused} refused by pySigma")
+    print(
+        f"model and SQL agree on {agreed} random correlations ({alerts} alerts); "
+        f"{refused} refused by pySigma"
+    )
     return 0
 
 
@@ -155,17 +159,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--check", action="store_true",
-                        help="regenerate in memory and compare with the stored files")
-    parser.add_argument("--fuzz", type=int, metavar="N",
-                        help="check the model against the SQL on N random cases; store nothing")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="regenerate in memory and compare with the stored files",
+    )
+    parser.add_argument(
+        "--fuzz",
+        type=int,
+        metavar="N",
+        help="check the model against the SQL on N random cases; store nothing",
+    )
     args = parser.parse_args()
 
     problems = missing_packages()
     if problems:
         print("skipped: the pySigma SQLite reference is unavailable: " + "; ".join(problems))
-        print("  python3 -m venv .venv-corr && .venv-corr/bin/pip install "
-              "pysigma==2.0.1 pysigma-backend-sqlite==2.1.1 pyyaml")
+        print(
+            "  python3 -m venv .venv-corr && .venv-corr/bin/pip install "
+            "pysigma==2.0.1 pysigma-backend-sqlite==2.1.1 pyyaml"
+        )
         return 0
 
     if args.fuzz:
@@ -178,8 +191,9 @@ def main():
             print(f"differs: {manifest_path.name} (another seed or package version?)")
         on_disk = {p.name for p in args.out.glob("*.json")}
         wanted = {name for name, _ in stored}
-        differing = [n for n, c in stored
-                     if n not in on_disk or (args.out / n).read_text() != render(c)]
+        differing = [
+            n for n, c in stored if n not in on_disk or (args.out / n).read_text() != render(c)
+        ]
         extra = sorted(on_disk - wanted)
         for name in differing:
             print(f"differs: {name}")
@@ -195,8 +209,10 @@ def main():
         (args.out / name).write_text(render(case))
     manifest_path.write_text(summary)
     kinds = json.loads(summary)["cases_by_kind"]
-    print(f"wrote {len(stored)} cases to {args.out}: "
-          + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+    print(
+        f"wrote {len(stored)} cases to {args.out}: "
+        + ", ".join(f"{k} {n}" for k, n in kinds.items())
+    )
     return 0
 
 
