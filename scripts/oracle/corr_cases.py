@@ -179,10 +179,10 @@ def random_cases(seed):
                 ["random", op],
             )
         )
-    for op in ("gte", "lt", "neq"):
+    for op in ("gte", "lte", "eq", "neq"):
         name = f"value_count-random-{op}"
         rng = rng_for(name)
-        threshold = {"gte": 3, "lt": 2, "neq": 1}[op]
+        threshold = {"gte": 3, "lte": 1, "eq": 2, "neq": 1}[op]
         cases.append(
             Case(
                 name,
@@ -203,31 +203,36 @@ def random_cases(seed):
                 ["random", op],
             )
         )
-    for kind in ("temporal", "temporal_ordered"):
-        for op in ("gte", "lt"):
-            name = f"{kind}-random-{op}"
-            rng = rng_for(name)
-            threshold = {"gte": 2, "lt": 2}[op]
-            cases.append(
-                Case(
-                    name,
-                    kind,
-                    f"Random stream, {kind} over failed, success, logoff with {op} {threshold}.",
-                    bases("failed", "success", "logoff")
-                    + [
-                        correlation(
-                            "Sequence",
-                            kind,
-                            ["failed", "success", "logoff"],
-                            "1m",
-                            {op: threshold},
-                            ["User"],
-                        )
-                    ],
-                    random_stream(rng, ["failed", "success", "logoff"], 60, 18),
-                    ["random", op],
-                )
+    for kind, op in (
+        ("temporal", "gte"),
+        ("temporal", "lt"),
+        ("temporal", "neq"),
+        ("temporal_ordered", "gte"),
+        ("temporal_ordered", "lt"),
+    ):
+        name = f"{kind}-random-{op}"
+        rng = rng_for(name)
+        threshold = {"gte": 2, "lt": 2, "neq": 2}[op]
+        cases.append(
+            Case(
+                name,
+                kind,
+                f"Random stream, {kind} over failed, success, logoff with {op} {threshold}.",
+                bases("failed", "success", "logoff")
+                + [
+                    correlation(
+                        "Sequence",
+                        kind,
+                        ["failed", "success", "logoff"],
+                        "1m",
+                        {op: threshold},
+                        ["User"],
+                    )
+                ],
+                random_stream(rng, ["failed", "success", "logoff"], 60, 18),
+                ["random", op],
             )
+        )
     for kind, op in (("value_sum", "gte"), ("value_avg", "lt"), ("value_median", "gt")):
         name = f"{kind}-random-{op}"
         rng = rng_for(name)
@@ -288,14 +293,14 @@ def random_cases(seed):
             Case(
                 name,
                 kind + "_extended",
-                f"Random stream, {kind} with the boolean condition '{expression}' over 1m.",
+                f"Random stream, {kind} with the boolean condition '{expression}' over 2m.",
                 bases("failed", "success", "logoff")
                 + [
                     correlation(
                         "Boolean sequence",
                         kind,
                         [r for r in ("failed", "success", "logoff") if r in expression.split()],
-                        "1m",
+                        "2m",
                         expression,
                         ["User"],
                     )

@@ -424,6 +424,35 @@ def temporal_ordered_cases():
         ["order", "lt"],
     )
     yield Case(
+        "temporal_ordered-gt-fraction",
+        "temporal_ordered",
+        "gt 1.5 asks for floor(1.5) + 1 = 2 rules of the list in order.",
+        bases("failed", "success", "logoff")
+        + [sequence("temporal_ordered", ["failed", "success", "logoff"], {"gt": 1.5})],
+        [
+            event(0, "success", User="alice"),
+            event(10, "logoff", User="alice"),
+            event(0, "logoff", User="bob"),
+            event(10, "failed", User="bob"),
+        ],
+        ["order", "partial-order", "float-threshold"],
+    )
+    yield Case(
+        "temporal_ordered-neq",
+        "temporal_ordered",
+        "neq 2 over two rules: the present rules in order, and not both of them.",
+        bases("failed", "success")
+        + [sequence("temporal_ordered", ["failed", "success"], {"neq": 2}, timespan="1m")],
+        [
+            event(0, "failed", User="alice"),
+            event(30, "success", User="alice"),
+            event(200, "success", User="alice"),
+            event(0, "success", User="bob"),
+            event(20, "failed", User="bob"),
+        ],
+        ["order", "neq"],
+    )
+    yield Case(
         "temporal_ordered-eq",
         "temporal_ordered",
         "eq 2 over two rules: both present and in order.",
