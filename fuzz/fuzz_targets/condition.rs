@@ -5,7 +5,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sigmaplay_engine::Event;
-use sigmaplay_fuzz::{check_agreement, check_diagnostics, compile};
+use sigmaplay_fuzz::{check_agreement, check_diagnostics, compile, known};
 
 const SKELETON: &str = "title: fuzzed condition
 logsource:
@@ -23,15 +23,21 @@ detection:
         - 'kw5'
     condition: ";
 
+/// The skeleton with `condition`. A single line is written as a literal block scalar (verbatim:
+/// positions in the condition are positions in the text), lines as a list of them; with
+/// [`known::ESCAPED_SCALAR_POSITIONS`] fixed, odd-length conditions are double-quoted instead.
 fn rule_text(condition: &str) -> String {
-    let quoted = |line: &str| serde_json::to_string(line).expect("a string serializes");
     let lines: Vec<&str> = condition.lines().take(8).collect();
     match lines.as_slice() {
-        [one] => format!("{SKELETON}{}\n", quoted(one)),
+        [one] if !known::ESCAPED_SCALAR_POSITIONS && one.len() % 2 == 1 => {
+            let quoted = serde_json::to_string(one).expect("a string serializes");
+            format!("{SKELETON}{quoted}\n")
+        }
+        [one] => format!("{SKELETON}|4-\n        {one}\n"),
         _ => {
             let items: String = lines
                 .iter()
-                .map(|l| format!("        - {}\n", quoted(l)))
+                .map(|l| format!("        - |-\n            {}\n", l.trim_start()))
                 .collect();
             format!("{SKELETON}\n{items}")
         }

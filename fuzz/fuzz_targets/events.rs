@@ -52,9 +52,9 @@ detection:
         TargetFilename|exists: true
     empty:
         Description: ''
-    null:
+    nothing:
         Company: null
-    condition: 1 of re* or b64 or wide or (ip and not cased) or all of e* or null
+    condition: 1 of re* or b64 or wide or (ip and not cased) or all of e* or nothing
 "#;
 
 fn rules() -> &'static (Vec<CompiledRule>, RuleSets) {

@@ -1,11 +1,13 @@
 //! Whole rule texts (YAML, any number of documents): compile with lint, then every diagnostic is
-//! located, and each compiled rule's fast and explain paths agree on events made from its own
-//! fields and written values, alone and in rule sets.
+//! located, compiled rules' fast and explain paths agree on events made from their fields and
+//! written values, and rule sets fire exactly the rules that fire one by one.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sigmaplay_fuzz::{
     check_agreement, check_diagnostics, check_rule_set, compile, events_for, RuleSets,
 };
+
+const MAX_EXPLAINED_RULES: usize = 16;
 
 fuzz_target!(|text: &str| {
     let compilation = compile(text);
@@ -14,10 +16,11 @@ fuzz_target!(|text: &str| {
         return;
     }
     let sets = RuleSets::new(&compilation.rules);
-    for rule in &compilation.rules {
-        for event in events_for(rule, text) {
+    for event in events_for(&compilation.rules, text) {
+        check_rule_set(&sets, &event);
+        // Explaining is the slow path: the first rules show what all of them would.
+        for rule in compilation.rules.iter().take(MAX_EXPLAINED_RULES) {
             check_agreement(rule, &event);
-            check_rule_set(&sets, &event);
         }
     }
 });

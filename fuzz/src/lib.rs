@@ -16,8 +16,9 @@
 
 use sigmaplay_engine::{
     compile_rules, Compilation, CompileOptions, CompiledRule, Diagnostic, Event, EventInput,
-    LogSourceMap, RuleSet,
+    FieldValue, LogSourceMap, RuleSet,
 };
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Known findings of issue 11 that the engine does not fix yet.
@@ -28,6 +29,22 @@ pub mod known {
     /// pair is always checked.
     pub const PLAIN_PAIR_IGNORES_MAPPINGS: bool = true;
 
+    /// Positions inside a double-quoted YAML scalar with escapes (`"\u000f sel"`) are computed
+    /// as if the scalar had none: a condition error after an escape points a few characters off,
+    /// and its span may cut a character (`fuzz/artifacts-found/condition-escaped-scalar-span`).
+    pub const ESCAPED_SCALAR_POSITIONS: bool = true;
+
+    /// Explaining a field whose value is a list nested N deep takes about 4^N steps (explain's
+    /// `outcome` evaluates a list's first element twice per level): 24 levels take 19 s in
+    /// `sigmaplay eval --explain` (`fuzz/artifacts-found/explain-nested-list-exponential.json`).
+    /// Events with lists nested deeper than this are not explained.
+    pub const EXPLAINED_LIST_DEPTH: Option<usize> = Some(8);
+
+    /// YAML takes a lone `\r` for a line break, the source map only `\n`: positions after one
+    /// are off, and a span can end past the text (`fuzz/artifacts-found/lone-cr-span-past-end.yml`).
+    /// The spans of texts with a lone `\r` are not checked (errors must still have one).
+    pub const LONE_CR_POSITIONS: bool = true;
+
     /// serde_json reports column 0 for an error at the very start of a line (an input that ends
     /// right after a newline, or the empty input): the test file error then says "column 0".
     pub const TEST_FILE_JSON_COLUMN_ZERO: bool = true;
@@ -35,11 +52,16 @@ pub mod known {
 
 /// Compiles with lint on, as the page and `sigmaplay check` do.
 pub fn compile(text: &str) -> Compilation {
+    compile_with(text, &BTreeMap::new())
+}
+
+/// [`compile`] with values for `|expand` placeholders.
+pub fn compile_with(text: &str, placeholders: &BTreeMap<String, Vec<String>>) -> Compilation {
     compile_rules(
         text,
         &CompileOptions {
             lint: true,
-            ..CompileOptions::default()
+            placeholders: placeholders.clone(),
         },
     )
 }
@@ -77,9 +99,11 @@ pub fn check_span(text: &str, start: usize, end: usize, what: &dyn std::fmt::Dis
 
 /// Every diagnostic with a span is located inside `text`; every error has a span.
 pub fn check_diagnostics(text: &str, diagnostics: &[Diagnostic]) {
+    let lone_cr = text.replace("\r\n", "").contains('\r');
     for d in diagnostics {
         let what = format!("diagnostic [{}] {:?}", d.code, d.message);
         match d.span {
+            Some(_) if lone_cr && known::LONE_CR_POSITIONS => {}
             Some(span) => {
                 check_span(text, span.start, span.end, &what);
                 let start = d
@@ -101,6 +125,11 @@ pub fn check_diagnostics(text: &str, diagnostics: &[Diagnostic]) {
 
 /// The fast path and the explain path agree on `event`, under the built-in log source map.
 pub fn check_agreement(rule: &CompiledRule, event: &Event) {
+    if let Some(limit) = known::EXPLAINED_LIST_DEPTH {
+        if event.fields().any(|(_, v)| list_depth(v) > limit) {
+            return;
+        }
+    }
     let fit = builtin_map().fit(&rule.logsource, event);
     let fast = rule.matches_with(event, &fit);
     let trace = rule.explain_with(event, &fit);
@@ -138,6 +167,13 @@ pub fn check_agreement(rule: &CompiledRule, event: &Event) {
             rule.title,
             event.to_json()
         );
+    }
+}
+
+fn list_depth(value: &FieldValue) -> usize {
+    match value {
+        FieldValue::List(items) => 1 + items.iter().map(list_depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
@@ -218,16 +254,21 @@ pub fn check_event_input(text: &str, input: &EventInput) {
     }
 }
 
-/// Events that exercise a rule: a few fixed ones (Sysmon process creation, Security 4688, a flat
-/// object), and events whose fields are the rule's fields set to values written in `text`, so
+/// Events that exercise rules: a few fixed ones (Sysmon process creation, Security 4688, a flat
+/// object), and events whose fields are the rules' fields set to values written in `text`, so
 /// fuzzed rules also fire, not only fail.
-pub fn events_for(rule: &CompiledRule, text: &str) -> Vec<Event> {
+pub fn events_for(rules: &[CompiledRule], text: &str) -> Vec<Event> {
     let mut events: Vec<Event> = fixed_events().to_vec();
     let values = written_values(text);
     if values.is_empty() {
         return events;
     }
-    let fields = rule.fields();
+    let mut fields: Vec<&str> = Vec::new();
+    for f in rules.iter().flat_map(|r| r.fields()) {
+        if !fields.contains(&f) && fields.len() < 64 {
+            fields.push(f);
+        }
+    }
     for shift in 0..values.len().min(8) {
         let object: serde_json::Map<String, serde_json::Value> = fields
             .iter()
@@ -296,14 +337,20 @@ const MAX_RUN_TEXT: usize = 16 * 1024;
 /// report is consistent (counts add up, a pass has no failure) and agrees with the engine.
 pub fn check_rule_test(test: &sigmaplay_ruletest::RuleTest) {
     use sigmaplay_ruletest::{decode_link, encode_fragment, RuleTest};
+    // Writing sorts the expectations (reading keeps the file's order): compare sorted.
+    let mut written = test.clone();
+    written.expectations.sort();
     let json = test.to_json();
     match RuleTest::from_json(&json) {
-        Ok(again) => assert_eq!(&again, test, "the test file does not read back as written"),
+        Ok(again) => assert_eq!(
+            again, written,
+            "the test file does not read back as written"
+        ),
         Err(e) => panic!("a written test file does not read back: {e}\n{json}"),
     }
     if let Ok(fragment) = encode_fragment(test) {
         match decode_link(&fragment) {
-            Ok(again) => assert_eq!(&again, test, "the share link does not read back"),
+            Ok(again) => assert_eq!(again, written, "the share link does not read back"),
             Err(e) => panic!("a share link made here does not read back: {e}"),
         }
     }
@@ -338,7 +385,7 @@ fn check_report(test: &sigmaplay_ruletest::RuleTest, report: &sigmaplay_ruletest
     }
     // The verdicts are the engine's: an event fires when any rule fires on it (under its log
     // source's field mappings; with logsource_check, only events of the rule's log source).
-    let compilation = compile(&test.rule);
+    let compilation = compile_with(&test.rule, &test.placeholders);
     if compilation.has_errors() {
         assert!(report.events.iter().all(|e| e.verdict == Verdict::Error));
         return;

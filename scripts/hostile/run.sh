@@ -115,6 +115,13 @@ detection:
         CommandLine$(repeat '|contains' 5000): x
     condition: sel"
         echo "check $w/$1.yml" ;;
+    explain-nested-list-24)
+        # Found by fuzz/ (events): not in the issue's list.
+        printf '{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Image": %s"x"%s}\n' \
+            "$(repeat '[' 24)" "$(repeat ']' 24)" > "$w/$1.json"
+        rule "$w/$1.yml" "    sel: {Image|endswith: cmd.exe}
+    condition: sel"
+        echo "eval --explain --format json $w/$1.yml -e $w/$1.json" ;;
     *) echo "hostile: unknown case $1" >&2; return 1 ;;
     esac
 }
@@ -122,7 +129,7 @@ detection:
 CASES=(nested-parens-10000 unclosed-parens-10000 base64offset-A4000 base64offset-A100000
     explain-not-10000 documents-5000 documents-20000 re-2000 re-140000 glob-100000
     windash-28-sites windash-list-error security-4688-eval security-4688-explain alias-bomb
-    invalid-utf8 chained-modifiers-5000)
+    invalid-utf8 chained-modifiers-5000 explain-nested-list-24)
 if [ "${1:-}" = --list ]; then printf '%s\n' "${CASES[@]}"; exit 0; fi
 [ $# -gt 0 ] && CASES=("$@")
 
