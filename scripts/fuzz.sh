@@ -13,7 +13,8 @@
 #   saves the input in fuzz/artifacts/TARGET/. Logs are in fuzz/logs/.
 #
 # Environment:
-#   FUZZ_KEEP_GOING=1  long runs: fork mode, record every crash/timeout/OOM and keep fuzzing
+#   FUZZ_KEEP_GOING=1  long runs: after a crash, timeout or OOM (saved in fuzz/artifacts/TARGET/),
+#                      start the target again for the time left
 #   FUZZ_OPTIONAL=1    exit 0 with a message when cargo-fuzz cannot be installed (CI's smoke)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,11 +63,11 @@ seed_corpus() {
         rule_with_condition "$(repeat '(' 200)sel1$(repeat ')' 200)" > "$dir/gen-deep-parens.yml"
         rule_with_condition "$(repeat 'not ' 200)sel1" > "$dir/gen-deep-not.yml"
         printf 'title: long\nlogsource: {product: windows}\ndetection:\n    sel:\n        CommandLine|contains: %s\n    condition: sel\n' \
-            "$(repeat A 4000)" > "$dir/gen-long-literal.yml"
-        repeat $'title: doc\nlogsource: {product: windows}\ndetection:\n    sel: {Image|endswith: x.exe}\n    condition: sel\n---\n' 300 \
+            "$(repeat A 1000)" > "$dir/gen-long-literal.yml"
+        repeat $'title: doc\nlogsource: {product: windows}\ndetection:\n    sel: {Image|endswith: x.exe}\n    condition: sel\n---\n' 100 \
             > "$dir/gen-many-documents.yml"
         { printf 'title: values\nlogsource: {product: windows}\ndetection:\n    sel:\n        CommandLine|contains:\n'
-          for ((f = 0; f < 500; f++)); do printf "            - 'v%d*x?'\n" "$f"; done
+          for ((f = 0; f < 200; f++)); do printf "            - 'v%d*x?'\n" "$f"; done
           printf '    condition: sel\n'; } > "$dir/gen-many-values.yml"
         ;;
     condition)
@@ -122,16 +123,25 @@ for target in "${TARGETS[@]}"; do
     log=fuzz/logs/$target.log
     mkdir -p "fuzz/artifacts/$target"
     touch "fuzz/logs/$target.start"
-    args=(-max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536
-        -print_final_stats=1 $(dict_of "$target"))
-    [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    args=(-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 $(dict_of "$target"))
     say "$target: ${SECONDS_PER_TARGET}s (log: $log)"
-    status=0
-    cargo fuzz run -s none "$target" "fuzz/corpus/$target" -- "${args[@]}" > "$log" 2>&1 || status=$?
-    # Plain mode ends with libFuzzer's final stats; fork mode only prints progress lines "#N: ...".
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
-    EXECS[$target]=${execs:-0}
+    : > "$log"
+    status=0 deadline=$((SECONDS + SECONDS_PER_TARGET))
+    # With FUZZ_KEEP_GOING, a run that found something is started again for the time left (the
+    # corpus keeps what it learnt). The outer timeout guards against a libFuzzer that hangs in its
+    # own alarm handler (without a sanitizer its malloc is not async-signal-safe).
+    while :; do
+        left=$((deadline - SECONDS))
+        [ "$left" -gt 0 ] || break
+        run_status=0
+        timeout -k 10 $((left + 120)) cargo fuzz run -s none "$target" "fuzz/corpus/$target" -- \
+            -max_total_time="$left" "${args[@]}" >> "$log" 2>&1 || run_status=$?
+        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+        [ "$run_status" = 0 ] && break
+        status=$run_status
+        [ "${FUZZ_KEEP_GOING:-0}" = 1 ] || break
+    done
+    EXECS[$target]=$execs
     found=$(find "fuzz/artifacts/$target" -type f -newer "fuzz/logs/$target.start" | wc -l)
     if [ "$status" = 0 ] && [ "$found" = 0 ]; then
         RESULT[$target]="ok"

@@ -158,8 +158,10 @@ for c in "${CASES[@]}"; do
     esac
     first=$(grep -m1 -v '^[[:space:]]*$' "$WORK/$c.out" || grep -m1 -v '^[[:space:]]*$' "$WORK/$c.err" || true)
     first=${first//$WORK\//}
+    # Thread ids differ from run to run.
+    first=$(printf '%s' "$first" | sed -E "s/thread '([^']*)' \([0-9]+\)/thread '\1'/")
     first=${first//|/\\|}
-    [ ${#first} -gt 110 ] && first="${first:0:110}…"
+    [ ${#first} -gt 180 ] && first="${first:0:180}…"
     command="sigmaplay ${argv[*]}"
     command=${command//$WORK\//}
     printf '| %s | %s KB | `%s` | %s | %s | %s | %s |\n' "$c" "$((size / 1024))" "$command" \
