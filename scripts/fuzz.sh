@@ -139,6 +139,11 @@ for target in "${TARGETS[@]}"; do
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{ s += $1 } END { print s + 0 }')
         [ "$run_status" = 0 ] && break
         status=$run_status
+        # A corpus input that crashed (saved as crash-/timeout-/oom-<sha1>) would stop every
+        # restart at the same place: it leaves the corpus, its copy stays in fuzz/artifacts/.
+        for found_input in $(find "fuzz/artifacts/$target" -type f -newer "fuzz/logs/$target.start"); do
+            rm -f "fuzz/corpus/$target/$(basename "$found_input" | sed 's/^[a-z-]*-//')"
+        done
         [ "${FUZZ_KEEP_GOING:-0}" = 1 ] || break
     done
     EXECS[$target]=$execs
