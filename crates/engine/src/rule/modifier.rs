@@ -159,10 +159,7 @@ impl Scalar {
 /// One compared pattern and, for expansions, which variant it is.
 pub type Variant = (Pattern, Option<String>);
 
-/// Upper bound on the patterns one value may expand into (windash × placeholders × offsets).
-pub const MAX_VARIANTS: usize = 1000;
-/// pySigma 2.0.1's cap on values inserted by one placeholder expansion.
-pub const MAX_PLACEHOLDER_VALUES: usize = 200;
+pub use crate::limits::{MAX_PLACEHOLDER_VALUES, MAX_VARIANTS};
 
 /// Why a chain of modifiers cannot apply to a value, and where to point: `modifier` is the index
 /// (in the item's modifier list) of the modifier to underline; `None` points at the value.
