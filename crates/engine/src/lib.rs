@@ -29,7 +29,6 @@ mod testing;
 
 pub use bulk::{RuleHit, RuleSet, Scratch};
 pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};
-pub use limits::{MAX_INPUT_BYTES, MAX_RULE_BYTES};
 pub use event::{
     flatten_windows, parse_events, Event, EventError, EventFormat, EventInput, FieldValue,
 };
@@ -37,6 +36,7 @@ pub use explain::{
     ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, Linking, MatchTrace, Reason,
     SearchTrace, ValueTrace,
 };
+pub use limits::{MAX_INPUT_BYTES, MAX_RULE_BYTES};
 pub use logsource::{
     FieldMappings, LogSourceDecision, LogSourceEntry, LogSourceFit, LogSourceMap, LogSourcePolicy,
 };
