@@ -62,3 +62,20 @@ fn deeply_nested_yaml_is_a_located_error() {
         first_error(&c);
     }
 }
+
+#[test]
+fn windash_with_many_dashes_counts_its_variants_without_overflow() {
+    let value = " -a".repeat(28);
+    let text = format!(
+        "title: t\nlogsource: {{product: windows}}\ndetection:\n    sel:\n        CommandLine|windash|contains:\n            - x\n            - '{value}'\n    condition: sel\n"
+    );
+    let c = compile(&text);
+    let d = first_error(&c);
+    assert!(
+        d.message.contains("this value has 28 (5^28 variants)"),
+        "{}",
+        d.message
+    );
+    // Points at the value in the list, not at the key.
+    assert_eq!(d.location.unwrap().line, 7, "{d:?}");
+}
