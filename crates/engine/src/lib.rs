@@ -11,6 +11,8 @@
 //!   and the policy for those that do not ([`LogSourcePolicy`]);
 //! - `bulk`: many rules over many events ([`RuleSet`]): routing, a literal prefilter, field ids.
 //!
+//! [`limits`] holds every bound the engine puts on user input.
+//!
 //! No web dependency lives here.
 
 mod bulk;
@@ -18,6 +20,7 @@ mod compile;
 mod eval;
 mod event;
 mod explain;
+pub mod limits;
 mod logsource;
 mod rule;
 mod source;
@@ -25,15 +28,15 @@ mod source;
 mod testing;
 
 pub use bulk::{RuleHit, RuleSet, Scratch};
-pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule, MAX_RULE_BYTES};
+pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};
 pub use event::{
     flatten_windows, parse_events, Event, EventError, EventFormat, EventInput, FieldValue,
-    MAX_INPUT_BYTES,
 };
 pub use explain::{
     ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, Linking, MatchTrace, Reason,
     SearchTrace, ValueTrace,
 };
+pub use limits::{MAX_INPUT_BYTES, MAX_RULE_BYTES};
 pub use logsource::{
     FieldMappings, LogSourceDecision, LogSourceEntry, LogSourceFit, LogSourceMap, LogSourcePolicy,
 };

@@ -12,6 +12,7 @@
 
 use crate::compile::{CBody, CExpr, CItem, CValue, CompiledRule, Matcher, RuleBody, StrKind};
 use crate::event::{Event, FieldValue};
+use crate::limits::MAX_PREFILTER_LITERAL;
 use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::FxHashMap;
 
@@ -215,7 +216,7 @@ fn item_need(i: &CItem) -> Option<Need> {
             if lit.len() < MIN_LITERAL {
                 return None;
             }
-            out.push((i.field_id, field.clone(), lit));
+            out.push((i.field_id, field.clone(), bounded(lit)));
         }
         Some(out)
     };
@@ -223,5 +224,53 @@ fn item_need(i: &CItem) -> Option<Need> {
         best(i.values.iter().map(value_need))
     } else {
         union(i.values.iter().map(value_need))
+    }
+}
+
+/// The first [`MAX_PREFILTER_LITERAL`] bytes of `lit` (on a character boundary): the automaton's
+/// size and build time grow with the literals' total length, and a prefix of a needed literal
+/// is needed too.
+fn bounded(mut lit: String) -> String {
+    if lit.len() > MAX_PREFILTER_LITERAL {
+        let mut end = MAX_PREFILTER_LITERAL;
+        while !lit.is_char_boundary(end) {
+            end -= 1;
+        }
+        lit.truncate(end);
+    }
+    lit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::event;
+    use crate::{compile_rules, CompileOptions};
+
+    fn rule(value: &str) -> Vec<CompiledRule> {
+        let text = format!("title: t\nlogsource: {{product: windows}}\ndetection:\n    sel:\n        CommandLine|base64offset|contains: '{value}'\n    other:\n        CommandLine|contains: '{value}'\n    condition: sel or other\n");
+        let c = compile_rules(&text, &CompileOptions::default());
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        c.rules
+    }
+
+    #[test]
+    fn long_literals_are_indexed_by_a_bounded_prefix() {
+        let long = format!("é{}", "A".repeat(100_000));
+        let rules = rule(&long);
+        let need = rule_need(&rules[0].body).expect("a literal");
+        assert_eq!(need.len(), 4, "three base64 offsets and the plain literal");
+        for (_, _, lit) in &need {
+            assert!(lit.len() <= MAX_PREFILTER_LITERAL && lit.len() >= MAX_PREFILTER_LITERAL - 1);
+        }
+        let prefilter = Prefilter::new(&rules, Vec::new());
+        assert_eq!(prefilter.indexed_rules(), 1);
+        let mut marks = Vec::new();
+        let hit = event(&format!(r#"{{"CommandLine": "x {long} y"}}"#));
+        prefilter.mark(&hit, &mut marks, 1);
+        assert!(!prefilter.skip(0, &marks, 1));
+        let miss = event(r#"{"CommandLine": "AAAA"}"#);
+        prefilter.mark(&miss, &mut marks, 2);
+        assert!(prefilter.skip(0, &marks, 2));
     }
 }

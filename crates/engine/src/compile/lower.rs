@@ -17,8 +17,7 @@ use crate::source::{Diagnostic, SourceMap};
 use memchr::memmem;
 use std::sync::Arc;
 
-/// Compiled regexes may not grow beyond this (bytes of compiled program); bigger is an error.
-pub const MAX_REGEX_SIZE: usize = 16 << 20;
+use crate::limits::MAX_REGEX_SIZE;
 
 /// What lowering one rule collects on the way: its errors and the fields its items read.
 struct Lowering<'a> {

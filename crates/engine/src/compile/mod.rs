@@ -13,8 +13,7 @@ use crate::source::DiagnosticCode as Code;
 use crate::source::{yaml, Diagnostic, SourceMap, Span};
 use std::collections::BTreeMap;
 
-/// Rule texts beyond this are refused.
-pub const MAX_RULE_BYTES: usize = 4 * 1024 * 1024;
+use crate::limits::MAX_RULE_BYTES;
 
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {

@@ -155,6 +155,11 @@ pub(crate) enum Matcher {
 }
 
 impl CompiledRule {
+    /// The distinct event fields the rule reads, in rule order (before log source mappings).
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.body.fields.iter().map(String::as_str)
+    }
+
     /// The same rule reading some fields under other names (log source field mappings:
     /// rule field → event field).
     pub fn with_field_mappings(&self, mappings: &[(String, String)]) -> CompiledRule {

@@ -23,8 +23,7 @@ use super::{xml, Event};
 use crate::source::{SourceMap, Span};
 use serde::Serialize;
 
-/// Inputs larger than this are refused with a message rather than risking the tab or the process.
-pub const MAX_INPUT_BYTES: usize = 512 * 1024 * 1024;
+use crate::limits::MAX_INPUT_BYTES;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

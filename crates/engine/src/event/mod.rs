@@ -9,7 +9,7 @@ mod input;
 mod windows;
 mod xml;
 
-pub use input::{parse_events, EventError, EventFormat, EventInput, MAX_INPUT_BYTES};
+pub use input::{parse_events, EventError, EventFormat, EventInput};
 pub use windows::flatten_windows;
 
 use crate::source::text::Text;

@@ -30,7 +30,7 @@ use quick_xml::Reader;
 use serde_json::{Map, Value};
 
 /// Deeper element nesting than this is refused (Windows events are 4–6 levels deep).
-const MAX_DEPTH: usize = 64;
+use crate::limits::MAX_XML_DEPTH as MAX_DEPTH;
 
 /// One element, kept only while its `<Event>` is being read.
 #[derive(Debug, Default)]

@@ -2,6 +2,7 @@
 //! and `them`. Precedence from loosest: `or`, `and`, `not`, `x of`, parentheses (pySigma 2.0.1).
 //! Operators are lowercase only; the old pipe aggregations (`| count() > 5`) are rejected.
 
+use crate::limits::MAX_CONDITION_DEPTH;
 use crate::source::did_you_mean;
 use crate::source::Span;
 
@@ -62,6 +63,7 @@ pub fn parse(text: &str, base: usize) -> Result<Expr, ConditionError> {
         toks,
         pos: 0,
         end: base + text.len(),
+        depth: 0,
     };
     let e = p.or_expr()?;
     if let Some((t, span)) = p.toks.get(p.pos) {
@@ -122,6 +124,8 @@ struct ParserState {
     toks: Vec<(Tok, Span)>,
     pos: usize,
     end: usize,
+    /// Open `(` and `not` levels around the current token.
+    depth: usize,
 }
 
 impl ParserState {
@@ -137,6 +141,21 @@ impl ParserState {
             message: format!("the condition ends where {what} was expected"),
             span: Span::point(self.end),
         }
+    }
+
+    /// Opens one nesting level at `opener`: the parser (and every walk over its tree) recurses
+    /// per level, so depth is bounded before the stack is.
+    fn enter(&mut self, opener: Span) -> Result<(), ConditionError> {
+        self.depth += 1;
+        if self.depth > MAX_CONDITION_DEPTH {
+            return Err(ConditionError {
+                message: format!(
+                    "the condition is nested more than {MAX_CONDITION_DEPTH} levels deep (parentheses and 'not'); flatten it or split it into named searches"
+                ),
+                span: opener,
+            });
+        }
+        Ok(())
     }
 
     fn or_expr(&mut self) -> Result<Expr, ConditionError> {
@@ -171,7 +190,9 @@ impl ParserState {
         if self.peek_word() == Some("not") {
             let start = self.toks[self.pos].1;
             self.pos += 1;
+            self.enter(start)?;
             let inner = self.not_expr()?;
+            self.depth -= 1;
             let span = start.join(inner.span());
             return Ok(Expr::Not(Box::new(inner), span));
         }
@@ -185,7 +206,9 @@ impl ParserState {
         self.pos += 1;
         match tok {
             Tok::LParen => {
+                self.enter(span)?;
                 let inner = self.or_expr()?;
+                self.depth -= 1;
                 match self.toks.get(self.pos) {
                     Some((Tok::RParen, close)) => {
                         let close = *close;

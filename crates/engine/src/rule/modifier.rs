@@ -159,10 +159,7 @@ impl Scalar {
 /// One compared pattern and, for expansions, which variant it is.
 pub type Variant = (Pattern, Option<String>);
 
-/// Upper bound on the patterns one value may expand into (windash × placeholders × offsets).
-pub const MAX_VARIANTS: usize = 1000;
-/// pySigma 2.0.1's cap on values inserted by one placeholder expansion.
-pub const MAX_PLACEHOLDER_VALUES: usize = 200;
+pub use crate::limits::{MAX_PLACEHOLDER_VALUES, MAX_VARIANTS};
 
 /// Why a chain of modifiers cannot apply to a value, and where to point: `modifier` is the index
 /// (in the item's modifier list) of the modifier to underline; `None` points at the value.
@@ -363,7 +360,7 @@ fn apply_one(
         M::Base64 | M::Base64Offset => base64_encode(m, prev, p),
         M::Utf16 | M::Utf16Le | M::Utf16Be | M::Wide => utf16_encode(m, prev, p),
         M::Windash => match p {
-            Pattern::Str { s, cased } => windash(s, cased).map_err(|e| StepError::about(m, e)),
+            Pattern::Str { s, cased } => windash(s, cased).map_err(StepError::value),
             p => Err(incompatible(m, prev, &p, "a string")),
         },
         M::Re => one(p),
@@ -571,10 +568,13 @@ fn windash(s: SigmaString, cased: bool) -> Result<Vec<Variant>, String> {
         }
     }
     if sites.len() > 3 {
+        let variants = u32::try_from(sites.len())
+            .ok()
+            .and_then(|n| 5usize.checked_pow(n))
+            .map_or_else(|| format!("5^{}", sites.len()), |v| v.to_string());
         return Err(format!(
-            "modifier 'windash' expands at most three dashes or slashes, and this value has {} ({} variants)",
+            "modifier 'windash' expands at most three dashes or slashes, and this value has {} ({variants} variants)",
             sites.len(),
-            5usize.pow(sites.len() as u32)
         ));
     }
     let total = 5usize.pow(sites.len() as u32);

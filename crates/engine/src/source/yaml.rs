@@ -304,7 +304,7 @@ fn duplicate_key(pos: &Pos, text: &str) -> Option<Span> {
 }
 
 /// pySigma 2.0.1 also rejects alias expansions beyond 10,000 nodes.
-const MAX_ALIAS_NODES: usize = 10_000;
+use crate::limits::MAX_ALIAS_NODES;
 
 fn count_nodes(p: &Pos) -> usize {
     match p {

@@ -1,0 +1,81 @@
+//! Issue 11's hostile inputs, each bounded by a limit of `sigmaplay_engine::limits` and answered
+//! with a located error (or a bounded result) instead of an abort, a hang or a blow-up.
+
+use sigmaplay_engine::limits::MAX_CONDITION_DEPTH;
+use sigmaplay_engine::{compile_rules, Compilation, CompileOptions, Diagnostic};
+
+fn compile(text: &str) -> Compilation {
+    compile_rules(text, &CompileOptions::default())
+}
+
+fn rule_with_condition(condition: &str) -> String {
+    format!("title: t\nlogsource: {{product: windows}}\ndetection:\n    sel1: {{a: x}}\n    condition: {condition}\n")
+}
+
+/// The first error, which must be located.
+fn first_error(c: &Compilation) -> &Diagnostic {
+    let d = c
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .unwrap_or_else(|| panic!("no error in {:#?}", c.diagnostics));
+    assert!(d.span.is_some() && d.location.is_some(), "unlocated: {d:?}");
+    d
+}
+
+#[test]
+fn deeply_nested_conditions_are_a_located_error() {
+    let deep = 10_000;
+    for condition in [
+        format!("{}sel1{}", "(".repeat(deep), ")".repeat(deep)),
+        format!("{}sel1", "(".repeat(deep)),
+        format!("{}sel1", "not ".repeat(deep)),
+    ] {
+        let c = compile(&rule_with_condition(&condition));
+        let d = first_error(&c);
+        assert!(
+            d.message
+                .contains(&format!("nested more than {MAX_CONDITION_DEPTH} levels")),
+            "{}",
+            d.message
+        );
+        // Points at the opening token of the level past the limit, on the condition's line.
+        let at = d.location.unwrap();
+        assert_eq!(at.line, 5);
+        let opener = if condition.starts_with('n') { 4 } else { 1 };
+        assert_eq!(at.column, 16 + opener * MAX_CONDITION_DEPTH);
+    }
+    // Up to the limit, nesting compiles and evaluates.
+    let ok = format!(
+        "{}sel1{}",
+        "(".repeat(MAX_CONDITION_DEPTH),
+        ")".repeat(MAX_CONDITION_DEPTH)
+    );
+    assert!(!compile(&rule_with_condition(&ok)).has_errors());
+}
+
+#[test]
+fn deeply_nested_yaml_is_a_located_error() {
+    for open in ["[", "{a: ", "- "] {
+        let text = format!("title: t\ndetection:\n    sel: {}", open.repeat(10_000));
+        let c = compile(&text);
+        first_error(&c);
+    }
+}
+
+#[test]
+fn windash_with_many_dashes_counts_its_variants_without_overflow() {
+    let value = " -a".repeat(28);
+    let text = format!(
+        "title: t\nlogsource: {{product: windows}}\ndetection:\n    sel:\n        CommandLine|windash|contains:\n            - x\n            - '{value}'\n    condition: sel\n"
+    );
+    let c = compile(&text);
+    let d = first_error(&c);
+    assert!(
+        d.message.contains("this value has 28 (5^28 variants)"),
+        "{}",
+        d.message
+    );
+    // Points at the value in the list, not at the key.
+    assert_eq!(d.location.unwrap().line, 7, "{d:?}");
+}
