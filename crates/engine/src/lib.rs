@@ -16,6 +16,7 @@ pub mod fields;
 pub mod lint;
 pub mod logsource;
 pub mod modifier;
+pub mod pipeline;
 pub mod prefilter;
 pub mod rule;
 pub mod ruleset;
