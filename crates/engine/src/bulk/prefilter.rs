@@ -10,7 +10,7 @@
 //! so rules built only from them are always evaluated. `tests/corpus.rs` checks that a rule set
 //! with the prefilter finds exactly what rule-by-rule evaluation finds.
 
-use crate::compile::{CBody, CExpr, CItem, CompiledRule, Matcher, RuleBody, StrKind};
+use crate::compile::{CBody, CExpr, CItem, CValue, CompiledRule, Matcher, RuleBody, StrKind};
 use crate::event::{Event, FieldValue};
 use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::FxHashMap;
@@ -25,7 +25,7 @@ type Need = Vec<(u32, String, String)>;
 type FieldLiterals = (Vec<String>, Vec<Vec<u32>>, FxHashMap<String, usize>);
 
 #[derive(Debug, Default)]
-pub struct Prefilter {
+pub(crate) struct Prefilter {
     /// Field name → automaton over the literals wanted in that field.
     fields: FxHashMap<Box<str>, FieldAutomaton>,
     /// Per rule: `true` when the rule is indexed (it may be skipped unless marked).
@@ -200,7 +200,7 @@ fn item_need(i: &CItem) -> Option<Need> {
     if i.negated {
         return None;
     }
-    let value_need = |c: &crate::compile::CValue| -> Option<Need> {
+    let value_need = |c: &CValue| -> Option<Need> {
         let mut out = Vec::new();
         for v in &c.variants {
             let lit = match &v.matcher {

@@ -1,10 +1,10 @@
 //! Source positions. Every diagnostic and every explained item points back into the text the user
 //! typed, so positions are kept as byte spans and turned into line/column only for display.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A byte range in a source text. `start..end`, `end` exclusive.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -40,7 +40,7 @@ impl Span {
 }
 
 /// A 1-based line and column (column counted in characters, as editors show it).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub line: usize,
     pub column: usize,

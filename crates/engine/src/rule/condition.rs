@@ -2,8 +2,8 @@
 //! and `them`. Precedence from loosest: `or`, `and`, `not`, `x of`, parentheses (pySigma 2.0.1).
 //! Operators are lowercase only; the old pipe aggregations (`| count() > 5`) are rejected.
 
-use crate::diag::did_you_mean;
-use crate::span::Span;
+use crate::source::did_you_mean;
+use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantifier {

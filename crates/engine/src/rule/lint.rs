@@ -2,65 +2,27 @@
 //! warnings with the validator's name as the code. Errors are the parser's business; these are
 //! rules that load but are probably not what the author meant.
 
-use crate::condition::{self, Expr, Quantifier};
-use crate::diag::Diagnostic;
-use crate::modifier::{Modifier, Scalar};
+use crate::rule::condition::{self, Expr, Quantifier};
+use crate::rule::modifier::{Modifier, Scalar};
+use crate::rule::value::{Part, SigmaString};
 use crate::rule::{DetectionItem, Rule};
-use crate::span::Span;
-use crate::value::{Part, SigmaString};
+use crate::source::Diagnostic;
+use crate::source::DiagnosticCode as Code;
+use crate::source::Span;
 
 const TAG_NAMESPACES: &[&str] = &["attack", "car", "cve", "d3fend", "detection", "stp", "tlp"];
 const TYPO_ATTRIBUTES: &[&str] = &["realted", "relatde", "relted", "rlated", "reference"];
 
-/// Every validator, in a stable order: (code, what it checks).
-pub const VALIDATORS: &[(&str, &str)] = &[
-    ("all_of_them_condition", "the condition uses 'all of them'"),
-    (
-        "them_condition_with_single_detection",
-        "'1 of them' / 'all of them' with a single search identifier",
-    ),
-    (
-        "dangling_detection",
-        "a search identifier the condition never uses",
-    ),
-    (
-        "invalid_modifier_combinations",
-        "modifiers that cannot work together",
-    ),
-    ("all_with_single_value", "'all' on a single value"),
-    ("control_character", "control characters in values"),
-    ("double_wildcard", "'**' in values"),
-    ("escaped_wildcard", "escaped wildcards in values"),
-    ("number_as_string", "numbers written as strings"),
-    (
-        "wildcards_instead_of_modifiers",
-        "'*x*' instead of |contains (and so on)",
-    ),
-    ("identifier_existence", "the rule has no id"),
-    ("duplicate_tag", "a tag given twice"),
-    ("duplicate_references", "a reference given twice"),
-    (
-        "tag_format",
-        "a tag not written namespace.name in lowercase",
-    ),
-    ("namespace_tag", "a tag namespace Sigma does not define"),
-    ("fieldname_logsource", "unknown keys in logsource"),
-    (
-        "custom_attributes",
-        "misspelt attribute names (realted, reference...)",
-    ),
-];
-
-pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
+pub fn check_rule(rule: &Rule) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut warn =
-        |code: &str, msg: String, span: Span| out.push(Diagnostic::warning(code, msg, Some(span)));
+        |code: Code, msg: String, span: Span| out.push(Diagnostic::warning(code, msg, Some(span)));
     let names = rule.detection.names();
 
     // Conditions.
     let mut used = vec![false; names.len()];
     for c in &rule.detection.conditions {
-        condition::walk(&c.expr, &mut |e| match e {
+        condition::walk(c, &mut |e| match e {
             Expr::Ident(n, _) => {
                 if let Some(i) = names.iter().position(|x| x == n) {
                     used[i] = true;
@@ -79,7 +41,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
                 if pattern == "them" {
                     if *quantifier == Quantifier::All {
                         warn(
-                            "all_of_them_condition",
+                            Code::AllOfThemCondition,
                             "'all of them' is discouraged: name the identifiers, or use a pattern"
                                 .into(),
                             *span,
@@ -87,7 +49,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
                     }
                     if names.len() == 1 {
                         warn(
-                            "them_condition_with_single_detection",
+                            Code::ThemConditionWithSingleDetection,
                             format!(
                                 "'of them' with a single search identifier: write '{}'",
                                 names[0]
@@ -103,7 +65,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     for (s, used) in rule.detection.searches.iter().zip(&used) {
         if !used {
             warn(
-                "dangling_detection",
+                Code::DanglingDetection,
                 format!("'{}' is never used by the condition", s.name),
                 s.span,
             );
@@ -120,7 +82,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     // Metadata.
     if rule.id.is_none() {
         warn(
-            "identifier_existence",
+            Code::IdentifierExistence,
             "the rule has no 'id': give it a UUID so it can be referenced".into(),
             rule.title_span,
         );
@@ -129,7 +91,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     for (t, span) in &rule.tags {
         if seen.contains(&t) {
             warn(
-                "duplicate_tag",
+                Code::DuplicateTag,
                 format!("the tag '{t}' is given twice"),
                 *span,
             );
@@ -147,7 +109,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
         });
         if !ok_format {
             warn(
-                "tag_format",
+                Code::TagFormat,
                 format!("the tag '{t}' should be lowercase namespace.name (like attack.t1059.001)"),
                 *span,
             );
@@ -155,7 +117,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
         if let Some((ns, _)) = t.split_once('.') {
             if !TAG_NAMESPACES.contains(&ns) {
                 warn(
-                    "namespace_tag",
+                    Code::NamespaceTag,
                     format!(
                         "'{ns}' is not a Sigma tag namespace ({})",
                         TAG_NAMESPACES.join(", ")
@@ -169,7 +131,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     for (r, span) in &rule.references {
         if seen.contains(&r) {
             warn(
-                "duplicate_references",
+                Code::DuplicateReferences,
                 format!("the reference '{r}' is given twice"),
                 *span,
             );
@@ -178,7 +140,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     }
     for (k, span) in &rule.logsource_extra {
         warn(
-            "fieldname_logsource",
+            Code::FieldnameLogsource,
             format!("'{k}' is not a logsource key (category, product, service, definition)"),
             *span,
         );
@@ -191,7 +153,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
                 "related"
             };
             warn(
-                "custom_attributes",
+                Code::CustomAttributes,
                 format!("'{k}' looks like a misspelling of '{fix}'"),
                 *span,
             );
@@ -200,7 +162,7 @@ pub fn check_rule(rule: &Rule, _source: &str) -> Vec<Diagnostic> {
     out
 }
 
-fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
+fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(Code, String, Span)) {
     let m = &item.modifiers;
     let has = |x: Modifier| m.contains(&x);
     if item.field.is_some()
@@ -210,21 +172,21 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
         && !has(Modifier::Re)
     {
         warn(
-            "invalid_modifier_combinations",
+            Code::InvalidModifierCombinations,
             "'all' without 'contains' on a field: one value cannot equal several different values, so this never matches".into(),
             item.key_span,
         );
     }
     if has(Modifier::Base64Offset) && !has(Modifier::Contains) {
         warn(
-            "invalid_modifier_combinations",
+            Code::InvalidModifierCombinations,
             "'base64offset' without 'contains': the offset variants only make sense inside a longer value".into(),
             item.key_span,
         );
     }
     if has(Modifier::Windash) && has(Modifier::All) {
         warn(
-            "invalid_modifier_combinations",
+            Code::InvalidModifierCombinations,
             "'windash' with 'all' requires every variant list at once; check the intent".into(),
             item.key_span,
         );
@@ -232,7 +194,7 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
     for (i, x) in m.iter().enumerate() {
         if *x != Modifier::Base64 && m[..i].contains(x) {
             warn(
-                "invalid_modifier_combinations",
+                Code::InvalidModifierCombinations,
                 format!("the modifier '{}' is given twice", x.name()),
                 item.modifier_spans.get(i).copied().unwrap_or(item.key_span),
             );
@@ -240,7 +202,7 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
     }
     if has(Modifier::All) && item.values.len() == 1 {
         warn(
-            "all_with_single_value",
+            Code::AllWithSingleValue,
             "'all' on a single value changes nothing".into(),
             item.key_span,
         );
@@ -249,7 +211,7 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
     for v in &item.values {
         let Scalar::Str(s) = &v.scalar else { continue };
         if s.chars().any(|c| (c as u32) < 0x20) {
-            warn("control_character", "the value holds a control character (a tab or a newline from a double-quoted string?)".into(), v.span);
+            warn(Code::ControlCharacter, "the value holds a control character (a tab or a newline from a double-quoted string?)".into(), v.span);
         }
         if raw {
             continue;
@@ -261,7 +223,11 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
                 .windows(2)
                 .any(|w| w == [Part::AnyMany, Part::AnyMany])
         {
-            warn("double_wildcard", "'**' is the same as '*'".into(), v.span);
+            warn(
+                Code::DoubleWildcard,
+                "'**' is the same as '*'".into(),
+                v.span,
+            );
         }
         if parsed
             .parts
@@ -269,7 +235,7 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
             .any(|p| matches!(p, Part::Lit(l) if l.contains('*') || l.contains('?')))
         {
             warn(
-                "escaped_wildcard",
+                Code::EscapedWildcard,
                 "the value holds an escaped wildcard (a literal * or ?); make sure that is meant"
                     .into(),
                 v.span,
@@ -284,7 +250,7 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
             && m.is_empty()
         {
             warn(
-                "number_as_string",
+                Code::NumberAsString,
                 format!("'{s}' is a number written as a string; write {s} without quotes"),
                 v.span,
             );
@@ -299,7 +265,7 @@ fn lint_item(item: &DetectionItem, warn: &mut impl FnMut(&str, String, Span)) {
             };
             if let Some(sug) = suggestion {
                 warn(
-                    "wildcards_instead_of_modifiers",
+                    Code::WildcardsInsteadOfModifiers,
                     format!("'{s}' uses wildcards where the modifier '|{sug}' says it plainly"),
                     v.span,
                 );

@@ -6,8 +6,9 @@
 //! the rule model reads also knows its span. If the position parser disagrees with serde_yaml (it
 //! should not), values still load and spans fall back to the document's start.
 
-use crate::diag::Diagnostic;
-use crate::span::{SourceMap, Span};
+use crate::source::Diagnostic;
+use crate::source::DiagnosticCode as Code;
+use crate::source::{SourceMap, Span};
 use saphyr_parser::{Event as YEvent, Parser, ScalarStyle};
 use serde::Deserialize;
 use serde_yaml::Value;
@@ -163,7 +164,7 @@ pub fn load(text: &str, map: &SourceMap) -> (Vec<YamlDocument>, Vec<Diagnostic>)
                 }
                 // serde_yaml appends " at line X column Y"; the location is carried separately.
                 let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                diags.push(Diagnostic::error("yaml", format!("YAML: {msg}"), span));
+                diags.push(Diagnostic::error(Code::Yaml, format!("YAML: {msg}"), span));
                 break;
             }
         }

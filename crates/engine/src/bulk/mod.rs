@@ -4,26 +4,45 @@
 //!    confirms the fit and gives field mappings (Security 4688: `Image` ← `NewProcessName`);
 //! 2. the literal [`Prefilter`]: one Aho-Corasick scan per event field tells which rules' required
 //!    literals occur; rules whose literal is absent cannot match;
-//! 3. interned field ids: the rules left read fields by slot ([`Slots`]), not by hashing names.
+//! 3. interned field ids: the rules left read fields by slot (the set's own field ids), not by
+//!    hashing names.
+//!
+//! The log-source policy ([`LogSourcePolicy`]) decides what routing does: `Route` skips the
+//! events outside a rule's log source, `Note` evaluates them too, `Ignore` skips the map.
+
+mod fields;
+mod prefilter;
+mod route;
 
 use crate::compile::CompiledRule;
-use crate::eval::{matches_in, View};
+use crate::eval::{identifiers_under, matches_in, matches_mapped, Slots, View};
 use crate::event::Event;
-use crate::fields::{FieldIds, Slots};
-use crate::logsource::{FitCheck, LogSourceFit, LogSourceMap, RouteIndex};
-use crate::prefilter::Prefilter;
+use crate::logsource::{FitCheck, LogSourceDecision, LogSourceMap, LogSourcePolicy};
+use crate::rule::LogSource;
+use fields::FieldIds;
+use prefilter::Prefilter;
+use route::RouteIndex;
 
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
     map: LogSourceMap,
     index: RouteIndex,
-    routing: bool,
+    policy: LogSourcePolicy,
     ids: FieldIds,
     prefilter: Prefilter,
     /// Per rule, the index of its log source among the distinct ones: rules share a few dozen
     /// log sources, so the fit is decided once per (log source, event), not per rule.
     logsource_of: Vec<u32>,
     logsources: usize,
+}
+
+/// A rule that fired on an event, with the search identifiers that were true (read under the
+/// same field mappings as the verdict).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleHit {
+    /// Index into [`RuleSet::rules`].
+    pub rule: usize,
+    pub identifiers: Vec<String>,
 }
 
 /// Scratch space for [`RuleSet::matching_into`], reused across events.
@@ -44,14 +63,15 @@ enum Fit {
     Evaluate,
     /// Fits with field mappings (rare: Security 4688, Defender): asked again for the mappings.
     Mapped,
-    Skip,
+    /// Outside the log source: skipped under [`LogSourcePolicy::Route`].
+    Misfit,
 }
 
 impl RuleSet {
-    /// Log source routing is on by default: a rule only sees events of its log source.
+    /// The policy is [`LogSourcePolicy::Route`]: a rule only sees events of its log source.
     pub fn new(rules: Vec<CompiledRule>, map: LogSourceMap) -> RuleSet {
         let index = RouteIndex::new(&map, rules.iter().map(|r| &r.logsource));
-        let ids = FieldIds::snapshot();
+        let ids = FieldIds::new(&rules);
         // Every rename the map can apply: the prefilter also looks for a field's literals in the
         // event field it may be read from (Security 4688 `NewProcessName` for `Image`).
         let mut renames: Vec<(String, String)> = map
@@ -62,7 +82,7 @@ impl RuleSet {
         renames.sort();
         renames.dedup();
         let prefilter = Prefilter::new(&rules, renames);
-        let mut distinct: Vec<&crate::rule::LogSource> = Vec::new();
+        let mut distinct: Vec<&LogSource> = Vec::new();
         let logsource_of = rules
             .iter()
             .map(|r| match distinct.iter().position(|l| **l == r.logsource) {
@@ -78,7 +98,7 @@ impl RuleSet {
             rules,
             map,
             index,
-            routing: true,
+            policy: LogSourcePolicy::Route,
             ids,
             prefilter,
             logsource_of,
@@ -86,12 +106,25 @@ impl RuleSet {
         }
     }
 
+    pub fn set_policy(&mut self, policy: LogSourcePolicy) {
+        self.policy = policy;
+    }
+
+    pub fn policy(&self) -> LogSourcePolicy {
+        self.policy
+    }
+
+    /// Routing on ([`LogSourcePolicy::Route`]) or off ([`LogSourcePolicy::Ignore`]).
     pub fn set_routing(&mut self, on: bool) {
-        self.routing = on;
+        self.policy = if on {
+            LogSourcePolicy::Route
+        } else {
+            LogSourcePolicy::Ignore
+        };
     }
 
     pub fn routing(&self) -> bool {
-        self.routing
+        self.policy == LogSourcePolicy::Route
     }
 
     pub fn rules(&self) -> &[CompiledRule] {
@@ -109,28 +142,55 @@ impl RuleSet {
 
     /// Indices (into [`RuleSet::rules`]) of the rules that fire on `event`, ascending.
     pub fn matching(&self, event: &Event) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.with_scratch(|set, scratch| set.matching_into(event, scratch, &mut out));
+        out
+    }
+
+    /// The rules that fire on `event`, ascending, each with its true search identifiers.
+    pub fn hits(&self, event: &Event) -> Vec<RuleHit> {
+        let mut out = Vec::new();
+        self.with_scratch(|set, scratch| {
+            set.for_each_match(event, scratch, |rule, maps| {
+                out.push(RuleHit {
+                    rule,
+                    identifiers: identifiers_under(&set.rules[rule], event, maps),
+                })
+            })
+        });
+        out
+    }
+
+    fn with_scratch(&self, f: impl FnOnce(&RuleSet, &mut Scratch)) {
         thread_local! {
             static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
         }
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            let mut out = Vec::new();
-            self.matching_into(event, &mut s, &mut out);
-            out
-        })
+        SCRATCH.with(|s| f(self, &mut s.borrow_mut()));
     }
 
     /// Scratch space sized for this rule set.
     pub fn scratch(&self) -> Scratch {
-        Scratch {
-            slots: Slots::new(&self.ids),
-            ..Scratch::default()
-        }
+        Scratch::default()
     }
 
     /// [`RuleSet::matching`] without allocating: `scratch` and `out` are reused across events.
     pub fn matching_into(&self, event: &Event, scratch: &mut Scratch, out: &mut Vec<usize>) {
         out.clear();
+        self.for_each_match(event, scratch, |i, _| out.push(i));
+    }
+
+    /// The policy's verdict for one rule and event, with the log source's reason.
+    pub fn decide(&self, rule: usize, event: &Event) -> LogSourceDecision {
+        self.policy.decide(&self.map, &self.rules[rule], event)
+    }
+
+    /// Calls `fired(rule, field mappings)` for every rule that fires on `event`, ascending.
+    fn for_each_match(
+        &self,
+        event: &Event,
+        scratch: &mut Scratch,
+        mut fired: impl FnMut(usize, &[(String, String)]),
+    ) {
         let Scratch {
             candidates,
             slots,
@@ -141,8 +201,7 @@ impl RuleSet {
         if fits.len() < self.logsources {
             fits.resize(self.logsources, (0, Fit::Evaluate));
         }
-        slots.ensure(&self.ids);
-        slots.load(&self.ids, event);
+        slots.load(self.ids.len(), event, |name| self.ids.id(name));
         *stamp = stamp.wrapping_add(1);
         if *stamp == 0 {
             marks.iter_mut().for_each(|m| *m = 0);
@@ -151,54 +210,66 @@ impl RuleSet {
         }
         let stamp = *stamp;
         self.prefilter.mark(event, marks, stamp);
-        let view = View {
-            event,
-            slots: Some(slots),
-            maps: &[],
-        };
         let eval = |i: usize| {
             let rule = &self.rules[i];
             if !rule.mappings.is_empty() {
-                rule.matches(event)
-            } else {
-                !self.prefilter.skip(i, marks, stamp) && matches_in(rule, &view)
+                return rule.matches(event);
             }
+            let view = View {
+                event,
+                slots: Some((slots, self.ids.of_rule(i))),
+                maps: &[],
+            };
+            !self.prefilter.skip(i, marks, stamp) && matches_in(rule, &view)
         };
-        if !self.routing {
-            out.extend((0..self.rules.len()).filter(|&i| eval(i)));
+        if self.policy == LogSourcePolicy::Ignore {
+            for i in 0..self.rules.len() {
+                if eval(i) {
+                    fired(i, &self.rules[i].mappings);
+                }
+            }
             return;
         }
-        self.index.candidates(event, candidates);
+        if self.policy == LogSourcePolicy::Route {
+            self.index.candidates(event, candidates);
+        } else {
+            candidates.clear();
+            candidates.extend(0..self.rules.len());
+        }
         for &i in candidates.iter() {
+            let rule = &self.rules[i];
             let ls = self.logsource_of[i] as usize;
             if fits[ls].0 != stamp {
-                let fit = match self.map.check(&self.rules[i].logsource, event) {
-                    FitCheck::DoesNotFit => Fit::Skip,
+                let fit = match self.map.check(&rule.logsource, event) {
+                    FitCheck::DoesNotFit => Fit::Misfit,
                     FitCheck::Fits(m) if !m.is_empty() => Fit::Mapped,
                     _ => Fit::Evaluate,
                 };
                 fits[ls] = (stamp, fit);
             }
-            let fired = match fits[ls].1 {
-                Fit::Skip => false,
-                Fit::Evaluate => eval(i),
-                Fit::Mapped => match self.map.check(&self.rules[i].logsource, event) {
-                    FitCheck::DoesNotFit => false,
-                    FitCheck::Fits(m) if !m.is_empty() => {
-                        !self.prefilter.skip(i, marks, stamp)
-                            && crate::eval::matches_mapped(&self.rules[i], event, m.as_slice())
+            match fits[ls].1 {
+                Fit::Misfit if self.policy == LogSourcePolicy::Route => {}
+                Fit::Evaluate | Fit::Misfit => {
+                    if eval(i) {
+                        fired(i, &rule.mappings);
                     }
-                    _ => eval(i),
+                }
+                Fit::Mapped => match self.map.check(&rule.logsource, event) {
+                    FitCheck::Fits(m) if !m.is_empty() => {
+                        if !self.prefilter.skip(i, marks, stamp)
+                            && matches_mapped(rule, event, m.as_slice())
+                        {
+                            fired(i, m.as_slice());
+                        }
+                    }
+                    FitCheck::DoesNotFit => {}
+                    _ => {
+                        if eval(i) {
+                            fired(i, &rule.mappings);
+                        }
+                    }
                 },
-            };
-            if fired {
-                out.push(i);
             }
         }
-    }
-
-    /// The log source verdict for one rule and event (what routing decided), with its reason.
-    pub fn fit(&self, rule: usize, event: &Event) -> LogSourceFit {
-        self.map.fit(&self.rules[rule].logsource, event)
     }
 }

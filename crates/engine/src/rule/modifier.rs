@@ -1,8 +1,10 @@
 //! Value modifiers: their names, their chaining rules, and how they turn a written value into the
 //! patterns that are compared (pySigma 2.0.1 semantics, §4 of the reference).
 
-use crate::diag::did_you_mean;
-use crate::value::{Anchors, CompareOp, Number, Part, Pattern, RegexFlags, SigmaString, TimePart};
+use crate::rule::value::{
+    Anchors, CompareOp, Number, Part, Pattern, RegexFlags, SigmaString, TimePart,
+};
+use crate::source::did_you_mean;
 use base64::Engine as _;
 use std::collections::BTreeMap;
 
@@ -120,6 +122,20 @@ impl Modifier {
     }
 }
 
+/// Written as its name (`endswith`), as in the rule.
+impl serde::Serialize for Modifier {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Modifier {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Modifier, D::Error> {
+        let name = String::deserialize(d)?;
+        Modifier::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A written scalar as YAML typed it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Scalar {
@@ -130,15 +146,6 @@ pub enum Scalar {
 }
 
 impl Scalar {
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Scalar::Str(_) => "a string",
-            Scalar::Number(_) => "a number",
-            Scalar::Bool(_) => "a boolean",
-            Scalar::Null => "null",
-        }
-    }
-
     pub fn display(&self) -> String {
         match self {
             Scalar::Str(s) => s.clone(),
@@ -157,17 +164,62 @@ pub const MAX_VARIANTS: usize = 1000;
 /// pySigma 2.0.1's cap on values inserted by one placeholder expansion.
 pub const MAX_PLACEHOLDER_VALUES: usize = 200;
 
+/// Why a chain of modifiers cannot apply to a value, and where to point: `modifier` is the index
+/// (in the item's modifier list) of the modifier to underline; `None` points at the value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModifierError {
+    pub message: String,
+    pub modifier: Option<usize>,
+}
+
+/// An error of one step of the chain, before it knows which modifier to blame.
+struct StepError {
+    message: String,
+    /// The modifier the error is about (the earlier one of a pair that cannot follow each other).
+    culprit: Option<Modifier>,
+}
+
+impl StepError {
+    fn about(culprit: Modifier, message: String) -> StepError {
+        StepError {
+            message,
+            culprit: Some(culprit),
+        }
+    }
+
+    fn value(message: String) -> StepError {
+        StepError {
+            message,
+            culprit: None,
+        }
+    }
+}
+
 /// Applies the value modifiers, in order, to one written value.
 pub fn apply(
     modifiers: &[Modifier],
     value: &Scalar,
     keyword: bool,
     placeholders: &BTreeMap<String, Vec<String>>,
-) -> Result<Vec<Variant>, String> {
+) -> Result<Vec<Variant>, ModifierError> {
+    apply_chain(modifiers, value, keyword, placeholders).map_err(|e| ModifierError {
+        message: e.message,
+        modifier: e
+            .culprit
+            .and_then(|c| modifiers.iter().position(|m| *m == c)),
+    })
+}
+
+fn apply_chain(
+    modifiers: &[Modifier],
+    value: &Scalar,
+    keyword: bool,
+    placeholders: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Variant>, StepError> {
     // The pipeline starts from the value as written: strings get Sigma's wildcard escaping,
     // except under `re` (raw regex) and `cidr`/`fieldref` (plain text).
     let first = modifiers.first().copied();
-    let mut cur: Vec<(Pattern, Option<String>)> = vec![(initial(value, first)?, None)];
+    let mut cur: Vec<(Pattern, Option<String>)> = vec![(initial(value, first), None)];
     let mut prev: Option<Modifier> = None;
     for (i, &m) in modifiers.iter().enumerate() {
         if matches!(m, Modifier::Re | Modifier::Cidr | Modifier::Exists) && i > 0 {
@@ -176,16 +228,22 @@ pub fn apply(
                 .map(|m| m.name())
                 .collect::<Vec<_>>()
                 .join("|");
-            return Err(format!(
-                "modifier '{}' must come first, but it follows '{before}'; write '{}' first",
-                m.name(),
-                m.name()
+            // The modifier it follows is underlined when there is one; after several, the
+            // misplaced one.
+            return Err(StepError::about(
+                if i == 1 { modifiers[0] } else { m },
+                format!(
+                    "modifier '{}' must come first, but it follows '{before}'; write '{}' first",
+                    m.name(),
+                    m.name()
+                ),
             ));
         }
         if m == Modifier::Exists && keyword {
-            return Err(
+            return Err(StepError::about(
+                m,
                 "modifier 'exists' needs a field: a keyword search cannot test existence".into(),
-            );
+            ));
         }
         if m.is_list_modifier() {
             continue;
@@ -201,9 +259,9 @@ pub fn apply(
             }
         }
         if next.len() > MAX_VARIANTS {
-            return Err(format!(
+            return Err(StepError::value(format!(
                 "this value expands into more than {MAX_VARIANTS} variants"
-            ));
+            )));
         }
         cur = next;
         prev = Some(m);
@@ -211,8 +269,8 @@ pub fn apply(
     Ok(cur)
 }
 
-fn initial(value: &Scalar, first: Option<Modifier>) -> Result<Pattern, String> {
-    Ok(match value {
+fn initial(value: &Scalar, first: Option<Modifier>) -> Pattern {
+    match value {
         Scalar::Str(s) => match first {
             Some(Modifier::Re) => Pattern::Regex {
                 pattern: s.clone(),
@@ -226,7 +284,7 @@ fn initial(value: &Scalar, first: Option<Modifier>) -> Result<Pattern, String> {
         Scalar::Number(n) => Pattern::Number(*n),
         Scalar::Bool(b) => Pattern::Bool(*b),
         Scalar::Null => Pattern::Null,
-    })
+    }
 }
 
 fn type_of(p: &Pattern) -> &'static str {
@@ -244,7 +302,7 @@ fn type_of(p: &Pattern) -> &'static str {
     }
 }
 
-fn incompatible(m: Modifier, prev: Option<Modifier>, p: &Pattern, wants: &str) -> String {
+fn incompatible(m: Modifier, prev: Option<Modifier>, p: &Pattern, wants: &str) -> StepError {
     let after = prev
         .map(|x| format!(" after '{}'", x.name()))
         .unwrap_or_default();
@@ -260,10 +318,13 @@ fn incompatible(m: Modifier, prev: Option<Modifier>, p: &Pattern, wants: &str) -
         }
         _ => String::new(),
     };
-    format!(
-        "modifier '{}'{after} needs {wants}, but the value is {}{hint}",
-        m.name(),
-        type_of(p)
+    StepError::about(
+        prev.unwrap_or(m),
+        format!(
+            "modifier '{}'{after} needs {wants}, but the value is {}{hint}",
+            m.name(),
+            type_of(p)
+        ),
     )
 }
 
@@ -272,7 +333,7 @@ fn apply_one(
     prev: Option<Modifier>,
     p: Pattern,
     placeholders: &BTreeMap<String, Vec<String>>,
-) -> Result<Vec<Variant>, String> {
+) -> Result<Vec<Variant>, StepError> {
     use Modifier as M;
     let one = |p: Pattern| Ok(vec![(p, None)]);
     match m {
@@ -324,12 +385,12 @@ fn apply_one(
                     Ok(out)
                 }
             }
-            Pattern::Str { .. } => Err(format!(
+            Pattern::Str { .. } => Err(StepError::about(prev.unwrap_or(m), format!(
                 "modifier '{}'{} cannot encode a value with wildcards; put '{}' before contains/startswith/endswith",
                 m.name(),
                 prev.map(|x| format!(" after '{}'", x.name())).unwrap_or_default(),
                 m.name()
-            )),
+            ))),
             _ => Err(incompatible(m, prev, &p, "a string")),
         },
         M::Utf16 | M::Utf16Le | M::Utf16Be | M::Wide => match p {
@@ -340,10 +401,10 @@ fn apply_one(
                     match part {
                         Part::Lit(l) => {
                             if !l.is_ascii() && !s.bytes {
-                                return Err(format!(
+                                return Err(StepError::about(m, format!(
                                     "modifier '{}' only encodes ASCII text, and '{l}' is not ASCII",
                                     m.name()
-                                ));
+                                )));
                             }
                             let mut enc = String::new();
                             if bom {
@@ -370,7 +431,7 @@ fn apply_one(
             p => Err(incompatible(m, prev, &p, "a string")),
         },
         M::Windash => match p {
-            Pattern::Str { s, cased } => windash(s, cased),
+            Pattern::Str { s, cased } => windash(s, cased).map_err(|e| StepError::about(m, e)),
             p => Err(incompatible(m, prev, &p, "a string")),
         },
         M::Re => one(p),
@@ -383,12 +444,12 @@ fn apply_one(
                 }
                 one(Pattern::Regex { pattern, flags })
             }
-            p => Err(format!(
+            p => Err(StepError::about(m, format!(
                 "modifier '{}' is a regular expression flag: it only works after 're' (write 're|{}'), but the value is {}",
                 m.name(),
                 m.name(),
                 type_of(&p)
-            )),
+            ))),
         },
         M::Cidr => match p {
             Pattern::Str { s, .. } => {
@@ -397,12 +458,12 @@ fn apply_one(
                     .trim()
                     .parse()
                     .or_else(|_| text.trim().parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| format!("'{text}' is not a CIDR network (like 10.0.0.0/8 or fe80::/10)"))?;
+                    .map_err(|_| StepError::value(format!("'{text}' is not a CIDR network (like 10.0.0.0/8 or fe80::/10)")))?;
                 if net.trunc() != net {
-                    return Err(format!(
+                    return Err(StepError::value(format!(
                         "'{text}' has host bits set; the network is {} (Sigma requires the network address)",
                         net.trunc()
-                    ));
+                    )));
                 }
                 one(Pattern::Cidr(net))
             }
@@ -439,13 +500,17 @@ fn apply_one(
         M::FieldRef => match p {
             Pattern::Str { s, .. } => match s.plain() {
                 Some(field) => one(Pattern::FieldRef { field, anchors: Anchors::default() }),
-                None => Err("modifier 'fieldref' needs a field name without wildcards".into()),
+                None => Err(StepError::about(m, "modifier 'fieldref' needs a field name without wildcards".into())),
             },
             p => Err(incompatible(m, prev, &p, "a field name")),
         },
         M::Expand => match p {
-            Pattern::Str { s, cased } => expand_string(s, cased, placeholders),
-            Pattern::Regex { pattern, flags } => expand_regex(&pattern, flags, placeholders),
+            Pattern::Str { s, cased } => {
+                expand_string(s, cased, placeholders).map_err(StepError::value)
+            }
+            Pattern::Regex { pattern, flags } => {
+                expand_regex(&pattern, flags, placeholders).map_err(StepError::value)
+            }
             p => Err(incompatible(m, prev, &p, "a string")),
         },
         M::All | M::Neq => one(p),
@@ -709,7 +774,8 @@ mod tests {
             false,
             &BTreeMap::new(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .message;
         assert!(err.contains("at most three"), "{err}");
     }
 
@@ -730,7 +796,8 @@ mod tests {
             false,
             &BTreeMap::new(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .message;
         assert!(e.contains("'re'") && e.contains("'contains'"), "{e}");
         let e = apply(
             &[Modifier::Contains, Modifier::Base64],
@@ -738,7 +805,8 @@ mod tests {
             false,
             &BTreeMap::new(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .message;
         assert!(e.contains("'base64'") && e.contains("'contains'"), "{e}");
         let e = apply(
             &[Modifier::Gt],
@@ -746,7 +814,8 @@ mod tests {
             false,
             &BTreeMap::new(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .message;
         assert!(e.contains("'gt'"), "{e}");
         let e = apply(
             &[Modifier::Cidr],
@@ -754,7 +823,8 @@ mod tests {
             false,
             &BTreeMap::new(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .message;
         assert!(e.contains("host bits"), "{e}");
     }
 
@@ -780,7 +850,8 @@ mod tests {
             false,
             &ph,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .message;
         assert!(e.contains("%Servers%"), "{e}");
     }
 }
