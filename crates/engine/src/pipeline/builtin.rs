@@ -5,7 +5,7 @@ use super::model::Pipeline;
 use super::parse::parse_pipeline;
 
 /// The built-ins by name, with a one-line description and their text.
-pub const BUILTINS: &[(&str, &str, &str)] = &[
+pub const BUILTIN_PIPELINES: &[(&str, &str, &str)] = &[
     (
         "sysmon",
         "generic Windows log sources to Sysmon (EventID per category, service sysmon)",
@@ -34,16 +34,8 @@ pub const BUILTINS: &[(&str, &str, &str)] = &[
 ];
 
 /// The built-in pipeline of this name, read from its data file.
-pub fn builtin(name: &str) -> Option<Pipeline> {
-    let (_, _, text) = BUILTINS.iter().find(|(n, _, _)| *n == name)?;
+pub fn builtin_pipeline(name: &str) -> Option<Pipeline> {
+    let (_, _, text) = BUILTIN_PIPELINES.iter().find(|(n, _, _)| *n == name)?;
     // The data files are part of the build and tested to parse; an error here is a bug.
     parse_pipeline(text, name).ok()
-}
-
-/// The text of a built-in (what `sigmaplay pipeline --list` and the page show).
-pub fn builtin_text(name: &str) -> Option<&'static str> {
-    BUILTINS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, _, t)| *t)
 }

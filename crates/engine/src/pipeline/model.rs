@@ -1,8 +1,8 @@
 //! A processing pipeline as pySigma's YAML format states it: processing items, each a
 //! transformation guarded by rule, detection-item and field-name conditions.
 
-use crate::modifier::Scalar;
-use crate::span::Span;
+use crate::rule::modifier::Scalar;
+use crate::source::Span;
 use std::collections::BTreeMap;
 
 /// One pipeline: its items apply in order; several pipelines apply by ascending `priority`.

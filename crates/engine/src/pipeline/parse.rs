@@ -2,11 +2,11 @@
 //! pipeline text; a type this engine lacks is named as such.
 
 use super::model::*;
-use crate::diag::{did_you_mean, Diagnostic};
-use crate::modifier::Scalar;
-use crate::span::{SourceMap, Span};
-use crate::value::Number;
-use crate::yaml::{self, Node};
+use crate::rule::modifier::Scalar;
+use crate::rule::value::Number;
+use crate::source::yaml::{self, Node};
+use crate::source::{did_you_mean, Diagnostic};
+use crate::source::{SourceMap, Span};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 
@@ -33,7 +33,7 @@ const IGNORED_ITEM_KEYS: &[&str] = &[
 const CONDITION_GROUPS: [&str; 3] = ["rule", "detection_item", "field_name"];
 
 fn error(message: impl Into<String>, span: Span) -> Diagnostic {
-    Diagnostic::error("pipeline", message, Some(span))
+    Diagnostic::error(crate::source::DiagnosticCode::Pipeline, message, Some(span))
 }
 
 /// Reads one pipeline. `origin` names it in messages and in [`Pipeline::origin`]. Diagnostics
@@ -1037,4 +1037,19 @@ fn read_field_name_condition(
             return None;
         }
     })
+}
+
+/// Reads placeholder values from YAML (name → value or list of values), the format of a
+/// pipeline's `vars` and of `sigmaplay --vars FILE`.
+pub fn parse_vars(text: &str) -> Result<BTreeMap<String, Vec<String>>, Vec<Diagnostic>> {
+    let map = SourceMap::new(text);
+    let (docs, mut diags) = yaml::load(text, &map);
+    let vars = match docs.iter().find(|d| !d.value.is_null()) {
+        Some(doc) => read_vars(&doc.root(), &mut diags),
+        None => BTreeMap::new(),
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags.into_iter().map(|d| d.locate(&map)).collect());
+    }
+    Ok(vars)
 }

@@ -1,0 +1,123 @@
+//! Rules compiled through processing pipelines evaluate events in the pipelines' shape, and the
+//! explanation says what the pipeline changed.
+
+use sigmaplay_engine::{builtin_pipeline, compile_rules, parse_pipeline, CompileOptions, Event};
+
+const RULE: &str = r#"
+title: cmd
+logsource: {category: process_creation, product: windows}
+detection:
+  sel:
+    Image|endswith: '\cmd.exe'
+  condition: sel
+"#;
+
+fn options(names: &[&str]) -> CompileOptions {
+    CompileOptions {
+        pipelines: names.iter().map(|n| builtin_pipeline(n).unwrap()).collect(),
+        ..Default::default()
+    }
+}
+
+fn event(json: &str) -> Event {
+    Event::from_json(&serde_json::from_str(json).unwrap())
+}
+
+#[test]
+fn windows_audit_reads_the_security_log() {
+    let c = compile_rules(RULE, &options(&["windows_audit"]));
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let r = &c.rules[0];
+    let security =
+        event(r#"{"EventID": 4688, "NewProcessName": "C:\\Windows\\System32\\cmd.exe"}"#);
+    assert!(r.matches(&security));
+    assert!(r.explain(&security).matched);
+    assert!(!r.matches(&event(
+        r#"{"EventID": 1, "NewProcessName": "C:\\Windows\\System32\\cmd.exe"}"#
+    )));
+    assert!(!r.matches(&event(
+        r#"{"EventID": 4688, "Image": "C:\\Windows\\System32\\cmd.exe"}"#
+    )));
+    assert_eq!(r.logsource.service.as_deref(), Some("security"));
+    let ids: Vec<String> = r.pipeline_items.iter().map(|a| a.to_string()).collect();
+    assert!(
+        ids.contains(&"windows_audit: windows_audit_fieldmappings".to_string()),
+        "{ids:?}"
+    );
+    let trace = serde_json::to_string(&r.explain(&security)).unwrap();
+    assert!(
+        trace.contains("Image → NewProcessName (windows_audit: windows_audit_fieldmappings)"),
+        "{trace}"
+    );
+}
+
+#[test]
+fn without_pipelines_nothing_changes() {
+    let c = compile_rules(RULE, &CompileOptions::default());
+    let r = &c.rules[0];
+    assert!(r.pipeline_items.is_empty());
+    assert!(r.matches(&event(r#"{"Image": "C:\\Windows\\System32\\cmd.exe"}"#)));
+    let trace = serde_json::to_value(r.explain(&event("{}"))).unwrap();
+    assert!(!trace.to_string().contains("pipeline_items"));
+}
+
+#[test]
+fn a_pipeline_failure_is_a_located_error() {
+    let p = parse_pipeline(
+        "transformations:\n  - id: no\n    type: detection_item_failure\n    message: Image is not available\n    field_name_conditions:\n      - {type: include_fields, fields: [Image]}\n",
+        "mine.yml",
+    )
+    .unwrap();
+    let c = compile_rules(
+        RULE,
+        &CompileOptions {
+            pipelines: vec![p],
+            ..Default::default()
+        },
+    );
+    assert!(c.rules.is_empty());
+    let d = &c.diagnostics[0];
+    assert_eq!(d.message, "mine.yml: no: Image is not available");
+    assert_eq!(d.location.map(|l| l.line), Some(6));
+}
+
+#[test]
+fn one_to_many_mappings_match_any_field() {
+    let p = parse_pipeline(
+        "transformations:\n  - type: field_name_mapping\n    mapping:\n      Image: [a, b]\n",
+        "mine.yml",
+    )
+    .unwrap();
+    let c = compile_rules(
+        RULE,
+        &CompileOptions {
+            pipelines: vec![p],
+            ..Default::default()
+        },
+    );
+    let r = &c.rules[0];
+    assert!(r.matches(&event(r#"{"b": "x\\cmd.exe"}"#)));
+    assert!(r.matches(&event(r#"{"a": "x\\cmd.exe"}"#)));
+    assert!(!r.matches(&event(r#"{"Image": "x\\cmd.exe"}"#)));
+    assert!(r.explain(&event(r#"{"b": "x\\cmd.exe"}"#)).matched);
+}
+
+#[test]
+fn pipeline_placeholders_fill_expand() {
+    let rule = "title: t\nlogsource: {product: windows}\ndetection:\n  sel:\n    User|expand: '%Admins%'\n  condition: sel\n";
+    let p = parse_pipeline(
+        "vars:\n  Admins: [alice, 'adm_*']\ntransformations:\n  - type: value_placeholders\n",
+        "vars.yml",
+    )
+    .unwrap();
+    let c = compile_rules(
+        rule,
+        &CompileOptions {
+            pipelines: vec![p],
+            ..Default::default()
+        },
+    );
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+    assert!(c.rules[0].matches(&event(r#"{"User": "adm_bob"}"#)));
+    assert!(!c.rules[0].matches(&event(r#"{"User": "bob"}"#)));
+}
