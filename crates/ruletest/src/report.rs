@@ -117,6 +117,7 @@ pub fn run(test: &RuleTest) -> TestReport {
         &CompileOptions {
             placeholders: test.placeholders.clone(),
             lint: true,
+            ..Default::default()
         },
     );
     let rule_failed = compilation.has_errors();
