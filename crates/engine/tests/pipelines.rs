@@ -121,3 +121,28 @@ fn pipeline_placeholders_fill_expand() {
     assert!(c.rules[0].matches(&event(r#"{"User": "adm_bob"}"#)));
     assert!(!c.rules[0].matches(&event(r#"{"User": "bob"}"#)));
 }
+
+#[test]
+fn ecs_windows_reads_winlogbeat_events() {
+    let rule = "title: cmstp\nlogsource: {category: process_creation, product: windows}\ndetection:\n  selection:\n    ParentImage|endswith: '\\cmstp.exe'\n    IntegrityLevel: High\n  condition: selection\n";
+    let c = compile_rules(rule, &options(&["ecs_windows"]));
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let r = &c.rules[0];
+    let winlogbeat = event(
+        r#"{"ecs": {"version": "8.0.0"}, "event": {"code": "1"}, "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_data": {"IntegrityLevel": "High"}}, "process": {"parent": {"executable": "C:\\Windows\\System32\\CMSTP.EXE"}}}"#,
+    );
+    assert!(r.matches(&winlogbeat));
+    let trace = r.explain(&winlogbeat);
+    assert!(trace.matched);
+    let text = serde_json::to_string(&trace).unwrap();
+    assert!(
+        text.contains(
+            "ParentImage → process.parent.executable (ecs_windows: ecs_windows_field_mapping)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("IntegrityLevel → winlog.event_data.IntegrityLevel (ecs_windows: ecs_windows_winlog_eventdata_prefix)"), "{text}");
+    let sysmon =
+        event(r#"{"ParentImage": "C:\\Windows\\System32\\cmstp.exe", "IntegrityLevel": "High"}"#);
+    assert!(!r.matches(&sysmon));
+}

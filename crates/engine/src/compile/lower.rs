@@ -276,9 +276,10 @@ fn compile_item(item: &DetectionItem, cx: &mut Lowering) -> Option<CItem> {
     if values.len() != item.values.len() {
         return None;
     }
+    let field = item.field.as_deref().map(|f| event_field(item, f));
     Some(CItem {
-        field_id: item.field.as_deref().map_or(u32::MAX, |f| cx.field_id(f)),
-        field: item.field.clone(),
+        field_id: field.map_or(u32::MAX, |f| cx.field_id(f)),
+        field: field.map(str::to_string),
         modifiers: item.modifiers.clone(),
         all: item.has(Modifier::All),
         negated: item.has(Modifier::Neq),
@@ -287,6 +288,20 @@ fn compile_item(item: &DetectionItem, cx: &mut Lowering) -> Option<CItem> {
         renamed_from: item.processing.renamed_from.clone(),
         pipeline_items: item.processing.applied.clone(),
     })
+}
+
+/// The event field an item reads. `ecs_windows` maps to `*.caseless`, Elasticsearch's
+/// lower-cased multi-field of a keyword, which an index has but the events people paste (the
+/// documents' source) do not; this engine compares case-insensitively anyway, so such an item
+/// reads the field itself.
+fn event_field<'a>(item: &DetectionItem, field: &'a str) -> &'a str {
+    match (
+        &item.processing.renamed_from,
+        field.strip_suffix(".caseless"),
+    ) {
+        (Some(_), Some(base)) if !base.is_empty() => base,
+        _ => field,
+    }
 }
 
 fn text_shape(s: &SigmaString, cased: bool) -> TextShape {
