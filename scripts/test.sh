@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (CI runs it through .ci/run): installs what is missing, then
-#   formatting, clippy (workspace + the web crate for wasm32), cargo test, the release build of
-#   the page, and the end-to-end tests in headless Chromium against that build.
+#   formatting, clippy (workspace + the web crate for wasm32), cargo test, a fuzz smoke (fuzz/),
+#   the release build of the page, and the end-to-end tests in headless Chromium against that build.
 # Screenshots and measurements land in tests/e2e/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,10 @@ step "cargo test (workspace)"
 cargo test --quiet
 step "cargo test (web app state, examples, natively)"
 cargo test --quiet -p sigmaplay-web --lib
+
+step "fuzz smoke (every target of fuzz/, a minute in all; skipped when cargo-fuzz cannot be installed)"
+cargo fmt --manifest-path fuzz/Cargo.toml --check
+FUZZ_OPTIONAL=1 scripts/fuzz.sh 12
 
 step "trunk build --release"
 scripts/build-web.sh

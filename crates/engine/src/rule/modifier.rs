@@ -360,76 +360,8 @@ fn apply_one(
                 p => Err(incompatible(m, prev, &p, "a string")),
             }
         }
-        M::Base64 | M::Base64Offset => match &p {
-            Pattern::Str { s, .. } if !s.has_wildcards() && s.plain().is_some() => {
-                let bytes = s.to_bytes().unwrap_or_default();
-                let b64 = base64::engine::general_purpose::STANDARD;
-                if m == M::Base64 {
-                    one(Pattern::Str { s: SigmaString::literal(b64.encode(&bytes)), cased: false })
-                } else {
-                    let start = [0usize, 2, 3];
-                    let end = [0usize, 3, 2];
-                    let mut out = Vec::new();
-                    for i in 0..3 {
-                        let mut data = vec![b' '; i];
-                        data.extend_from_slice(&bytes);
-                        let enc = b64.encode(&data);
-                        let cut = end[(bytes.len() + i) % 3];
-                        let e = enc.len().saturating_sub(cut);
-                        let v = enc.get(start[i]..e).unwrap_or("").to_string();
-                        out.push((
-                            Pattern::Str { s: SigmaString::literal(v), cased: false },
-                            Some(format!("base64 offset {i}")),
-                        ));
-                    }
-                    Ok(out)
-                }
-            }
-            Pattern::Str { .. } => Err(StepError::about(prev.unwrap_or(m), format!(
-                "modifier '{}'{} cannot encode a value with wildcards; put '{}' before contains/startswith/endswith",
-                m.name(),
-                prev.map(|x| format!(" after '{}'", x.name())).unwrap_or_default(),
-                m.name()
-            ))),
-            _ => Err(incompatible(m, prev, &p, "a string")),
-        },
-        M::Utf16 | M::Utf16Le | M::Utf16Be | M::Wide => match p {
-            Pattern::Str { s, cased } => {
-                let mut parts = Vec::new();
-                let mut bom = m == M::Utf16;
-                for part in s.parts {
-                    match part {
-                        Part::Lit(l) => {
-                            if !l.is_ascii() && !s.bytes {
-                                return Err(StepError::about(m, format!(
-                                    "modifier '{}' only encodes ASCII text, and '{l}' is not ASCII",
-                                    m.name()
-                                )));
-                            }
-                            let mut enc = String::new();
-                            if bom {
-                                enc.push('\u{ff}');
-                                enc.push('\u{fe}');
-                                bom = false;
-                            }
-                            for c in l.chars() {
-                                if m == M::Utf16Be {
-                                    enc.push('\0');
-                                    enc.push(c);
-                                } else {
-                                    enc.push(c);
-                                    enc.push('\0');
-                                }
-                            }
-                            parts.push(Part::Lit(enc));
-                        }
-                        other => parts.push(other),
-                    }
-                }
-                one(Pattern::Str { s: SigmaString { parts, bytes: true }, cased })
-            }
-            p => Err(incompatible(m, prev, &p, "a string")),
-        },
+        M::Base64 | M::Base64Offset => base64_encode(m, prev, p),
+        M::Utf16 | M::Utf16Le | M::Utf16Be | M::Wide => utf16_encode(m, prev, p),
         M::Windash => match p {
             Pattern::Str { s, cased } => windash(s, cased).map_err(|e| StepError::about(m, e)),
             p => Err(incompatible(m, prev, &p, "a string")),
@@ -514,6 +446,104 @@ fn apply_one(
             p => Err(incompatible(m, prev, &p, "a string")),
         },
         M::All | M::Neq => one(p),
+    }
+}
+
+/// `base64` / `base64offset` of a wildcard-free string.
+fn base64_encode(
+    m: Modifier,
+    prev: Option<Modifier>,
+    p: Pattern,
+) -> Result<Vec<Variant>, StepError> {
+    use Modifier as M;
+    let one = |p: Pattern| Ok(vec![(p, None)]);
+    match &p {
+        Pattern::Str { s, .. } if !s.has_wildcards() && s.plain().is_some() => {
+            let bytes = s.to_bytes().unwrap_or_default();
+            let b64 = base64::engine::general_purpose::STANDARD;
+            if m == M::Base64 {
+                one(Pattern::Str { s: SigmaString::literal(b64.encode(&bytes)), cased: false })
+            } else {
+                let start = [0usize, 2, 3];
+                let end = [0usize, 3, 2];
+                let mut out = Vec::new();
+                for i in 0..3 {
+                    let mut data = vec![b' '; i];
+                    data.extend_from_slice(&bytes);
+                    let enc = b64.encode(&data);
+                    let cut = end[(bytes.len() + i) % 3];
+                    let e = enc.len().saturating_sub(cut);
+                    let v = enc.get(start[i]..e).unwrap_or("").to_string();
+                    out.push((
+                        Pattern::Str { s: SigmaString::literal(v), cased: false },
+                        Some(format!("base64 offset {i}")),
+                    ));
+                }
+                Ok(out)
+            }
+        }
+        Pattern::Str { .. } => Err(StepError::about(prev.unwrap_or(m), format!(
+            "modifier '{}'{} cannot encode a value with wildcards; put '{}' before contains/startswith/endswith",
+            m.name(),
+            prev.map(|x| format!(" after '{}'", x.name())).unwrap_or_default(),
+            m.name()
+        ))),
+        _ => Err(incompatible(m, prev, &p, "a string")),
+    }
+}
+
+/// `utf16` / `utf16le` / `utf16be` / `wide` of an ASCII string.
+fn utf16_encode(
+    m: Modifier,
+    prev: Option<Modifier>,
+    p: Pattern,
+) -> Result<Vec<Variant>, StepError> {
+    use Modifier as M;
+    match p {
+        Pattern::Str { s, cased } => {
+            let mut parts = Vec::new();
+            let mut bom = m == M::Utf16;
+            for part in s.parts {
+                match part {
+                    Part::Lit(l) => {
+                        if !l.is_ascii() && !s.bytes {
+                            return Err(StepError::about(
+                                m,
+                                format!(
+                                    "modifier '{}' only encodes ASCII text, and '{l}' is not ASCII",
+                                    m.name()
+                                ),
+                            ));
+                        }
+                        let mut enc = String::new();
+                        if bom {
+                            enc.push('\u{ff}');
+                            enc.push('\u{fe}');
+                            bom = false;
+                        }
+                        for c in l.chars() {
+                            if m == M::Utf16Be {
+                                enc.push('\0');
+                                enc.push(c);
+                            } else {
+                                enc.push(c);
+                                enc.push('\0');
+                            }
+                        }
+                        parts.push(Part::Lit(enc));
+                    }
+                    other => parts.push(other),
+                }
+            }
+            Ok(vec![(
+                Pattern::Str {
+                    s: SigmaString { parts, bytes: true },
+                    cased,
+                },
+                None,
+            )])
+        }
+        p => Err(incompatible(m, prev, &p, "a string")),
     }
 }
 
