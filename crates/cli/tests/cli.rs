@@ -266,48 +266,32 @@ fn placeholders_from_a_vars_file_and_a_pipeline() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// `sigmaplay eval rules/whoami.yml --events EVENTS [--pipeline P] [more]`.
+fn eval_whoami(events: &str, pipeline: Option<&str>, more: &[&str]) -> Output {
+    let mut args = vec!["eval", "rules/whoami.yml", "--events", events];
+    if let Some(p) = pipeline {
+        args.extend(["--pipeline", p]);
+    }
+    args.extend(more);
+    sigmaplay(&args)
+}
+
 #[test]
 fn eval_through_pipelines() {
     // The Sysmon-named rule over Winlogbeat events, through ecs_windows.
-    let o = sigmaplay(&[
-        "eval",
-        "rules/whoami.yml",
-        "--events",
-        "events/winlogbeat.jsonl",
-        "--pipeline",
-        "ecs_windows",
-    ]);
+    let o = eval_whoami("events/winlogbeat.jsonl", Some("ecs_windows"), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(hits(&o), vec![(0, WHOAMI.to_string())]);
-    let o = sigmaplay(&[
-        "eval",
-        "rules/whoami.yml",
-        "--events",
-        "events/winlogbeat.jsonl",
-    ]);
-    assert!(hits(&o).is_empty());
+    assert!(hits(&eval_whoami("events/winlogbeat.jsonl", None, &[])).is_empty());
     // And over the Security log, through windows_audit.
-    let o = sigmaplay(&[
-        "eval",
-        "rules/whoami.yml",
-        "--events",
-        "events/security.jsonl",
-        "--pipeline",
-        "windows_audit",
-    ]);
+    let o = eval_whoami("events/security.jsonl", Some("windows_audit"), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(hits(&o), vec![(0, WHOAMI.to_string())]);
-    let o = sigmaplay(&[
-        "eval",
-        "rules/whoami.yml",
-        "--events",
+    let o = eval_whoami(
         "events/winlogbeat.jsonl",
-        "--pipeline",
-        "ecs_windows",
-        "--explain",
-        "--format",
-        "json",
-    ]);
+        Some("ecs_windows"),
+        &["--explain", "--format", "json"],
+    );
     assert!(
         stdout(&o).contains("Image → process.executable (ecs_windows: ecs_windows_field_mapping)"),
         "{}",

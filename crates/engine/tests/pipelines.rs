@@ -19,6 +19,18 @@ fn options(names: &[&str]) -> CompileOptions {
     }
 }
 
+/// Compiles `rule` through one pipeline given as YAML.
+fn through(rule: &str, pipeline: &str) -> sigmaplay_engine::Compilation {
+    let p = parse_pipeline(pipeline, "mine.yml").unwrap();
+    compile_rules(
+        rule,
+        &CompileOptions {
+            pipelines: vec![p],
+            ..Default::default()
+        },
+    )
+}
+
 fn event(json: &str) -> Event {
     Event::from_json(&serde_json::from_str(json).unwrap())
 }
@@ -63,18 +75,7 @@ fn without_pipelines_nothing_changes() {
 
 #[test]
 fn a_pipeline_failure_is_a_located_error() {
-    let p = parse_pipeline(
-        "transformations:\n  - id: no\n    type: detection_item_failure\n    message: Image is not available\n    field_name_conditions:\n      - {type: include_fields, fields: [Image]}\n",
-        "mine.yml",
-    )
-    .unwrap();
-    let c = compile_rules(
-        RULE,
-        &CompileOptions {
-            pipelines: vec![p],
-            ..Default::default()
-        },
-    );
+    let c = through(RULE, "transformations:\n  - id: no\n    type: detection_item_failure\n    message: Image is not available\n    field_name_conditions:\n      - {type: include_fields, fields: [Image]}\n");
     assert!(c.rules.is_empty());
     let d = &c.diagnostics[0];
     assert_eq!(d.message, "mine.yml: no: Image is not available");
@@ -83,17 +84,9 @@ fn a_pipeline_failure_is_a_located_error() {
 
 #[test]
 fn one_to_many_mappings_match_any_field() {
-    let p = parse_pipeline(
-        "transformations:\n  - type: field_name_mapping\n    mapping:\n      Image: [a, b]\n",
-        "mine.yml",
-    )
-    .unwrap();
-    let c = compile_rules(
+    let c = through(
         RULE,
-        &CompileOptions {
-            pipelines: vec![p],
-            ..Default::default()
-        },
+        "transformations:\n  - type: field_name_mapping\n    mapping:\n      Image: [a, b]\n",
     );
     let r = &c.rules[0];
     assert!(r.matches(&event(r#"{"b": "x\\cmd.exe"}"#)));
@@ -105,17 +98,9 @@ fn one_to_many_mappings_match_any_field() {
 #[test]
 fn pipeline_placeholders_fill_expand() {
     let rule = "title: t\nlogsource: {product: windows}\ndetection:\n  sel:\n    User|expand: '%Admins%'\n  condition: sel\n";
-    let p = parse_pipeline(
-        "vars:\n  Admins: [alice, 'adm_*']\ntransformations:\n  - type: value_placeholders\n",
-        "vars.yml",
-    )
-    .unwrap();
-    let c = compile_rules(
+    let c = through(
         rule,
-        &CompileOptions {
-            pipelines: vec![p],
-            ..Default::default()
-        },
+        "vars:\n  Admins: [alice, 'adm_*']\ntransformations:\n  - type: value_placeholders\n",
     );
     assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
     assert!(c.rules[0].matches(&event(r#"{"User": "adm_bob"}"#)));

@@ -303,32 +303,44 @@ impl<'a> Args<'a> {
     }
 }
 
-fn read_item(node: &Node, index: usize, diags: &mut Vec<Diagnostic>) -> Option<ProcessingItem> {
+/// The `type` of a processing item or condition (`what` names it in messages) and its other
+/// keys (those `own` does not claim) as arguments; with the span of the type's value.
+fn typed<'a>(
+    node: &Node<'a>,
+    what: &str,
+    own: &dyn Fn(&str) -> bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(String, Args<'a>, Span)> {
     if !node.value.is_mapping() {
         diags.push(error(
-            format!("processing item {index} must be a mapping with a 'type'"),
+            format!("{what} must be a mapping with a 'type'"),
             node.span(),
         ));
         return None;
     }
-    let id = match node.get("id") {
-        Some((_, v)) => string(&v, "id", diags).filter(|s| !s.is_empty()),
-        None => None,
-    };
     let Some((type_key, type_node)) = node.get("type") else {
-        diags.push(error(
-            format!("processing item {index} has no 'type'"),
-            node.span(),
-        ));
+        diags.push(error(format!("{what} has no 'type'"), node.span()));
         return None;
     };
     let Some(type_name) = type_node.value.as_str() else {
         diags.push(error("'type' must be a string", type_node.span()));
         return None;
     };
-    let reserved = |key: &str| {
-        key == "type"
-            || key == "id"
+    let args = Args {
+        what: String::new(),
+        entries: node
+            .entries()
+            .into_iter()
+            .filter(|(k, _)| !k.value.as_str().is_some_and(|k| k == "type" || own(k)))
+            .collect(),
+        span: type_key.span().join(type_node.span()),
+    };
+    Some((type_name.to_string(), args, type_node.span()))
+}
+
+fn read_item(node: &Node, index: usize, diags: &mut Vec<Diagnostic>) -> Option<ProcessingItem> {
+    let own = |key: &str| {
+        key == "id"
             || IGNORED_ITEM_KEYS.contains(&key)
             || CONDITION_GROUPS.iter().any(|g| {
                 key.strip_prefix(g).is_some_and(|rest| {
@@ -336,16 +348,14 @@ fn read_item(node: &Node, index: usize, diags: &mut Vec<Diagnostic>) -> Option<P
                 })
             })
     };
-    let args = Args {
-        what: format!("transformation '{type_name}'"),
-        entries: node
-            .entries()
-            .into_iter()
-            .filter(|(k, _)| !k.value.as_str().is_some_and(reserved))
-            .collect(),
-        span: type_key.span().join(type_node.span()),
+    let (type_name, mut args, type_span) =
+        typed(node, &format!("processing item {index}"), &own, diags)?;
+    args.what = format!("transformation '{type_name}'");
+    let id = match node.get("id") {
+        Some((_, v)) => string(&v, "id", diags).filter(|s| !s.is_empty()),
+        None => None,
     };
-    let transformation = read_transformation(type_name, &args, type_node.span(), diags);
+    let transformation = read_transformation(&type_name, &args, type_span, diags);
     let rule_conditions = conditions(node, "rule", read_rule_condition, diags);
     let detection_item_conditions =
         conditions(node, "detection_item", read_detection_item_condition, diags);
@@ -437,11 +447,11 @@ fn read_transformation(
         }
         "add_condition" => read_add_condition(args, diags)?,
         "change_logsource" => {
-            args.check(&["category", "product", "service"], diags);
+            let (category, product, service) = logsource_args(args, diags);
             T::ChangeLogsource {
-                category: args.string("category", false, diags),
-                product: args.string("product", false, diags),
-                service: args.string("service", false, diags),
+                category,
+                product,
+                service,
             }
         }
         "replace_string" => {
@@ -709,11 +719,14 @@ fn compile_regex(
     }
 }
 
+/// Reads one condition of a group from its type name and arguments.
+type ConditionReader<C> = fn(&str, &Args, Span, &mut Vec<Diagnostic>) -> Option<C>;
+
 /// `{group}_conditions` with `{group}_cond_op`, `_cond_not` and `_cond_expr`.
 fn conditions<C>(
     item: &Node,
     group: &str,
-    read: fn(&str, &Args, Span, &mut Vec<Diagnostic>) -> Option<C>,
+    read: ConditionReader<C>,
     diags: &mut Vec<Diagnostic>,
 ) -> Conditions<C> {
     let mut out = Conditions::default();
@@ -799,39 +812,15 @@ fn conditions<C>(
 fn read_condition<C>(
     group: &str,
     def: &Node,
-    read: fn(&str, &Args, Span, &mut Vec<Diagnostic>) -> Option<C>,
+    read: ConditionReader<C>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<C> {
     let what = group.replace('_', " ");
-    if !def.value.is_mapping() {
-        diags.push(error(
-            format!("a {what} condition must be a mapping with a 'type'"),
-            def.span(),
-        ));
-        return None;
-    }
-    let Some((type_key, type_node)) = def.get("type") else {
-        diags.push(error(
-            format!("this {what} condition has no 'type'"),
-            def.span(),
-        ));
-        return None;
-    };
-    let Some(type_name) = type_node.value.as_str() else {
-        diags.push(error("'type' must be a string", type_node.span()));
-        return None;
-    };
-    let args = Args {
-        what: format!("{what} condition '{type_name}'"),
-        entries: def
-            .entries()
-            .into_iter()
-            .filter(|(k, _)| k.value.as_str() != Some("type"))
-            .collect(),
-        span: type_key.span().join(type_node.span()),
-    };
+    let (type_name, mut args, type_span) =
+        typed(def, &format!("a {what} condition"), &|_| false, diags)?;
+    args.what = format!("{what} condition '{type_name}'");
     let before = diags.len();
-    let c = read(type_name, &args, type_node.span(), diags);
+    let c = read(&type_name, &args, type_span, diags);
     c.filter(|_| diags.len() == before)
 }
 
@@ -854,11 +843,11 @@ fn read_rule_condition(
 ) -> Option<RuleCondition> {
     Some(match type_name {
         "logsource" => {
-            args.check(&["category", "product", "service"], diags);
+            let (category, product, service) = logsource_args(args, diags);
             RuleCondition::Logsource {
-                category: args.string("category", false, diags),
-                product: args.string("product", false, diags),
-                service: args.string("service", false, diags),
+                category,
+                product,
+                service,
             }
         }
         "contains_detection_item" => {
@@ -868,10 +857,7 @@ fn read_rule_condition(
                 value: args.scalar("value", diags)?,
             }
         }
-        "processing_item_applied" => {
-            args.check(&["processing_item_id"], diags);
-            RuleCondition::ProcessingItemApplied(args.string("processing_item_id", true, diags)?)
-        }
+        "processing_item_applied" => RuleCondition::ProcessingItemApplied(applied_id(args, diags)?),
         "processing_state" => RuleCondition::ProcessingState(state_test(args, diags)?),
         "contains_field" => {
             args.check(&["field"], diags);
@@ -896,6 +882,24 @@ fn read_rule_condition(
             return None;
         }
     })
+}
+
+/// `category`, `product`, `service` (each optional).
+type LogsourceArgs = (Option<String>, Option<String>, Option<String>);
+
+fn logsource_args(args: &Args, diags: &mut Vec<Diagnostic>) -> LogsourceArgs {
+    args.check(&["category", "product", "service"], diags);
+    (
+        args.string("category", false, diags),
+        args.string("product", false, diags),
+        args.string("service", false, diags),
+    )
+}
+
+/// The `processing_item_id` of a `processing_item_applied` condition.
+fn applied_id(args: &Args, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    args.check(&["processing_item_id"], diags);
+    args.string("processing_item_id", true, diags)
 }
 
 fn state_test(args: &Args, diags: &mut Vec<Diagnostic>) -> Option<StateTest> {
@@ -966,10 +970,7 @@ fn read_detection_item_condition(
                 D::ContainsWildcard(q)
             }
         }
-        "processing_item_applied" => {
-            args.check(&["processing_item_id"], diags);
-            D::ProcessingItemApplied(args.string("processing_item_id", true, diags)?)
-        }
+        "processing_item_applied" => D::ProcessingItemApplied(applied_id(args, diags)?),
         "processing_state" => D::ProcessingState(state_test(args, diags)?),
         other => {
             diags.push(unknown_type(
@@ -1021,10 +1022,7 @@ fn read_field_name_condition(
                 exclude: type_name == "exclude_fields",
             }
         }
-        "processing_item_applied" => {
-            args.check(&["processing_item_id"], diags);
-            F::ProcessingItemApplied(args.string("processing_item_id", true, diags)?)
-        }
+        "processing_item_applied" => F::ProcessingItemApplied(applied_id(args, diags)?),
         "processing_state" => F::ProcessingState(state_test(args, diags)?),
         other => {
             diags.push(unknown_type(

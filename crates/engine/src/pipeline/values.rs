@@ -66,27 +66,7 @@ impl ValueView {
 /// pySigma's `SigmaString.to_plain()`: wildcards as `*` `?`, literal ones escaped, backslashes
 /// as they are.
 pub fn plain(s: &SigmaString) -> String {
-    let mut out = String::new();
-    for p in &s.parts {
-        match p {
-            Part::Lit(l) => {
-                for c in l.chars() {
-                    if c == '*' || c == '?' {
-                        out.push('\\');
-                    }
-                    out.push(c);
-                }
-            }
-            Part::AnyMany => out.push('*'),
-            Part::AnyOne => out.push('?'),
-            Part::Placeholder(n) => {
-                out.push('%');
-                out.push_str(n);
-                out.push('%');
-            }
-        }
-    }
-    out
+    s.display()
 }
 
 /// A Sigma string as a rule would write it: `*` `?` wildcards, `\*` `\?` literal ones, a
@@ -94,35 +74,35 @@ pub fn plain(s: &SigmaString) -> String {
 pub fn sigma_text(s: &SigmaString) -> String {
     let mut out = String::new();
     for (i, p) in s.parts.iter().enumerate() {
-        match p {
-            Part::Lit(l) => {
-                let chars: Vec<char> = l.chars().collect();
-                for (j, &c) in chars.iter().enumerate() {
-                    match c {
-                        '\\' => {
-                            let escapes = match chars.get(j + 1) {
-                                Some(n) => matches!(n, '*' | '?' | '\\'),
-                                None => {
-                                    matches!(s.parts.get(i + 1), Some(Part::AnyMany | Part::AnyOne))
-                                        || matches!(s.parts.get(i + 1), Some(Part::Lit(n)) if n.starts_with(['*', '?', '\\']))
-                                }
-                            };
-                            out.push_str(if escapes { "\\\\" } else { "\\" });
-                        }
-                        '*' | '?' => {
-                            out.push('\\');
-                            out.push(c);
-                        }
-                        c => out.push(c),
-                    }
+        let Part::Lit(l) = p else {
+            out.push_str(
+                &SigmaString {
+                    parts: vec![p.clone()],
+                    bytes: s.bytes,
                 }
-            }
-            Part::AnyMany => out.push('*'),
-            Part::AnyOne => out.push('?'),
-            Part::Placeholder(n) => {
-                out.push('%');
-                out.push_str(n);
-                out.push('%');
+                .display(),
+            );
+            continue;
+        };
+        let chars: Vec<char> = l.chars().collect();
+        for (j, &c) in chars.iter().enumerate() {
+            match c {
+                '\\' => {
+                    let escapes = match chars.get(j + 1) {
+                        Some(n) => matches!(n, '*' | '?' | '\\'),
+                        None => match s.parts.get(i + 1) {
+                            Some(Part::AnyMany | Part::AnyOne) => true,
+                            Some(Part::Lit(n)) => n.starts_with(['*', '?', '\\']),
+                            _ => false,
+                        },
+                    };
+                    out.push_str(if escapes { "\\\\" } else { "\\" });
+                }
+                '*' | '?' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
             }
         }
     }
