@@ -131,3 +131,119 @@ fn ecs_windows_reads_winlogbeat_events() {
         event(r#"{"ParentImage": "C:\\Windows\\System32\\cmstp.exe", "IntegrityLevel": "High"}"#);
     assert!(!r.matches(&sysmon));
 }
+
+/// The Winlogbeat shape of a flat Sysmon process-creation event, as `ecs_windows` names its
+/// fields: each field renamed the way the pipeline renames it in a process_creation rule (read
+/// off the pipeline itself, through a rule testing every field of the event).
+fn to_winlogbeat(event: &serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+    let mut rule = String::from(
+        "title: fields\nlogsource: {category: process_creation, product: windows}\ndetection:\n  sel:\n",
+    );
+    let names: Vec<&String> = event.keys().filter(|k| !k.contains('.')).collect();
+    for name in &names {
+        rule.push_str(&format!("    '{name}|exists': true\n"));
+    }
+    rule.push_str("  condition: sel\n");
+    let (processed, diags) =
+        sigmaplay_engine::process_rules(&rule, &[builtin_pipeline("ecs_windows").unwrap()]);
+    assert!(diags.is_empty(), "{diags:?}");
+    let sel = &processed[0].rule["detection"]["sel"];
+    let mut out = serde_json::Map::new();
+    for (name, key) in names.iter().zip(sel.as_object().unwrap().keys()) {
+        let target = key
+            .trim_end_matches("|exists")
+            .trim_end_matches(".caseless");
+        out.insert(target.to_string(), event[name.as_str()].clone());
+    }
+    out.insert("ecs.version".into(), "8.11.0".into());
+    serde_json::Value::Object(out)
+}
+
+#[test]
+fn sysmon_events_and_their_winlogbeat_shape_fire_the_same_rules() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let rules_dir = corpus.join("sigmahq/rules/windows/process_creation");
+    let samples = corpus.join("windows-samples/flat");
+    if !rules_dir.is_dir() || !samples.is_dir() {
+        eprintln!("SKIPPED: the shared corpus is not at {}", corpus.display());
+        return;
+    }
+    let mut events = Vec::new();
+    let mut dirs = vec![samples];
+    while let Some(dir) = dirs.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                dirs.push(p);
+            } else if let Ok(text) = std::fs::read_to_string(&p) {
+                for line in text.lines() {
+                    if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(line) {
+                        let sysmon = m.get("Channel").and_then(|c| c.as_str())
+                            == Some("Microsoft-Windows-Sysmon/Operational");
+                        if sysmon
+                            && m.get("EventID") == Some(&serde_json::json!(1))
+                            && events.len() < 300
+                        {
+                            events.push(m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        events.len() >= 100,
+        "{} process creation events",
+        events.len()
+    );
+    let native: Vec<Event> = events
+        .iter()
+        .map(|m| Event::from_json(&serde_json::Value::Object(m.clone())))
+        .collect();
+    let shaped: Vec<Event> = events
+        .iter()
+        .map(|m| Event::from_json(&to_winlogbeat(m)))
+        .collect();
+    // The shape really is Winlogbeat's: Sysmon's names are gone.
+    assert!(shaped[0].get("process.executable").is_some() && shaped[0].get("Image").is_none());
+    assert!(shaped[0].get("winlog.event_data.IntegrityLevel").is_some());
+    let ecs = options(&["ecs_windows"]);
+    let (mut rules, mut fired, mut differ) = (0, 0, Vec::new());
+    let mut paths: Vec<_> = std::fs::read_dir(&rules_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let plain = compile_rules(&text, &CompileOptions::default());
+        let mapped = compile_rules(&text, &ecs);
+        let (Some(a), Some(b)) = (plain.rules.first(), mapped.rules.first()) else {
+            continue;
+        };
+        rules += 1;
+        for (i, (n, s)) in native.iter().zip(&shaped).enumerate() {
+            let (x, y) = (a.matches(n), b.matches(s));
+            fired += usize::from(x);
+            if x != y {
+                differ.push(format!(
+                    "{} on event {i}: native {x}, winlogbeat {y}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{rules} rules × {} events: {fired} firings, {} differ",
+        events.len(),
+        differ.len()
+    );
+    assert!(fired > 0);
+    assert!(differ.is_empty(), "{:#?}", &differ[..differ.len().min(10)]);
+}
