@@ -1,7 +1,7 @@
 //! `sigmaplay check`, and compiling rule files for `eval`.
 
 use crate::diagnostics::{self, DiagnosticFormat};
-use crate::inputs;
+use crate::{inputs, pipeline};
 use crate::{CheckArgs, Status};
 use sigmaplay_engine::{compile_rules, Compilation, CompileOptions, Diagnostic, Severity};
 use std::io::{self, IsTerminal, Write};
@@ -26,13 +26,21 @@ impl RuleFile {
 }
 
 /// Compiles every rule file named by `args`. Files that cannot be read are returned as messages.
-pub fn compile_files(args: &[PathBuf], options: &CompileOptions) -> (Vec<RuleFile>, Vec<String>) {
+/// With `strict`, a placeholder without values is an error (see [`pipeline::make_strict`]).
+pub fn compile_files(
+    args: &[PathBuf],
+    options: &CompileOptions,
+    strict: bool,
+) -> (Vec<RuleFile>, Vec<String>) {
     let (paths, mut errors) = inputs::expand(args, RULE_EXTENSIONS);
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         match inputs::read(&path) {
             Ok(input) => {
-                let compilation = compile_rules(&input.text, options);
+                let mut compilation = compile_rules(&input.text, options);
+                if strict {
+                    pipeline::make_strict(&mut compilation);
+                }
                 files.push(RuleFile {
                     name: input.name,
                     compilation,
@@ -45,18 +53,12 @@ pub fn compile_files(args: &[PathBuf], options: &CompileOptions) -> (Vec<RuleFil
 }
 
 pub fn run(args: &CheckArgs) -> io::Result<Status> {
-    let placeholders = match inputs::placeholders(&args.placeholders) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("sigmaplay: {e}");
-            return Ok(Status::Errors);
-        }
+    let Some(options) =
+        pipeline::compile_options(&args.placeholders, &args.rule_options, !args.no_lint)
+    else {
+        return Ok(Status::Errors);
     };
-    let options = CompileOptions {
-        placeholders,
-        lint: !args.no_lint,
-    };
-    let (files, read_errors) = compile_files(&args.rules, &options);
+    let (files, read_errors) = compile_files(&args.rules, &options, args.rule_options.strict);
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         DiagnosticFormat::Text
     } else {

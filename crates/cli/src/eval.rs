@@ -1,29 +1,22 @@
 //! `sigmaplay eval`: rules over events, one JSON line per match, or explanations.
 
 use crate::check::compile_files;
-use crate::{inputs, tree, EvalArgs, OutputFormat, Status};
+use crate::{inputs, pipeline, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
-    parse_events, CompileOptions, CompiledRule, Event, EventInput, LogSourceMap, LogSourcePolicy,
-    RuleSet, SourceMap,
+    parse_events, CompileOptions, CompiledRule, DiagnosticCode, Event, EventInput, LogSourceMap,
+    LogSourcePolicy, RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
 
 pub fn run(args: &EvalArgs) -> io::Result<Status> {
-    let placeholders = match inputs::placeholders(&args.placeholders) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("sigmaplay: {e}");
-            return Ok(Status::Errors);
-        }
-    };
     if args.events.as_os_str() == "-" && args.rules.iter().any(|r| r.as_os_str() == "-") {
         eprintln!("sigmaplay: rules and events cannot both be read from stdin");
         return Ok(Status::Errors);
     }
-    let options = CompileOptions {
-        placeholders,
-        lint: false,
+    let Some(options) = pipeline::compile_options(&args.placeholders, &args.rule_options, false)
+    else {
+        return Ok(Status::Errors);
     };
     let (rules, mut errors) = load_rules(args, &options);
     let events_input = match inputs::read(&args.events) {
@@ -50,7 +43,9 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
             OutputFormat::Json
         });
     let mut set = RuleSet::new(rules.rules, LogSourceMap::builtin());
-    set.set_policy(if args.no_logsource {
+    // A pipeline is the log source mapping (it adds the conditions that select the events of a
+    // log source, as pySigma's do): the built-in taxonomy only routes rules without one.
+    set.set_policy(if args.no_logsource || !options.pipelines.is_empty() {
         LogSourcePolicy::Ignore
     } else {
         LogSourcePolicy::Route
@@ -96,7 +91,7 @@ struct LoadedRules {
 
 /// Compiles every rule file; errors are reported on stderr and counted, the good rules kept.
 fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, usize) {
-    let (files, read_errors) = compile_files(&args.rules, options);
+    let (files, read_errors) = compile_files(&args.rules, options, args.rule_options.strict);
     let mut errors = 0;
     for e in &read_errors {
         eprintln!("{e}");
@@ -107,9 +102,14 @@ fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, usize)
         files: Vec::new(),
     };
     for file in files {
-        for d in file.diagnostics().filter(|d| d.is_error()) {
-            eprintln!("{}", d.render(&file.name));
-            errors += 1;
+        for d in file.diagnostics() {
+            if d.is_error() {
+                eprintln!("{}", d.render(&file.name));
+                errors += 1;
+            } else if d.code == DiagnosticCode::Placeholder {
+                // The rule is evaluated with that item matching nothing: say so, once.
+                eprintln!("{}", d.render(&file.name));
+            }
         }
         let n = file.compilation.rules.len();
         loaded

@@ -5,6 +5,7 @@ mod diagnostics;
 mod eval;
 mod inputs;
 mod link;
+mod pipeline;
 mod test;
 mod tree;
 
@@ -55,6 +56,10 @@ enum Command {
     /// Print the share link of a rule-test file, or with --decode the test file of a link.
     #[command(after_help = EXIT_CODES)]
     Link(LinkArgs),
+    /// List the built-in processing pipelines, or print rules after pipelines (as Sigma YAML, or
+    /// with --format json one object a line: rule_id, file, rule, applied).
+    #[command(after_help = EXIT_CODES)]
+    Pipeline(PipelineArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,6 +93,26 @@ pub struct EvalArgs {
     /// A value for an `|expand` placeholder (`%NAME%`); repeat for several values or names.
     #[arg(long = "placeholder", short = 'p', value_name = "NAME=VALUE")]
     pub placeholders: Vec<String>,
+    #[command(flatten)]
+    pub rule_options: RuleOptions,
+}
+
+/// How rules are read: pipelines, placeholder values, strictness (eval, check, test).
+#[derive(clap::Args)]
+pub struct RuleOptions {
+    /// A processing pipeline that rewrites every rule before it compiles: a built-in's name
+    /// (`sigmaplay pipeline --list`) or a pySigma pipeline YAML file. Repeat for several; they
+    /// apply by ascending priority. With a pipeline, eval routes no events by the built-in log
+    /// source taxonomy: the pipeline's conditions select them.
+    #[arg(long = "pipeline", value_name = "NAME|FILE")]
+    pub pipelines: Vec<String>,
+    /// Placeholder values from a YAML file: name → value or list of values.
+    #[arg(long, value_name = "FILE")]
+    pub vars: Option<PathBuf>,
+    /// Treat a placeholder without values as an error (by default a warning: the item matches
+    /// nothing).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(clap::Args)]
@@ -105,6 +130,8 @@ pub struct CheckArgs {
     /// A value for an `|expand` placeholder (`%NAME%`); repeat for several values or names.
     #[arg(long = "placeholder", short = 'p', value_name = "NAME=VALUE")]
     pub placeholders: Vec<String>,
+    #[command(flatten)]
+    pub rule_options: RuleOptions,
 }
 
 #[derive(clap::Args)]
@@ -118,6 +145,34 @@ pub struct TestArgs {
     /// Print only failures and the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// A processing pipeline applied to each test's rule (a built-in's name or a pipeline YAML
+    /// file); repeat for several.
+    #[arg(long = "pipeline", value_name = "NAME|FILE")]
+    pub pipelines: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PipelineFormat {
+    /// Sigma YAML, documents separated by `---`.
+    Yaml,
+    /// One JSON object a line: `rule_id`, `file`, `rule` (shaped as its Sigma YAML), `applied`.
+    Json,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["list", "pipelines"]))]
+pub struct PipelineArgs {
+    /// List the built-in pipelines.
+    #[arg(long, conflicts_with_all = ["pipelines", "rules"])]
+    pub list: bool,
+    /// The pipeline to apply: a built-in's name or a pipeline YAML file; repeat for several.
+    #[arg(long = "pipeline", short = 'p', value_name = "NAME|FILE")]
+    pub pipelines: Vec<String>,
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: PipelineFormat,
+    /// Rule files or folders (searched recursively for .yml and .yaml); `-` reads stdin.
+    #[arg(value_name = "RULES", required_unless_present = "list")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -152,6 +207,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Link(args) => link::run(&args),
+        Command::Pipeline(args) => pipeline::run(&args),
     };
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,

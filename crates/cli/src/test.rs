@@ -1,10 +1,13 @@
 //! `sigmaplay test`: run rule-test files.
 
-use crate::{inputs, Status, TestArgs};
-use sigmaplay_ruletest::{junit_xml, run as run_test, Outcome, RuleTest, TestReport, Verdict};
+use crate::{inputs, pipeline, Status, TestArgs};
+use sigmaplay_ruletest::{junit_xml, run_with_pipelines, Outcome, RuleTest, TestReport, Verdict};
 use std::io::{self, Write};
 
 pub fn run(args: &TestArgs) -> io::Result<Status> {
+    let Some(pipelines) = pipeline::load(&args.pipelines) else {
+        return Ok(Status::Errors);
+    };
     let (paths, expand_errors) = inputs::expand(&args.files, &["json"]);
     let mut results: Vec<(String, TestReport)> = Vec::new();
     for e in expand_errors {
@@ -18,7 +21,7 @@ pub fn run(args: &TestArgs) -> io::Result<Status> {
             Err(e) => TestReport::failed_to_load(None, e),
             Ok(input) => match RuleTest::from_json(&input.text) {
                 Err(e) => TestReport::failed_to_load(None, format!("{}: {e}", input.name)),
-                Ok(test) => run_test(&test),
+                Ok(test) => run_with_pipelines(&test, &pipelines),
             },
         };
         let name = if path.as_os_str() == "-" {

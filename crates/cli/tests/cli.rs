@@ -212,10 +212,180 @@ fn placeholders_from_the_command_line() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(hits(&o), vec![(0, "Admin Accounts Logon".to_string())]);
-    // Without a value: a located error, exit 1.
+    // Without a value (issue 8): evaluated with that item matching nothing, said once on
+    // stderr with its location, exit 0; --strict makes it an error.
     let o = sigmaplay(&["eval", "placeholder.yml", "--events", "events/logons.json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(hits(&o).is_empty());
+    let err = stderr(&o);
+    assert_eq!(err.matches("%Admins% has no values").count(), 1, "{err}");
+    assert!(err.contains("placeholder.yml:13:"), "{err}");
+    let o = sigmaplay(&[
+        "eval",
+        "placeholder.yml",
+        "--events",
+        "events/logons.json",
+        "--strict",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("placeholder.yml:13:"), "{}", stderr(&o));
+}
+
+#[test]
+fn placeholders_from_a_vars_file_and_a_pipeline() {
+    let o = sigmaplay(&[
+        "eval",
+        "placeholder.yml",
+        "--events",
+        "events/logons.json",
+        "--vars",
+        "vars.yml",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(hits(&o), vec![(0, "Admin Accounts Logon".to_string())]);
+    let o = sigmaplay(&[
+        "eval",
+        "placeholder.yml",
+        "--events",
+        "events/logons.json",
+        "--pipeline",
+        "pipelines/admins.yml",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(hits(&o), vec![(0, "Admin Accounts Logon".to_string())]);
+    let o = sigmaplay(&["check", "placeholder.yml"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "warning: %Admins% has no values: this item matches nothing until values are given"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = sigmaplay(&["check", "--strict", "placeholder.yml"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// `sigmaplay eval rules/whoami.yml --events EVENTS [--pipeline P] [more]`.
+fn eval_whoami(events: &str, pipeline: Option<&str>, more: &[&str]) -> Output {
+    let mut args = vec!["eval", "rules/whoami.yml", "--events", events];
+    if let Some(p) = pipeline {
+        args.extend(["--pipeline", p]);
+    }
+    args.extend(more);
+    sigmaplay(&args)
+}
+
+#[test]
+fn eval_through_pipelines() {
+    // The Sysmon-named rule over Winlogbeat events, through ecs_windows.
+    let o = eval_whoami("events/winlogbeat.jsonl", Some("ecs_windows"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(hits(&o), vec![(0, WHOAMI.to_string())]);
+    assert!(hits(&eval_whoami("events/winlogbeat.jsonl", None, &[])).is_empty());
+    // And over the Security log, through windows_audit.
+    let o = eval_whoami("events/security.jsonl", Some("windows_audit"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(hits(&o), vec![(0, WHOAMI.to_string())]);
+    let o = eval_whoami(
+        "events/winlogbeat.jsonl",
+        Some("ecs_windows"),
+        &["--explain", "--format", "json"],
+    );
+    assert!(
+        stdout(&o).contains("Image → process.executable (ecs_windows: ecs_windows_field_mapping)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn bad_pipelines_are_located_errors() {
+    for cmd in ["eval", "check"] {
+        let mut args = vec![cmd, "rules/whoami.yml", "--pipeline", "pipelines/bad.yml"];
+        if cmd == "eval" {
+            args.extend(["--events", "events/mixed.jsonl"]);
+        }
+        let o = sigmaplay(&args);
+        assert_eq!(o.status.code(), Some(1));
+        let err = stderr(&o);
+        assert!(
+            err.contains("pipelines/bad.yml:4:11: error: unknown transformation type 'field_name_maping'; did you mean 'field_name_mapping'?"),
+            "{err}"
+        );
+    }
+    let o = sigmaplay(&["check", "rules/whoami.yml", "--pipeline", "ecs_window"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no built-in pipeline 'ecs_window'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn pipeline_lists_and_prints_rules_after_pipelines() {
+    let o = sigmaplay(&["pipeline", "--list"]);
+    assert!(o.status.success());
+    let names: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "sysmon",
+            "windows_audit",
+            "windows_logsource",
+            "ecs_windows",
+            "ecs_windows_old"
+        ]
+    );
+    let o = sigmaplay(&[
+        "pipeline",
+        "-p",
+        "sysmon",
+        "--format",
+        "json",
+        "rules/whoami.yml",
+        "rules/keywords.yml",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 2);
+    let w = &lines[0];
+    assert_eq!(w["rule_id"], "5e1b1c3a-0f7e-4c57-9a0b-2f0d6f3a9a01");
+    assert_eq!(w["file"], "rules/whoami.yml");
+    assert_eq!(w["rule"]["logsource"]["service"], "sysmon");
+    assert_eq!(w["rule"]["detection"]["_cond_1"]["EventID"], 1);
+    assert_eq!(
+        w["rule"]["detection"]["condition"],
+        "_cond_1 and (all of selection_* and not 1 of filter_*)"
+    );
+    assert_eq!(
+        w["applied"],
+        serde_json::json!([
+            "sysmon_process_creation_eventid",
+            "sysmon_process_creation_logsource"
+        ])
+    );
+    let o = sigmaplay(&[
+        "pipeline",
+        "-p",
+        "windows_audit",
+        "rules/whoami.yml",
+        "rules/whoami.yml",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.matches("\n---\n").count(), 1, "{text}");
+    assert!(
+        text.contains("NewProcessName|endswith: \\whoami.exe"),
+        "{text}"
+    );
+    assert!(text.contains("service: security"), "{text}");
+    let o = sigmaplay(&["pipeline", "rules/whoami.yml"]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

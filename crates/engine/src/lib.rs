@@ -4,6 +4,8 @@
 //! - `source`: spans, line/column positions, diagnostics, YAML read with positions, case folding;
 //! - `event`: events in every supported shape (JSON, JSON Lines, evtx_dump, Event Viewer XML);
 //! - `rule`: the rule model as written, its metadata checks, modifiers, values, conditions, lint;
+//! - `pipeline`: processing pipelines (pySigma's YAML format) that rewrite a rule's model before
+//!   it compiles ([`Pipeline`], [`process_rules`]), and the built-in ones;
 //! - `compile`: the driver ([`compile_rules`]) and the compiled program the next two run;
 //! - `eval`: the fast path ([`CompiledRule::matches`]);
 //! - `explain`: the same evaluation with a full trace ([`MatchTrace`]) and its words;
@@ -22,6 +24,7 @@ mod event;
 mod explain;
 pub mod limits;
 mod logsource;
+mod pipeline;
 mod rule;
 mod source;
 #[cfg(test)]
@@ -40,6 +43,10 @@ pub use limits::{MAX_INPUT_BYTES, MAX_RULE_BYTES};
 pub use logsource::{
     FieldMappings, LogSourceDecision, LogSourceEntry, LogSourceFit, LogSourceMap, LogSourcePolicy,
 };
+pub use pipeline::{
+    builtin_pipeline, parse_pipeline, parse_vars, process_rules, Pipeline, ProcessedRule,
+    BUILTIN_PIPELINES,
+};
 pub use rule::modifier::Modifier;
-pub use rule::LogSource;
+pub use rule::{AppliedItem, LogSource};
 pub use source::{Diagnostic, DiagnosticCode, Location, Severity, SourceMap, Span};

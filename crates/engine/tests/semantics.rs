@@ -274,8 +274,16 @@ fn neq_fieldref_expand() {
     };
     assert!(fires_opts(d, r#"{"User": "adm_bob"}"#, &opts));
     assert!(!fires_opts(d, r#"{"User": "bob"}"#, &opts));
-    let (line, _, msg) = error(d);
-    assert!(line == 7 && msg.contains("%Admins%"), "{msg}");
+    // Without values (issue 8): a located warning, and the item matches nothing.
+    let c = compile_rules(&rule_with(d), &CompileOptions::default());
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let w = &c.diagnostics[0];
+    assert_eq!(w.location.map(|l| l.line), Some(7));
+    assert_eq!(
+        w.message,
+        "%Admins% has no values: this item matches nothing until values are given"
+    );
+    assert!(!fires(d, r#"{"User": "%Admins%"}"#));
 }
 
 #[test]

@@ -27,4 +27,6 @@ pub use link::{
     decode_link, encode_fragment, encode_link, LinkError, LINK_VERSION, MAX_DECODED_BYTES,
     MAX_LINK_LEN,
 };
-pub use report::{run, EventResult, Outcome, RuleInfo, TestCounts, TestReport, Verdict};
+pub use report::{
+    run, run_with_pipelines, EventResult, Outcome, RuleInfo, TestCounts, TestReport, Verdict,
+};

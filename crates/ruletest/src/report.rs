@@ -3,7 +3,9 @@
 use crate::evaluator::Evaluator;
 use crate::file::RuleTest;
 use serde::Serialize;
-use sigmaplay_engine::{compile_rules, parse_events, CompileOptions, Diagnostic, SourceMap};
+use sigmaplay_engine::{
+    compile_rules, parse_events, CompileOptions, Diagnostic, Pipeline, SourceMap,
+};
 
 /// What the rule did with one event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -112,11 +114,17 @@ impl TestReport {
 /// event's verdict (fired when any rule of the text fires; with `options.logsource_check`, only
 /// events of the rule's log source can fire) and grades it against its expectation.
 pub fn run(test: &RuleTest) -> TestReport {
+    run_with_pipelines(test, &[])
+}
+
+/// [`run`], with processing pipelines rewriting the rule before it compiles.
+pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport {
     let compilation = compile_rules(
         &test.rule,
         &CompileOptions {
             placeholders: test.placeholders.clone(),
             lint: true,
+            pipelines: pipelines.to_vec(),
         },
     );
     let rule_failed = compilation.has_errors();

@@ -52,6 +52,7 @@ impl RuleOptions {
         CompileOptions {
             placeholders: self.placeholders.clone(),
             lint: self.lint,
+            ..Default::default()
         }
     }
 }

@@ -7,14 +7,16 @@ use super::program::{
     TextShape,
 };
 use super::CompileOptions;
+use crate::pipeline::placeholders_in;
 use crate::rule::condition::{self, Expr, Quantifier};
-use crate::rule::modifier::{self, Modifier};
+use crate::rule::modifier::{self, Modifier, Scalar, Variant};
 use crate::rule::value::{Part, Pattern, SigmaString};
-use crate::rule::{DetectionItem, Rule, SearchBody};
+use crate::rule::{DetectionItem, Rule, SearchBody, WrittenValue};
 use crate::source::text::fold;
 use crate::source::DiagnosticCode as Code;
 use crate::source::{Diagnostic, SourceMap};
 use memchr::memmem;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::limits::MAX_REGEX_SIZE;
@@ -23,6 +25,8 @@ use crate::limits::MAX_REGEX_SIZE;
 struct Lowering<'a> {
     options: &'a CompileOptions,
     errors: Vec<Diagnostic>,
+    /// Placeholders without values: the item matches nothing.
+    warnings: Vec<Diagnostic>,
     fields: Vec<String>,
 }
 
@@ -45,10 +49,11 @@ pub(super) fn compile_rule(
     rule: &Rule,
     options: &CompileOptions,
     source: &SourceMap,
-) -> Result<CompiledRule, Vec<Diagnostic>> {
+) -> Result<(CompiledRule, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut cx = Lowering {
         options,
         errors: Vec::new(),
+        warnings: Vec::new(),
         fields: Vec::new(),
     };
     let mut searches = Vec::new();
@@ -62,6 +67,7 @@ pub(super) fn compile_rule(
         }
     }
     if !cx.errors.is_empty() {
+        cx.errors.append(&mut cx.warnings);
         return Err(cx.errors);
     }
     let names = rule.detection.names();
@@ -71,22 +77,26 @@ pub(super) fn compile_rule(
         .iter()
         .map(|c| resolve(c, &names))
         .collect();
-    Ok(CompiledRule {
-        title: rule.title.clone(),
-        id: rule.id.clone(),
-        level: rule.level.clone(),
-        status: rule.status.clone(),
-        logsource: rule.logsource.clone(),
-        tags: rule.tags.iter().map(|t| t.0.clone()).collect(),
-        span: rule.span,
-        body: Arc::new(RuleBody {
-            searches,
-            conditions,
-            fields: cx.fields,
-            source: source.clone(),
-        }),
-        mappings: Arc::new(Vec::new()),
-    })
+    Ok((
+        CompiledRule {
+            title: rule.title.clone(),
+            id: rule.id.clone(),
+            level: rule.level.clone(),
+            status: rule.status.clone(),
+            logsource: rule.logsource.clone(),
+            tags: rule.tags.iter().map(|t| t.0.clone()).collect(),
+            span: rule.span,
+            body: Arc::new(RuleBody {
+                searches,
+                conditions,
+                fields: cx.fields,
+                source: source.clone(),
+            }),
+            mappings: Arc::new(Vec::new()),
+            pipeline_items: Arc::new(Vec::new()),
+        },
+        cx.warnings,
+    ))
 }
 
 fn resolve(e: &Expr, names: &[String]) -> CExpr {
@@ -114,10 +124,7 @@ fn resolve(e: &Expr, names: &[String]) -> CExpr {
 fn compile_body(body: &SearchBody, cx: &mut Lowering) -> Option<CBody> {
     match body {
         SearchBody::Map { items, span } => {
-            let c: Vec<CBody> = items
-                .iter()
-                .filter_map(|i| compile_item(i, cx).map(CBody::Item))
-                .collect();
+            let c: Vec<CBody> = items.iter().filter_map(|i| compile_fields(i, cx)).collect();
             Some(CBody::All(c, *span))
         }
         SearchBody::List { alternatives, span } => {
@@ -131,16 +138,79 @@ fn compile_body(body: &SearchBody, cx: &mut Lowering) -> Option<CBody> {
     }
 }
 
+/// An item, or after a one-to-many field mapping the OR of one item per field.
+fn compile_fields(item: &DetectionItem, cx: &mut Lowering) -> Option<CBody> {
+    if item.processing.also_fields.is_empty() {
+        return compile_item(item, cx).map(CBody::Item);
+    }
+    let fields = item.field.iter().chain(&item.processing.also_fields);
+    let per_field: Vec<CBody> = fields
+        .filter_map(|f| {
+            let mut one = item.clone();
+            one.field = Some(f.clone());
+            one.processing.also_fields.clear();
+            compile_item(&one, cx).map(CBody::Item)
+        })
+        .collect();
+    Some(CBody::Any(per_field, item.span))
+}
+
+/// The values of `item`'s `|expand` placeholders: the pipeline's, then the caller's.
+fn placeholders_of<'a>(
+    item: &DetectionItem,
+    cx: &'a Lowering,
+) -> std::borrow::Cow<'a, BTreeMap<String, Vec<String>>> {
+    if item.processing.placeholders.is_empty() {
+        return std::borrow::Cow::Borrowed(&cx.options.placeholders);
+    }
+    let mut all = cx.options.placeholders.clone();
+    all.extend(item.processing.placeholders.clone());
+    std::borrow::Cow::Owned(all)
+}
+
+/// The variants of one value: a pipeline's replacement, or the modifiers applied. A placeholder
+/// without values is a warning and the value matches nothing.
+fn variants_of(
+    item: &DetectionItem,
+    v: &WrittenValue,
+    placeholders: &BTreeMap<String, Vec<String>>,
+    cx: &mut Lowering,
+) -> Result<Vec<Variant>, modifier::ModifierError> {
+    if let Some(replaced) = &v.replaced {
+        return Ok(replaced.clone());
+    }
+    if item.has(Modifier::Expand) {
+        if let Scalar::Str(text) = &v.scalar {
+            let missing: Vec<String> = placeholders_in(text)
+                .into_iter()
+                .filter(|n| placeholders.get(n).is_none_or(|vals| vals.is_empty()))
+                .collect();
+            if !missing.is_empty() {
+                for name in missing {
+                    cx.warnings.push(Diagnostic::warning(
+                        Code::Placeholder,
+                        format!("%{name}% has no values: this item matches nothing until values are given"),
+                        Some(v.span),
+                    ));
+                }
+                return Ok(Vec::new());
+            }
+        }
+    }
+    modifier::apply(
+        &item.modifiers,
+        &v.scalar,
+        item.field.is_none(),
+        placeholders,
+    )
+}
+
 fn compile_item(item: &DetectionItem, cx: &mut Lowering) -> Option<CItem> {
     let keyword = item.field.is_none();
+    let placeholders = placeholders_of(item, cx).into_owned();
     let mut values = Vec::new();
     for v in &item.values {
-        let variants = match modifier::apply(
-            &item.modifiers,
-            &v.scalar,
-            keyword,
-            &cx.options.placeholders,
-        ) {
+        let variants = match variants_of(item, v, &placeholders, cx) {
             Ok(vs) => vs,
             Err(e) => {
                 let at = match e.modifier {
@@ -205,15 +275,32 @@ fn compile_item(item: &DetectionItem, cx: &mut Lowering) -> Option<CItem> {
     if values.len() != item.values.len() {
         return None;
     }
+    let field = item.field.as_deref().map(|f| event_field(item, f));
     Some(CItem {
-        field_id: item.field.as_deref().map_or(u32::MAX, |f| cx.field_id(f)),
-        field: item.field.clone(),
+        field_id: field.map_or(u32::MAX, |f| cx.field_id(f)),
+        field: field.map(str::to_string),
         modifiers: item.modifiers.clone(),
         all: item.has(Modifier::All),
         negated: item.has(Modifier::Neq),
         values,
         span: item.span,
+        renamed_from: item.processing.renamed_from.clone(),
+        pipeline_items: item.processing.applied.clone(),
     })
+}
+
+/// The event field an item reads. `ecs_windows` maps to `*.caseless`, Elasticsearch's
+/// lower-cased multi-field of a keyword, which an index has but the events people paste (the
+/// documents' source) do not; this engine compares case-insensitively anyway, so such an item
+/// reads the field itself.
+fn event_field<'a>(item: &DetectionItem, field: &'a str) -> &'a str {
+    match (
+        &item.processing.renamed_from,
+        field.strip_suffix(".caseless"),
+    ) {
+        (Some(_), Some(base)) if !base.is_empty() => base,
+        _ => field,
+    }
 }
 
 fn text_shape(s: &SigmaString, cased: bool) -> TextShape {

@@ -8,6 +8,7 @@ mod program;
 pub use program::CompiledRule;
 pub(crate) use program::{CBody, CExpr, CItem, CValue, CVariant, Matcher, RuleBody, StrKind};
 
+use crate::pipeline::{self, Pipeline};
 use crate::rule::{self, lint, DocumentKind};
 use crate::source::DiagnosticCode as Code;
 use crate::source::{yaml, Diagnostic, SourceMap, Span};
@@ -21,6 +22,8 @@ pub struct CompileOptions {
     pub placeholders: BTreeMap<String, Vec<String>>,
     /// Run the lint validators (warnings) too.
     pub lint: bool,
+    /// Processing pipelines to rewrite each rule with before it compiles (by ascending priority).
+    pub pipelines: Vec<Pipeline>,
 }
 
 /// The result of compiling one YAML text (possibly several documents).
@@ -70,11 +73,18 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
         match rule::kind_of(&root) {
             DocumentKind::Detection => {
                 let before = diagnostics.len();
-                if let Some(r) = rule::parse_rule(&root, doc_span, text, &mut diagnostics) {
+                if let Some(mut r) = rule::parse_rule(&root, doc_span, text, &mut diagnostics) {
                     let lint_diags = if options.lint { lint::check_rule(&r) } else { Vec::new() };
-                    match lower::compile_rule(&r, options, &source) {
-                        Ok(c) => rules.push(c),
-                        Err(errs) => diagnostics.extend(errs),
+                    match pipeline::apply_pipelines(&options.pipelines, &mut r) {
+                        Ok(applied) => match lower::compile_rule(&r, options, &source) {
+                            Ok((mut c, warnings)) => {
+                                c.pipeline_items = std::sync::Arc::new(applied.applied);
+                                rules.push(c);
+                                diagnostics.extend(warnings);
+                            }
+                            Err(errs) => diagnostics.extend(errs),
+                        },
+                        Err(failure) => diagnostics.push(*failure),
                     }
                     if !diagnostics[before..].iter().any(|d| d.is_error()) {
                         diagnostics.extend(lint_diags);

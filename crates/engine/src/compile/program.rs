@@ -4,7 +4,7 @@
 
 use crate::rule::modifier::Modifier;
 use crate::rule::value::{Anchors, CompareOp, Number, TimePart};
-use crate::rule::LogSource;
+use crate::rule::{AppliedItem, LogSource};
 use crate::source::{SourceMap, Span};
 use ipnet::IpNet;
 use memchr::memmem;
@@ -24,6 +24,8 @@ pub struct CompiledRule {
     pub(crate) body: Arc<RuleBody>,
     /// Log source field mappings in force (rule field → event field).
     pub(crate) mappings: Arc<Vec<(String, String)>>,
+    /// The processing items of the pipelines that applied to the rule, in the order they ran.
+    pub pipeline_items: Arc<Vec<AppliedItem>>,
 }
 
 #[derive(Debug)]
@@ -61,6 +63,10 @@ pub(crate) struct CItem {
     pub negated: bool,
     pub values: Vec<CValue>,
     pub span: Span,
+    /// The field as the rule wrote it, when a pipeline renamed it.
+    pub renamed_from: Option<String>,
+    /// The processing items that changed the item.
+    pub pipeline_items: Vec<AppliedItem>,
 }
 
 /// One written value: OR of its variants.

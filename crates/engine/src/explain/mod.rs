@@ -265,6 +265,8 @@ fn field_item_trace(ctx: &Ctx, i: &CItem, field: &str) -> ItemTrace {
         event_value: v.map(FieldValue::to_json),
         field_suggestion,
         read_from,
+        renamed_from: i.renamed_from.clone(),
+        pipeline_items: i.pipeline_items.clone(),
         values,
         explanation,
     }
@@ -285,6 +287,8 @@ fn keyword_item_trace(ctx: &Ctx, i: &CItem) -> ItemTrace {
         event_value: None,
         field_suggestion: None,
         read_from: None,
+        renamed_from: None,
+        pipeline_items: i.pipeline_items.clone(),
         explanation: words::keyword_explanation(&values, raw),
         values,
     }

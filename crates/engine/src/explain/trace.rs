@@ -3,6 +3,7 @@
 //! linking is an enum, with one label each; nothing here needs parsing.
 
 use crate::rule::modifier::Modifier;
+use crate::rule::AppliedItem;
 use crate::source::{Location, Span};
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,13 @@ pub struct ItemTrace {
     pub field_suggestion: Option<String>,
     /// Field renamed by the log source mapping (e.g. `Image` read from `NewProcessName`).
     pub read_from: Option<String>,
+    /// The field as the rule wrote it, when a processing pipeline renamed it (`Image` for
+    /// `process.executable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// The processing items that changed the item (pipeline and item id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pipeline_items: Vec<AppliedItem>,
     pub values: Vec<ValueTrace>,
     /// Plain-language reason for the item's value.
     pub explanation: String,

@@ -375,6 +375,13 @@ pub(super) fn item_notes(
             .iter()
             .flat_map(|c| c.variants.iter().map(|x| &x.matcher))
     };
+    if !i.pipeline_items.is_empty() {
+        let items: Vec<String> = i.pipeline_items.iter().map(|a| a.to_string()).collect();
+        notes.push(match &i.renamed_from {
+            Some(from) => format!("{from} → {field} ({})", items.join(", ")),
+            None => format!("Changed by the pipeline ({})", items.join(", ")),
+        });
+    }
     if let Some(from) = read_from {
         notes.push(format!(
             "The log source mapping reads {field} from the event's {from}."

@@ -2,7 +2,7 @@
 //! and the condition.
 
 use super::condition::{self};
-use super::model::{Detection, DetectionItem, Search, SearchBody, WrittenValue};
+use super::model::{Detection, DetectionItem, ItemProcessing, Search, SearchBody, WrittenValue};
 use super::modifier::{Modifier, Scalar};
 use super::value::Number;
 use crate::source::yaml::Node;
@@ -162,6 +162,7 @@ fn parse_search_body(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SearchB
                     values,
                     key_span: node.span(),
                     span: node.span(),
+                    processing: ItemProcessing::default(),
                 }));
             }
             let alternatives = node
@@ -183,6 +184,7 @@ fn parse_search_body(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SearchB
                 values,
                 key_span: node.span(),
                 span: node.span(),
+                processing: ItemProcessing::default(),
             }))
         }
     }
@@ -229,6 +231,7 @@ fn written(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<WrittenValue> {
         scalar,
         span: node.span(),
         quoted: node.quoted(),
+        replaced: None,
     })
 }
 
@@ -276,6 +279,7 @@ fn parse_item(key: &Node, value: &Node, diags: &mut Vec<Diagnostic>) -> Option<D
             scalar: Scalar::Null,
             span: value.span(),
             quoted: false,
+            replaced: None,
         }],
         Value::Sequence(_) => value
             .items()
@@ -299,5 +303,6 @@ fn parse_item(key: &Node, value: &Node, diags: &mut Vec<Diagnostic>) -> Option<D
         values,
         key_span: key.span(),
         span: key.span().join(value.span()),
+        processing: ItemProcessing::default(),
     })
 }

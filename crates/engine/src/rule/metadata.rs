@@ -76,6 +76,11 @@ pub fn parse_rule(
     }
     r.related();
     let (logsource, logsource_extra) = r.logsource(doc_span);
+    let logsource_span = root
+        .get("logsource")
+        .map_or(Span::point(doc_span.start), |(k, v)| {
+            k.span().join(v.span())
+        });
     let detection = match root.get("detection") {
         Some((k, v)) => parse_detection(k.span(), &v, source, diags),
         None => {
@@ -100,6 +105,7 @@ pub fn parse_rule(
         tags,
         references,
         logsource,
+        logsource_span,
         logsource_extra,
         custom_keys,
         detection,

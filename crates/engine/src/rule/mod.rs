@@ -12,5 +12,8 @@ pub(crate) mod modifier;
 pub(crate) mod value;
 
 pub(crate) use metadata::parse_rule;
+pub use model::AppliedItem;
 pub use model::LogSource;
-pub(crate) use model::{kind_of, DetectionItem, DocumentKind, Rule, SearchBody};
+pub(crate) use model::{
+    kind_of, DetectionItem, DocumentKind, Rule, Search, SearchBody, WrittenValue,
+};

@@ -2,10 +2,11 @@
 //! compilation.
 
 use super::condition::Expr;
-use super::modifier::{Modifier, Scalar};
+use super::modifier::{Modifier, Scalar, Variant};
 use crate::source::yaml::Node;
 use crate::source::Span;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct LogSource {
@@ -51,6 +52,8 @@ pub struct Rule {
     pub tags: Vec<(String, Span)>,
     pub references: Vec<(String, Span)>,
     pub logsource: LogSource,
+    /// The `logsource` key and its value (where a pipeline's added conditions point).
+    pub logsource_span: Span,
     /// Keys of `logsource` other than category/product/service/definition.
     pub logsource_extra: Vec<(String, Span)>,
     /// Top-level keys that are not Sigma's (allowed; kept for lint).
@@ -117,6 +120,35 @@ pub struct DetectionItem {
     pub values: Vec<WrittenValue>,
     pub key_span: Span,
     pub span: Span,
+    /// What processing pipelines did to the item (nothing for a rule as written).
+    pub processing: ItemProcessing,
+}
+
+/// A processing item, named by its pipeline and its id (`#N`, its position, when it has none).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AppliedItem {
+    pub pipeline: String,
+    pub item: String,
+}
+
+impl std::fmt::Display for AppliedItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.pipeline, self.item)
+    }
+}
+
+/// The changes pipelines made to a detection item; its spans stay those of the rule text.
+#[derive(Clone, Debug, Default)]
+pub struct ItemProcessing {
+    /// The field as written, when a pipeline renamed it.
+    pub renamed_from: Option<String>,
+    /// More fields the item tests after a one-to-many mapping: it holds when it holds on any.
+    pub also_fields: Vec<String>,
+    /// The processing items that changed the item, in the order they ran.
+    pub applied: Vec<AppliedItem>,
+    /// Values a pipeline gave the item's `|expand` placeholders (`value_placeholders`,
+    /// `wildcard_placeholders`); they take precedence over the caller's.
+    pub placeholders: BTreeMap<String, Vec<String>>,
 }
 
 impl DetectionItem {
@@ -130,6 +162,9 @@ pub struct WrittenValue {
     pub scalar: Scalar,
     pub span: Span,
     pub quoted: bool,
+    /// The patterns a pipeline's value transformation put in place of what the modifiers
+    /// would make of `scalar` (pySigma transforms values after their modifiers).
+    pub replaced: Option<Vec<Variant>>,
 }
 
 /// Tells what a document is without reading it fully.

@@ -46,6 +46,10 @@ pub enum DiagnosticCode {
     Modifier,
     /// A value cannot be compared (a bad regex, a nested list, ...).
     Value,
+    /// A processing pipeline cannot be read, or failed on a rule.
+    Pipeline,
+    /// An `|expand` placeholder has no values: the item matches nothing.
+    Placeholder,
     // Lint warnings (pySigma validators).
     AllOfThemCondition,
     ThemConditionWithSingleDetection,
@@ -79,6 +83,8 @@ impl DiagnosticCode {
         DiagnosticCode::Condition,
         DiagnosticCode::Modifier,
         DiagnosticCode::Value,
+        DiagnosticCode::Pipeline,
+        DiagnosticCode::Placeholder,
         DiagnosticCode::AllOfThemCondition,
         DiagnosticCode::ThemConditionWithSingleDetection,
         DiagnosticCode::DanglingDetection,
@@ -110,6 +116,8 @@ impl DiagnosticCode {
             DiagnosticCode::Condition => "condition",
             DiagnosticCode::Modifier => "modifier",
             DiagnosticCode::Value => "value",
+            DiagnosticCode::Pipeline => "pipeline",
+            DiagnosticCode::Placeholder => "placeholder",
             DiagnosticCode::AllOfThemCondition => "all_of_them_condition",
             DiagnosticCode::ThemConditionWithSingleDetection => {
                 "them_condition_with_single_detection"
@@ -149,6 +157,12 @@ impl DiagnosticCode {
             }
             DiagnosticCode::Modifier => "a modifier is unknown or cannot apply to its value",
             DiagnosticCode::Value => "a value cannot be compared (a bad regex, a nested list, ...)",
+            DiagnosticCode::Pipeline => {
+                "a processing pipeline cannot be read, or failed on the rule"
+            }
+            DiagnosticCode::Placeholder => {
+                "an |expand placeholder has no values (the item matches nothing)"
+            }
             DiagnosticCode::AllOfThemCondition => "the condition uses 'all of them'",
             DiagnosticCode::ThemConditionWithSingleDetection => {
                 "'1 of them' / 'all of them' with a single search identifier"
