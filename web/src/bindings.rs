@@ -3,7 +3,7 @@
 //! The rest of the page calls the Rust wrappers below, never the bundle directly.
 
 use serde::Serialize;
-use sigmaplay_wasm::DiagnosticSeverity;
+use sigmaplay_engine::Severity;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
@@ -54,7 +54,7 @@ pub struct EditorMark {
     pub column: Option<usize>,
     pub end_line: Option<usize>,
     pub end_column: Option<usize>,
-    pub severity: DiagnosticSeverity,
+    pub severity: Severity,
     pub message: String,
 }
 

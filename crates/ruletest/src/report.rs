@@ -2,13 +2,13 @@
 
 use crate::evaluator::Evaluator;
 use crate::file::RuleTest;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
     compile_rules, parse_events, CompileOptions, Diagnostic, Pipeline, SourceMap,
 };
 
 /// What the rule did with one event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Fired,

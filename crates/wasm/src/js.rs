@@ -7,7 +7,7 @@
 //! const explained = sigmaplay.explain(ruleText, eventsText, 0, {});
 //! ```
 
-use crate::{compile, RuleOptions, Session, VerdictKind};
+use crate::{compile, position_label, RuleOptions, Session, Verdict};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -43,7 +43,7 @@ pub fn evaluate_js(rule: &str, events: &str, options: JsValue) -> Result<JsValue
         )));
     }
     session.set_events(events);
-    let verdicts: Vec<VerdictKind> = session.evaluate_chunk(0, usize::MAX);
+    let verdicts: Vec<Verdict> = session.evaluate_chunk(0, usize::MAX);
     to_js(&verdicts)
 }
 
@@ -72,6 +72,6 @@ fn first_error(report: &crate::CompileReport) -> String {
         .diagnostics
         .iter()
         .find(|d| d.is_error())
-        .map(|d| format!("{} {}", d.position_label(), d.message))
+        .map(|d| format!("{} {}", position_label(d), d.message))
         .unwrap_or_default()
 }

@@ -7,22 +7,23 @@
 //! - [`explain`]: one event → the full trace of every rule, the event's flattened fields and
 //!   the log source note.
 //!
-//! The views here ([`DiagnosticView`], [`trace`]) are `Serialize + Deserialize` mirrors of the
-//! engine's output so that they can cross the worker boundary and be read back typed by the UI.
+//! What crosses the worker boundary is the engine's own types ([`Diagnostic`], [`MatchTrace`]) and
+//! ruletest's [`Verdict`], all `Serialize + Deserialize`: the page reads them back typed and never
+//! parses text the engine wrote.
 //! [`protocol`] is the message set between the page and its worker. [`js`] exports the same
 //! operations to JavaScript with wasm-bindgen for other pages (feature `js-api`).
 
 #[cfg(feature = "js-api")]
 pub mod js;
 pub mod protocol;
-pub mod trace;
 
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
     compile_rules, parse_events, CompileOptions, CompiledRule, Diagnostic, Event, EventFormat,
-    LogSourcePolicy, Severity, SourceMap,
+    LogSourcePolicy, MatchTrace, SourceMap,
 };
-use sigmaplay_ruletest::{Evaluator, Verdict};
+use sigmaplay_ruletest::Evaluator;
+pub use sigmaplay_ruletest::Verdict;
 use std::collections::BTreeMap;
 
 /// Options a user sets for a rule: placeholder values for `|expand` and whether lint runs.
@@ -57,57 +58,11 @@ impl RuleOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DiagnosticSeverity {
-    Error,
-    Warning,
-    Info,
-}
-
-/// One located finding about the rule, as the UI lists and underlines it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiagnosticView {
-    pub severity: DiagnosticSeverity,
-    pub code: String,
-    pub message: String,
-    /// 1-based line and column (characters); `None` when the finding has no position.
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub end_line: Option<usize>,
-    pub end_column: Option<usize>,
-}
-
-impl DiagnosticView {
-    pub fn from_engine(d: &Diagnostic, map: &SourceMap) -> DiagnosticView {
-        let d = d.clone().locate(map);
-        DiagnosticView {
-            severity: match d.severity {
-                Severity::Error => DiagnosticSeverity::Error,
-                Severity::Warning => DiagnosticSeverity::Warning,
-                Severity::Info => DiagnosticSeverity::Info,
-            },
-            code: d.code.as_str().to_string(),
-            message: d.message,
-            line: d.location.map(|l| l.line),
-            column: d.location.map(|l| l.column),
-            end_line: d.end_location.map(|l| l.line),
-            end_column: d.end_location.map(|l| l.column),
-        }
-    }
-
-    pub fn is_error(&self) -> bool {
-        self.severity == DiagnosticSeverity::Error
-    }
-
-    /// `line:column` for lists, empty when unlocated.
-    pub fn position_label(&self) -> String {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => format!("{l}:{c}"),
-            (Some(l), None) => format!("{l}"),
-            _ => String::new(),
-        }
-    }
+/// `line:column` of a located diagnostic for lists, empty when it has no position.
+pub fn position_label(d: &Diagnostic) -> String {
+    d.location
+        .map(|l| format!("{}:{}", l.line, l.column))
+        .unwrap_or_default()
 }
 
 /// What the UI shows about a compiled rule.
@@ -117,35 +72,27 @@ pub struct RuleSummary {
     pub id: Option<String>,
     pub level: Option<String>,
     pub status: Option<String>,
-    /// `category/product/service`, the parts present.
+    /// The engine's words for the rule's log source (`product: windows, category: ...`).
     pub logsource: String,
 }
 
 impl RuleSummary {
     fn from_rule(rule: &CompiledRule) -> RuleSummary {
-        let ls = &rule.logsource;
-        let parts: Vec<String> = [
-            ("category", &ls.category),
-            ("product", &ls.product),
-            ("service", &ls.service),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-        .collect();
         RuleSummary {
             title: rule.title.clone(),
             id: rule.id.clone(),
             level: rule.level.clone(),
             status: rule.status.clone(),
-            logsource: parts.join(", "),
+            logsource: rule.logsource.to_string(),
         }
     }
 }
 
 /// The result of compiling a rule text.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CompileReport {
-    pub diagnostics: Vec<DiagnosticView>,
+    /// Located ([`Diagnostic::locate`]): the page needs no source map.
+    pub diagnostics: Vec<Diagnostic>,
     pub rules: Vec<RuleSummary>,
     pub has_errors: bool,
 }
@@ -153,12 +100,12 @@ pub struct CompileReport {
 /// Compiles a rule text; returns the compiled rules (for evaluation) and the report (for the UI).
 pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, CompileReport) {
     let compilation = compile_rules(text, &options.to_engine());
-    let diagnostics: Vec<DiagnosticView> = compilation
+    let diagnostics: Vec<Diagnostic> = compilation
         .diagnostics
         .iter()
-        .map(|d| DiagnosticView::from_engine(d, &compilation.source))
+        .map(|d| d.clone().locate(&compilation.source))
         .collect();
-    let has_errors = diagnostics.iter().any(DiagnosticView::is_error);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let rules_summary = compilation
         .rules
         .iter()
@@ -172,16 +119,6 @@ pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, Compile
             has_errors,
         },
     )
-}
-
-/// Verdict of all rules on one event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictKind {
-    NotFired,
-    Fired,
-    /// The event could not be read (malformed input).
-    Error,
 }
 
 /// The label the UI and the tests show for a detected event format.
@@ -300,19 +237,15 @@ impl Session {
     }
 
     /// Verdicts of events `start..end` (clamped), one per event. An event fires when any rule does.
-    pub fn evaluate_chunk(&mut self, start: usize, end: usize) -> Vec<VerdictKind> {
+    pub fn evaluate_chunk(&mut self, start: usize, end: usize) -> Vec<Verdict> {
         let end = end.min(self.events.len());
         let start = start.min(end);
         let evaluator = &self.evaluator;
         self.events[start..end]
             .iter()
             .map(|e| match e {
-                Err(_) => VerdictKind::Error,
-                Ok(event) => match evaluator.evaluate(event).verdict {
-                    Verdict::Fired => VerdictKind::Fired,
-                    Verdict::NotFired => VerdictKind::NotFired,
-                    Verdict::Error => VerdictKind::Error,
-                },
+                Err(_) => Verdict::Error,
+                Ok(event) => evaluator.evaluate(event).verdict,
             })
             .collect()
     }
@@ -335,7 +268,7 @@ pub struct ExplainReport {
     pub event_index: usize,
     /// The event's flattened fields, in input order, as `[name, value]` pairs.
     pub fields: Vec<(String, serde_json::Value)>,
-    pub traces: Vec<trace::MatchTraceView>,
+    pub traces: Vec<MatchTrace>,
     /// Set when the event itself could not be read or explained.
     pub error: Option<String>,
 }
@@ -356,22 +289,9 @@ pub fn explain_event(evaluator: &Evaluator, event: &Event, index: usize) -> Expl
         .fields()
         .map(|(name, value)| (name.to_string(), value.to_json()))
         .collect();
-    let mut traces = Vec::with_capacity(evaluator.rules().len());
-    for rule in 0..evaluator.rules().len() {
-        let trace = evaluator.explain(rule, event);
-        match serde_json::to_value(&trace).and_then(serde_json::from_value::<trace::MatchTraceView>)
-        {
-            Ok(view) => traces.push(view),
-            Err(e) => {
-                return ExplainReport {
-                    event_index: index,
-                    fields,
-                    traces,
-                    error: Some(format!("explanation unreadable: {e}")),
-                }
-            }
-        }
-    }
+    let traces = (0..evaluator.rules().len())
+        .map(|rule| evaluator.explain(rule, event))
+        .collect();
     ExplainReport {
         event_index: index,
         fields,
@@ -398,11 +318,7 @@ mod tests {
         assert_eq!(summary.errors.len(), 1);
         assert_eq!(
             session.evaluate_chunk(0, 10),
-            vec![
-                VerdictKind::Fired,
-                VerdictKind::NotFired,
-                VerdictKind::Error
-            ]
+            vec![Verdict::Fired, Verdict::NotFired, Verdict::Error]
         );
         let explained = session.explain(0);
         assert_eq!(explained.error, None);
@@ -412,6 +328,19 @@ mod tests {
         assert!(!not_fired.traces[0].matched);
         assert!(session.explain(2).error.is_some());
         assert!(session.explain(9).error.is_some());
+    }
+
+    #[test]
+    fn explain_report_crosses_json_unchanged() {
+        let mut session = Session::new();
+        session.set_rule(RULE, &RuleOptions::with_lint());
+        session.set_events(EVENTS);
+        for index in 0..2 {
+            let report = session.explain(index);
+            let json = serde_json::to_string(&report).unwrap();
+            let back: ExplainReport = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, report);
+        }
     }
 
     #[test]
@@ -425,21 +354,15 @@ mod tests {
         );
         assert!(bad.has_errors);
         let located = bad.diagnostics.iter().find(|d| d.is_error()).unwrap();
-        assert!(located.line.is_some());
+        assert!(located.location.is_some());
         assert_eq!(session.rules().len(), 1);
     }
 
     #[test]
     fn diagnostic_positions_are_labelled() {
-        let d = DiagnosticView {
-            severity: DiagnosticSeverity::Error,
-            code: "yaml".into(),
-            message: "m".into(),
-            line: Some(3),
-            column: Some(7),
-            end_line: None,
-            end_column: None,
-        };
-        assert_eq!(d.position_label(), "3:7");
+        let mut d = Diagnostic::error(sigmaplay_engine::DiagnosticCode::Yaml, "m", None);
+        assert_eq!(position_label(&d), "");
+        d.location = Some(sigmaplay_engine::Location { line: 3, column: 7 });
+        assert_eq!(position_label(&d), "3:7");
     }
 }

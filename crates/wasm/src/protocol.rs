@@ -5,7 +5,7 @@
 //! worker evaluates in chunks, reports [`WorkerResponse::Progress`] between them, and drops a job
 //! as soon as a newer one arrives, so typing never waits for an old run.
 
-use crate::{CompileReport, EventsSummary, ExplainReport, RuleOptions, VerdictKind};
+use crate::{CompileReport, EventsSummary, ExplainReport, RuleOptions, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// Page → worker.
@@ -62,19 +62,19 @@ pub enum WorkerResponse {
 pub struct Verdicts(pub Vec<u8>);
 
 impl Verdicts {
-    pub fn from_kinds(kinds: &[VerdictKind]) -> Verdicts {
+    pub fn from_kinds(kinds: &[Verdict]) -> Verdicts {
         Verdicts(kinds.iter().map(|k| Verdicts::code(*k)).collect())
     }
 
-    pub fn extend(&mut self, kinds: &[VerdictKind]) {
+    pub fn extend(&mut self, kinds: &[Verdict]) {
         self.0.extend(kinds.iter().map(|k| Verdicts::code(*k)));
     }
 
-    fn code(kind: VerdictKind) -> u8 {
+    fn code(kind: Verdict) -> u8 {
         match kind {
-            VerdictKind::NotFired => 0,
-            VerdictKind::Fired => 1,
-            VerdictKind::Error => 2,
+            Verdict::NotFired => 0,
+            Verdict::Fired => 1,
+            Verdict::Error => 2,
         }
     }
 
@@ -86,15 +86,15 @@ impl Verdicts {
         self.0.is_empty()
     }
 
-    pub fn get(&self, index: usize) -> Option<VerdictKind> {
+    pub fn get(&self, index: usize) -> Option<Verdict> {
         self.0.get(index).map(|c| match c {
-            1 => VerdictKind::Fired,
-            2 => VerdictKind::Error,
-            _ => VerdictKind::NotFired,
+            1 => Verdict::Fired,
+            2 => Verdict::Error,
+            _ => Verdict::NotFired,
         })
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = VerdictKind> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = Verdict> + '_ {
         (0..self.0.len()).filter_map(|i| self.get(i))
     }
 
@@ -118,7 +118,8 @@ pub const CHUNK_SIZE: usize = 2_000;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DiagnosticSeverity, DiagnosticView, EventErrorView};
+    use crate::EventErrorView;
+    use sigmaplay_engine::{Diagnostic, DiagnosticCode, Location, Span};
 
     fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(
         value: T,
@@ -168,14 +169,14 @@ mod tests {
         round_trip(WorkerResponse::Compiled {
             job: 1,
             report: CompileReport {
-                diagnostics: vec![DiagnosticView {
-                    severity: DiagnosticSeverity::Warning,
-                    code: "dangling_detection".into(),
-                    message: "unused".into(),
-                    line: Some(4),
-                    column: Some(5),
-                    end_line: Some(4),
-                    end_column: Some(9),
+                diagnostics: vec![Diagnostic {
+                    location: Some(Location { line: 4, column: 5 }),
+                    end_location: Some(Location { line: 4, column: 9 }),
+                    ..Diagnostic::warning(
+                        DiagnosticCode::Structure,
+                        "unused",
+                        Some(Span { start: 30, end: 34 }),
+                    )
                 }],
                 rules: vec![],
                 has_errors: false,
@@ -189,7 +190,7 @@ mod tests {
         round_trip(WorkerResponse::Evaluated {
             job: 1,
             events_revision: 1,
-            verdicts: Verdicts::from_kinds(&[VerdictKind::Fired, VerdictKind::Error]),
+            verdicts: Verdicts::from_kinds(&[Verdict::Fired, Verdict::Error]),
             elapsed_ms: 1.5,
         });
         round_trip(WorkerResponse::Explained {
@@ -203,10 +204,10 @@ mod tests {
 
     #[test]
     fn verdicts_count_and_decode() {
-        let mut v = Verdicts::from_kinds(&[VerdictKind::Fired, VerdictKind::NotFired]);
-        v.extend(&[VerdictKind::Error, VerdictKind::Fired]);
+        let mut v = Verdicts::from_kinds(&[Verdict::Fired, Verdict::NotFired]);
+        v.extend(&[Verdict::Error, Verdict::Fired]);
         assert_eq!(v.counts(), (2, 1, 1));
-        assert_eq!(v.get(2), Some(VerdictKind::Error));
+        assert_eq!(v.get(2), Some(Verdict::Error));
         assert_eq!(v.iter().count(), 4);
         assert_eq!(v.get(4), None);
     }

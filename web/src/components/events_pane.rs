@@ -6,7 +6,8 @@ use super::file_button::{FileButton, NamedText};
 use crate::bindings::EditorMark;
 use crate::state::{human_bytes, LargeEvents, LARGE_EVENTS_CHARS};
 use gloo_timers::callback::Timeout;
-use sigmaplay_wasm::{DiagnosticSeverity, EventsSummary};
+use sigmaplay_engine::Severity;
+use sigmaplay_wasm::EventsSummary;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -73,7 +74,7 @@ pub fn EventsPane(props: &EventsPaneProps) -> Html {
             column: Some(e.column),
             end_line: None,
             end_column: None,
-            severity: DiagnosticSeverity::Error,
+            severity: Severity::Error,
             message: e.message.clone(),
         })
         .collect();

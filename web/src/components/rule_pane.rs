@@ -3,7 +3,8 @@
 
 use super::code_editor::{move_cursor, CodeEditor, EditorKind};
 use crate::bindings::EditorMark;
-use sigmaplay_wasm::CompileReport;
+use sigmaplay_engine::Location;
+use sigmaplay_wasm::{position_label, CompileReport};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -44,10 +45,10 @@ pub fn RulePane(props: &RulePaneProps) -> Html {
         .iter()
         .flat_map(|report| &report.diagnostics)
         .map(|d| EditorMark {
-            line: d.line,
-            column: d.column,
-            end_line: d.end_line,
-            end_column: d.end_column,
+            line: d.location.map(|l| l.line),
+            column: d.location.map(|l| l.column),
+            end_line: d.end_location.map(|l| l.line),
+            end_column: d.end_location.map(|l| l.column),
             severity: d.severity,
             message: d.message.clone(),
         })
@@ -109,14 +110,15 @@ fn DiagnosticsList(props: &DiagnosticsListProps) -> Html {
     html! {
         <ul class="diagnostics" data-testid="diagnostics" aria-label="Rule diagnostics">
             { for report.diagnostics.iter().map(|d| {
-                let (line, column) = (d.line.unwrap_or(1), d.column.unwrap_or(1));
+                let at = d.location.unwrap_or(Location { line: 1, column: 1 });
+                let (line, column) = (at.line, at.column);
                 let onclick = Callback::from(move |_: MouseEvent| move_cursor(EditorKind::Rule, line, column));
-                let sev = format!("{:?}", d.severity).to_lowercase();
+                let sev = d.severity.to_string();
                 html! {
                     <li>
                         <button class={classes!("diag", sev.clone())} data-testid="diagnostic" data-severity={sev.clone()} {onclick}
                             title="Move the cursor there">
-                            <span class="pos">{ d.position_label() }</span>
+                            <span class="pos">{ position_label(d) }</span>
                             <span class="sev">{ sev }</span>
                             <span class="msg">{ d.message.clone() }</span>
                             <span class="code">{ format!("[{}]", d.code) }</span>

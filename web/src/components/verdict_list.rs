@@ -3,7 +3,7 @@
 
 use crate::state::{grade, Results, TestTally};
 use sigmaplay_ruletest::Outcome;
-use sigmaplay_wasm::VerdictKind;
+use sigmaplay_ruletest::Verdict;
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
@@ -158,20 +158,20 @@ fn status(props: &VerdictListProps) -> Html {
     }
 }
 
-fn verdict_name(v: Option<VerdictKind>) -> &'static str {
+fn verdict_name(v: Option<Verdict>) -> &'static str {
     match v {
-        Some(VerdictKind::Fired) => "fired",
-        Some(VerdictKind::NotFired) => "not_fired",
-        Some(VerdictKind::Error) => "error",
+        Some(Verdict::Fired) => "fired",
+        Some(Verdict::NotFired) => "not_fired",
+        Some(Verdict::Error) => "error",
         None => "pending",
     }
 }
 
-fn verdict_label(v: Option<VerdictKind>) -> &'static str {
+fn verdict_label(v: Option<Verdict>) -> &'static str {
     match v {
-        Some(VerdictKind::Fired) => "fired",
-        Some(VerdictKind::NotFired) => "not fired",
-        Some(VerdictKind::Error) => "error",
+        Some(Verdict::Fired) => "fired",
+        Some(Verdict::NotFired) => "not fired",
+        Some(Verdict::Error) => "error",
         None => "…",
     }
 }

@@ -4,7 +4,7 @@
 use super::{AppState, NewNotice};
 use sigmaplay_ruletest::{Outcome, Verdict};
 use sigmaplay_wasm::protocol::{Verdicts, WorkerResponse};
-use sigmaplay_wasm::{EventsSummary, VerdictKind};
+use sigmaplay_wasm::EventsSummary;
 use std::rc::Rc;
 
 /// The results of the last evaluation that completed with a rule that compiled.
@@ -30,13 +30,8 @@ impl TestTally {
 }
 
 /// Outcome of an event's verdict against its expectation (ruletest's grading, as the CLI does).
-pub fn grade(verdict: Option<VerdictKind>, should_fire: Option<bool>) -> Outcome {
-    let verdict = match verdict {
-        Some(VerdictKind::Fired) => Verdict::Fired,
-        Some(VerdictKind::NotFired) => Verdict::NotFired,
-        Some(VerdictKind::Error) | None => Verdict::Error,
-    };
-    Outcome::grade(verdict, should_fire)
+pub fn grade(verdict: Option<Verdict>, should_fire: Option<bool>) -> Outcome {
+    Outcome::grade(verdict.unwrap_or(Verdict::Error), should_fire)
 }
 
 impl AppState {
@@ -45,7 +40,7 @@ impl AppState {
         self.compile.as_ref().is_some_and(|c| c.has_errors) && self.results.is_some()
     }
 
-    pub fn verdict(&self, index: usize) -> Option<VerdictKind> {
+    pub fn verdict(&self, index: usize) -> Option<Verdict> {
         self.results.as_ref().and_then(|r| r.verdicts.get(index))
     }
 

@@ -2,9 +2,10 @@
 
 use super::workspace::{format_placeholders, parse_placeholders};
 use super::*;
+use sigmaplay_engine::{Diagnostic, DiagnosticCode, Location};
 use sigmaplay_ruletest::Outcome;
+use sigmaplay_ruletest::Verdict;
 use sigmaplay_wasm::protocol::Verdicts;
-use sigmaplay_wasm::{DiagnosticSeverity, DiagnosticView, VerdictKind};
 
 fn reduce(state: Rc<AppState>, action: Action) -> Rc<AppState> {
     state.reduce(action)
@@ -25,7 +26,7 @@ fn loaded() -> Rc<AppState> {
     )
 }
 
-fn evaluated(state: Rc<AppState>, job: u64, kinds: &[VerdictKind]) -> Rc<AppState> {
+fn evaluated(state: Rc<AppState>, job: u64, kinds: &[Verdict]) -> Rc<AppState> {
     let rev = state.events_revision;
     let state = reduce(state, Action::EvaluationSent(job));
     let state = reduce(
@@ -60,14 +61,9 @@ fn evaluated(state: Rc<AppState>, job: u64, kinds: &[VerdictKind]) -> Rc<AppStat
 
 fn error_report() -> CompileReport {
     CompileReport {
-        diagnostics: vec![DiagnosticView {
-            severity: DiagnosticSeverity::Error,
-            code: "yaml".into(),
-            message: "bad".into(),
-            line: Some(2),
-            column: Some(3),
-            end_line: None,
-            end_column: None,
+        diagnostics: vec![Diagnostic {
+            location: Some(Location { line: 2, column: 3 }),
+            ..Diagnostic::error(DiagnosticCode::Yaml, "bad", None)
         }],
         rules: vec![],
         has_errors: true,
@@ -84,7 +80,7 @@ fn load_marks_loaded_and_syncs_editors() {
 
 #[test]
 fn broken_rule_keeps_last_results_marked_stale() {
-    let state = evaluated(loaded(), 1, &[VerdictKind::Fired, VerdictKind::NotFired]);
+    let state = evaluated(loaded(), 1, &[Verdict::Fired, Verdict::NotFired]);
     assert!(!state.stale());
     let state = reduce(state, Action::RuleEdited("title: [".into()));
     let state = reduce(state, Action::EvaluationSent(2));
@@ -97,11 +93,11 @@ fn broken_rule_keeps_last_results_marked_stale() {
     );
     assert!(state.stale());
     assert!(!state.evaluating);
-    assert_eq!(state.verdict(0), Some(VerdictKind::Fired));
+    assert_eq!(state.verdict(0), Some(Verdict::Fired));
     // Fixed again: fresh results, no longer stale.
-    let state = evaluated(state, 3, &[VerdictKind::NotFired, VerdictKind::NotFired]);
+    let state = evaluated(state, 3, &[Verdict::NotFired, Verdict::NotFired]);
     assert!(!state.stale());
-    assert_eq!(state.verdict(0), Some(VerdictKind::NotFired));
+    assert_eq!(state.verdict(0), Some(Verdict::NotFired));
 }
 
 #[test]
@@ -110,7 +106,7 @@ fn answers_to_older_jobs_are_ignored() {
     let stale_answer = WorkerResponse::Evaluated {
         job: 4,
         events_revision: state.events_revision,
-        verdicts: Verdicts::from_kinds(&[VerdictKind::Fired]),
+        verdicts: Verdicts::from_kinds(&[Verdict::Fired]),
         elapsed_ms: 0.0,
     };
     let state = reduce(state, Action::Worker(stale_answer));
@@ -129,7 +125,7 @@ fn answers_to_older_jobs_are_ignored() {
 
 #[test]
 fn expectations_grade_pass_and_fail() {
-    let state = evaluated(loaded(), 1, &[VerdictKind::Fired, VerdictKind::NotFired]);
+    let state = evaluated(loaded(), 1, &[Verdict::Fired, Verdict::NotFired]);
     let state = reduce(state, Action::SetExpectation(0, Some(true)));
     let state = reduce(state, Action::SetExpectation(1, Some(true)));
     assert_eq!(state.outcome(0), Outcome::Pass);

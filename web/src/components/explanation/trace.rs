@@ -2,23 +2,17 @@
 //! to its items and values. Hovering a part marks its rule line; clicking moves the cursor there.
 
 use crate::components::code_editor::{mark_rule_lines, move_cursor, EditorKind};
-use sigmaplay_wasm::trace::{
-    reason_label, ConditionTraceView, IdentifierTraceView, ItemTraceView, MatchTraceView,
-    SearchTraceView, ValueTraceView,
+use sigmaplay_engine::{
+    ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, MatchTrace, SearchTrace, ValueTrace,
 };
 use yew::prelude::*;
 
-pub fn trace_view(trace: &MatchTraceView) -> Html {
+pub fn trace_view(trace: &MatchTrace) -> Html {
     html! {
         <div class="trace">
             <p class={classes!("summary", if trace.matched { "fired" } else { "not_fired" })} data-testid="explain-summary">
-                // The engine's summary already opens with the verdict ("Fired: ..."); bold that part.
-                {
-                    match trace.summary.split_once(": ") {
-                        Some((verdict, why)) => html! { <><strong>{ format!("{verdict}: ") }</strong>{ why.to_string() }</> },
-                        None => html! { <strong>{ trace.summary.clone() }</strong> },
-                    }
-                }
+                <strong>{ trace.verdict_label() }</strong>
+                if !trace.why.is_empty() { { format!(": {}", trace.why) } }
             </p>
             if let Some(note) = &trace.logsource_note {
                 <p class="note" data-testid="logsource-note">{ note.clone() }</p>
@@ -29,6 +23,14 @@ pub fn trace_view(trace: &MatchTraceView) -> Html {
             { for trace.identifiers.iter().map(identifier_view) }
         </div>
     }
+}
+
+/// The kind as the trace's JSON spells it (`one_of`, ...): the test contract's `data-kind`.
+fn kind_name(kind: ConditionKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn bool_badge(v: bool) -> Html {
@@ -55,10 +57,10 @@ fn line_handlers(
     )
 }
 
-fn condition_view(node: &ConditionTraceView) -> Html {
+fn condition_view(node: &ConditionTrace) -> Html {
     let (enter, leave, click) = line_handlers(node.location.line, node.location.column);
     html! {
-        <li data-testid="explain-node" data-kind={node.kind.clone()} data-value={node.value.to_string()}>
+        <li data-testid="explain-node" data-kind={kind_name(node.kind)} data-value={node.value.to_string()}>
             <button class="node" onmouseenter={enter} onmouseleave={leave} onclick={click} onfocus={Callback::from({
                 let line = node.location.line; move |_: FocusEvent| mark_rule_lines(line, line) })}>
                 { bool_badge(node.value) }<code>{ node.text.clone() }</code>
@@ -70,7 +72,7 @@ fn condition_view(node: &ConditionTraceView) -> Html {
     }
 }
 
-fn identifier_view(ident: &IdentifierTraceView) -> Html {
+fn identifier_view(ident: &IdentifierTrace) -> Html {
     let (enter, leave, click) = line_handlers(ident.location.line, ident.location.column);
     html! {
         <div class={classes!("ident", if ident.value { "t" } else { "f" })} data-testid={format!("explain-identifier-{}", ident.name)}
@@ -84,16 +86,16 @@ fn identifier_view(ident: &IdentifierTraceView) -> Html {
     }
 }
 
-fn search_view(search: &SearchTraceView) -> Html {
+fn search_view(search: &SearchTrace) -> Html {
     match search {
-        SearchTraceView::Item(item) => item_view(item),
-        SearchTraceView::AllOf {
+        SearchTrace::Item(item) => item_view(item),
+        SearchTrace::AllOf {
             value, children, ..
         }
-        | SearchTraceView::AnyOf {
+        | SearchTrace::AnyOf {
             value, children, ..
         } => {
-            let label = if matches!(search, SearchTraceView::AllOf { .. }) {
+            let label = if matches!(search, SearchTrace::AllOf { .. }) {
                 "all of:"
             } else {
                 "any of:"
@@ -111,9 +113,13 @@ fn search_view(search: &SearchTraceView) -> Html {
     }
 }
 
-fn item_view(item: &ItemTraceView) -> Html {
+fn item_view(item: &ItemTrace) -> Html {
     let (enter, leave, click) = line_handlers(item.location.line, item.location.column);
-    let mods: String = item.modifiers.iter().map(|m| format!("|{m}")).collect();
+    let mods: String = item
+        .modifiers
+        .iter()
+        .map(|m| format!("|{}", m.name()))
+        .collect();
     let head = format!("{}{mods}", item.field.as_deref().unwrap_or("keywords"));
     html! {
         <div class={classes!("item", if item.value { "t" } else { "f" })} data-testid="explain-item" data-value={item.value.to_string()}
@@ -123,7 +129,7 @@ fn item_view(item: &ItemTraceView) -> Html {
                 { bool_badge(item.value) }
                 <code>{ head }</code>
                 if item.negated { <span class="muted">{" (negated)"}</span> }
-                if item.values.len() > 1 { <span class="muted">{ if item.linking == "all" { " all of the values" } else { " any of the values" } }</span> }
+                if item.values.len() > 1 { <span class="muted">{ format!(" {}", item.linking.label()) }</span> }
                 if let Some(from) = &item.read_from { <span class="muted">{ format!(" read from {from}") }</span> }
             </div>
             <p class="why" data-testid="explain-reason">{ item.explanation.clone() }</p>
@@ -138,7 +144,7 @@ fn item_view(item: &ItemTraceView) -> Html {
     }
 }
 
-fn value_view(value: &ValueTraceView) -> Html {
+fn value_view(value: &ValueTrace) -> Html {
     let actual = match value.highlighted_actual() {
         Some((before, matched, after)) => {
             html! { <code class="actual">{ before }<mark data-testid="matched-part">{ matched }</mark>{ after }</code> }
@@ -156,7 +162,7 @@ fn value_view(value: &ValueTraceView) -> Html {
             <span class="muted">{" vs "}</span>
             if let Some(f) = &value.matched_field { <span class="muted">{ format!("{f} = ") }</span> }
             { actual }
-            if !value.matched { <span class="reason">{ format!(" — {}", reason_label(&value.reason)) }</span> }
+            if !value.matched { <span class="reason">{ format!(" — {}", value.reason.label()) }</span> }
         </li>
     }
 }
