@@ -62,6 +62,7 @@ pub fn compile_with(text: &str, placeholders: &BTreeMap<String, Vec<String>>) ->
         &CompileOptions {
             lint: true,
             placeholders: placeholders.clone(),
+            ..CompileOptions::default()
         },
     )
 }
