@@ -1,8 +1,18 @@
 //! One rule text over pasted events: the verdict per event as the playground and `sigmaplay test`
 //! both take it (so the page and the CLI never disagree).
 
-use crate::report::Verdict;
+use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{CompiledRule, Event, LogSourceMap, LogSourcePolicy, MatchTrace};
+
+/// What the rule did with one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Fired,
+    NotFired,
+    /// The event could not be read, or the rule could not be compiled.
+    Error,
+}
 
 /// An event's verdict with what explains it briefly.
 #[derive(Clone, Debug, PartialEq, Eq)]

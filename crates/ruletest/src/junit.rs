@@ -4,7 +4,8 @@
 //! such as a missing rule), then one test case per event that has an expectation or could not be
 //! read: `event 3 (line 4) should fire`.
 
-use crate::report::{Outcome, TestReport, Verdict};
+use crate::evaluator::Verdict;
+use crate::report::{Outcome, TestReport};
 use std::fmt::Write as _;
 
 /// Renders reports as one JUnit XML document. `name` of each pair is the suite name (the file path).

@@ -18,7 +18,7 @@ mod junit;
 mod link;
 mod report;
 
-pub use evaluator::{Evaluator, EventVerdict};
+pub use evaluator::{Evaluator, EventVerdict, Verdict};
 pub use file::{
     Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX, FORMAT_VERSION,
 };
@@ -27,6 +27,4 @@ pub use link::{
     decode_link, encode_fragment, encode_link, LinkError, LINK_VERSION, MAX_DECODED_BYTES,
     MAX_LINK_LEN,
 };
-pub use report::{
-    run, run_with_pipelines, EventResult, Outcome, RuleInfo, TestCounts, TestReport, Verdict,
-};
+pub use report::{run, run_with_pipelines, EventResult, Outcome, RuleInfo, TestCounts, TestReport};

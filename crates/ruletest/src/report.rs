@@ -1,21 +1,11 @@
 //! Running a rule test: a verdict per event, graded against the expectations.
 
-use crate::evaluator::Evaluator;
+use crate::evaluator::{Evaluator, Verdict};
 use crate::file::RuleTest;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sigmaplay_engine::{
     compile_rules, parse_events, CompileOptions, Diagnostic, Pipeline, SourceMap,
 };
-
-/// What the rule did with one event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Fired,
-    NotFired,
-    /// The event could not be read, or the rule could not be compiled.
-    Error,
-}
 
 /// An event's verdict against its expectation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
