@@ -44,7 +44,7 @@ impl Lowering<'_> {
 pub(super) fn compile_rule(
     rule: &Rule,
     options: &CompileOptions,
-    source: &SourceMap,
+    source: &Arc<SourceMap>,
 ) -> Result<CompiledRule, Vec<Diagnostic>> {
     let mut cx = Lowering {
         options,
@@ -83,7 +83,7 @@ pub(super) fn compile_rule(
             searches,
             conditions,
             fields: cx.fields,
-            source: source.clone(),
+            source: Arc::clone(source),
         }),
         mappings: Arc::new(Vec::new()),
     })
