@@ -61,7 +61,7 @@ mod tests {
 
     const RULE: &str = "title: T\nlogsource:\n    product: windows\ndetection:\n    sel:\n        Image|endwith: x\n    condition: sel\n";
 
-    fn first_error(text: &str) -> (Diagnostic, SourceMap) {
+    fn first_error(text: &str) -> (Diagnostic, std::sync::Arc<SourceMap>) {
         let c = compile_rules(text, &CompileOptions::default());
         let d = c.diagnostics.iter().find(|d| d.is_error()).unwrap().clone();
         (d, c.source)

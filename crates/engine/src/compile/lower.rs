@@ -48,7 +48,7 @@ impl Lowering<'_> {
 pub(super) fn compile_rule(
     rule: &Rule,
     options: &CompileOptions,
-    source: &SourceMap,
+    source: &Arc<SourceMap>,
 ) -> Result<(CompiledRule, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut cx = Lowering {
         options,
@@ -90,7 +90,7 @@ pub(super) fn compile_rule(
                 searches,
                 conditions,
                 fields: cx.fields,
-                source: source.clone(),
+                source: Arc::clone(source),
             }),
             mappings: Arc::new(Vec::new()),
             pipeline_items: Arc::new(Vec::new()),

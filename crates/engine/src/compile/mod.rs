@@ -13,6 +13,7 @@ use crate::rule::{self, lint, DocumentKind};
 use crate::source::DiagnosticCode as Code;
 use crate::source::{yaml, Diagnostic, SourceMap, Span};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::limits::MAX_RULE_BYTES;
 
@@ -33,7 +34,8 @@ pub struct Compilation {
     pub rules: Vec<CompiledRule>,
     /// Errors and warnings, located (line/column filled in), in source order.
     pub diagnostics: Vec<Diagnostic>,
-    pub source: SourceMap,
+    /// The text's line table, shared with every rule compiled from it.
+    pub source: Arc<SourceMap>,
 }
 
 impl Compilation {
@@ -44,7 +46,7 @@ impl Compilation {
 
 /// Compiles every document of `text`. Never panics; every problem is a located diagnostic.
 pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
-    let source = SourceMap::new(text);
+    let source = Arc::new(SourceMap::new(text));
     let mut diagnostics = Vec::new();
     let mut rules = Vec::new();
     if text.len() > MAX_RULE_BYTES {
@@ -137,5 +139,24 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
         rules,
         diagnostics,
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_of_one_text_share_its_source_map() {
+        let doc = "title: t\nlogsource: {product: windows}\ndetection:\n    sel: {a: x}\n    condition: sel\n";
+        let text = vec![doc; 1000].join("---\n");
+        let c = compile_rules(&text, &CompileOptions::default());
+        assert_eq!(c.rules.len(), 1000, "{:?}", c.diagnostics.first());
+        assert!(c
+            .rules
+            .iter()
+            .all(|r| Arc::ptr_eq(&r.body.source, &c.source)));
+        // The compilation and its 1000 rules hold one line table between them.
+        assert_eq!(Arc::strong_count(&c.source), 1001);
     }
 }

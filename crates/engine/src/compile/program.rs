@@ -35,7 +35,8 @@ pub(crate) struct RuleBody {
     pub conditions: Vec<CExpr>,
     /// The distinct fields the items read, in rule order; [`CItem::field_id`] indexes it.
     pub fields: Vec<String>,
-    pub source: SourceMap,
+    /// Shared by every rule of one text (a copy per rule made memory quadratic in documents).
+    pub source: Arc<SourceMap>,
 }
 
 #[derive(Debug)]
