@@ -8,6 +8,7 @@
 
 pub mod compile;
 pub mod condition;
+pub mod correlation;
 pub mod diag;
 pub mod eval;
 pub mod event;

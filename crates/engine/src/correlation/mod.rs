@@ -1,0 +1,23 @@
+//! Sigma correlation rules: parse → resolve → evaluate over an event stream.
+//!
+//! See `README.md` in this folder for the semantics and the decisions the specification leaves open.
+
+mod model;
+mod parse;
+mod resolve;
+mod set;
+mod time;
+mod value;
+mod window;
+
+pub use model::{
+    Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, GroupBy, RuleRef, Threshold,
+    Timespan,
+};
+pub use parse::parse_correlation;
+pub use resolve::{BaseRule, MAX_BRANCHES};
+pub use set::{
+    Alert, CorrelationSet, Outcome, Run, RunOptions, UntimedEvent, MAX_ALERTS, MAX_CHAIN_ROWS,
+    MAX_EVIDENCE,
+};
+pub use time::{rfc3339, MissingTime, TimestampField, TIMESTAMP_FIELDS};
