@@ -21,3 +21,6 @@ pub use set::{
     MAX_EVIDENCE,
 };
 pub use time::{rfc3339, MissingTime, TimestampField, TIMESTAMP_FIELDS};
+
+#[cfg(test)]
+mod fixtures;

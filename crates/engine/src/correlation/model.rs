@@ -76,7 +76,9 @@ impl CorrelationType {
     }
 
     pub fn from_name(name: &str) -> Option<CorrelationType> {
-        CorrelationType::ALL.into_iter().find(|t| t.as_str() == name)
+        CorrelationType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name)
     }
 
     pub fn is_temporal(self) -> bool {

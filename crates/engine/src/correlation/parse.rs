@@ -82,7 +82,14 @@ pub fn parse_correlation(
         .unwrap_or_default();
     let group_by = body
         .get("group-by")
-        .map(|(_, v)| GroupBy(strings(&v, "group-by", diags).into_iter().map(|(s, _)| s).collect()))
+        .map(|(_, v)| {
+            GroupBy(
+                strings(&v, "group-by", diags)
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect(),
+            )
+        })
         .unwrap_or_default();
     let timespan = match body.get("timespan") {
         Some((_, v)) => parse_timespan(&v, diags),
@@ -236,17 +243,19 @@ fn parse_timespan(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Timespan> 
         _ => String::new(),
     };
     let units: String = Timespan::UNITS.iter().map(|(c, _)| *c).collect();
-    let parsed = raw
-        .char_indices()
-        .last()
-        .and_then(|(i, unit)| {
-            let seconds = Timespan::UNITS.iter().find(|(c, _)| *c == unit)?.1;
-            let digits = &raw[..i];
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            Some(digits.parse::<i64>().ok().and_then(|n| n.checked_mul(seconds * 1000)))
-        });
+    let parsed = raw.char_indices().last().and_then(|(i, unit)| {
+        let seconds = Timespan::UNITS.iter().find(|(c, _)| *c == unit)?.1;
+        let digits = &raw[..i];
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(
+            digits
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| n.checked_mul(seconds * 1000)),
+        )
+    });
     match parsed {
         Some(Some(0)) => error(
             diags,
@@ -396,7 +405,10 @@ fn parse_threshold(
         [] => {
             error(
                 diags,
-                format!("the condition needs one comparison: {}", op_names.join(", ")),
+                format!(
+                    "the condition needs one comparison: {}",
+                    op_names.join(", ")
+                ),
                 at,
             );
             return None;

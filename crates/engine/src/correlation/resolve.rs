@@ -206,8 +206,10 @@ fn resolve_one(
     match &rule.condition {
         Condition::Extended { expr, .. } => {
             extended = true;
-            let unlisted: Vec<&(String, Span)> =
-                idents.iter().filter(|(n, _)| slot_of(n).is_none()).collect();
+            let unlisted: Vec<&(String, Span)> = idents
+                .iter()
+                .filter(|(n, _)| slot_of(n).is_none())
+                .collect();
             for (n, s) in &unlisted {
                 diags.push(Diagnostic::error(
                     CODE,
@@ -220,7 +222,9 @@ fn resolve_one(
                     Some(b) => branches = b,
                     None => diags.push(Diagnostic::error(
                         CODE,
-                        format!("the condition has more than {MAX_BRANCHES} alternatives once expanded"),
+                        format!(
+                            "the condition has more than {MAX_BRANCHES} alternatives once expanded"
+                        ),
                         Some(expr.span()),
                     )),
                 }
@@ -230,13 +234,20 @@ fn resolve_one(
             use super::model::ConditionOp::{Gt, Gte};
             if matches!(t.op, Gt | Gte) {
                 partial = true;
-                let need = if t.op == Gt { t.value.floor() + 1.0 } else { t.value.ceil() };
+                let need = if t.op == Gt {
+                    t.value.floor() + 1.0
+                } else {
+                    t.value.ceil()
+                };
                 let need = need.clamp(0.0, refs.len() as f64 + 1.0) as usize;
                 match combinations(refs.len(), need) {
                     Some(c) => branches = c,
                     None => diags.push(Diagnostic::error(
                         CODE,
-                        format!("ordering {need} of {} rules has more than {MAX_BRANCHES} choices", refs.len()),
+                        format!(
+                            "ordering {need} of {} rules has more than {MAX_BRANCHES} choices",
+                            refs.len()
+                        ),
                         Some(t.span),
                     )),
                 }
@@ -264,7 +275,12 @@ fn resolve_one(
                 group_fields: Vec::new(),
                 value_field: None,
             };
-            slot.group_fields = rule.group_by.0.iter().map(|f| field_for(rule, &slot, f)).collect();
+            slot.group_fields = rule
+                .group_by
+                .0
+                .iter()
+                .map(|f| field_for(rule, &slot, f))
+                .collect();
             slot.value_field = value_field.as_deref().map(|f| field_for(rule, &slot, f));
             slot
         })

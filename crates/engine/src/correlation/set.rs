@@ -87,7 +87,10 @@ impl CorrelationSet {
     /// Resolves `rules` against the detection rules `base` (their positions are the indices a
     /// run's `matched` lists use). Errors are located diagnostics; correlations with errors are
     /// left out of the set.
-    pub fn new(rules: Vec<CorrelationRule>, base: &[BaseRule]) -> (CorrelationSet, Vec<Diagnostic>) {
+    pub fn new(
+        rules: Vec<CorrelationRule>,
+        base: &[BaseRule],
+    ) -> (CorrelationSet, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let (resolved, order) = resolve(rules, base, &mut diags);
         let mut referenced = vec![false; base.len()];
@@ -105,10 +108,17 @@ impl CorrelationSet {
                     fields.entry(f.clone()).or_insert(n);
                 }
             }
-            keeps_all_events |= r.branches.iter().any(|b| b.present.is_empty() && !b.absent.is_empty());
+            keeps_all_events |= r
+                .branches
+                .iter()
+                .any(|b| b.present.is_empty() && !b.absent.is_empty());
         }
         let set = CorrelationSet {
-            suppressed: referenced.iter().zip(&generated).map(|(r, g)| *r && !g).collect(),
+            suppressed: referenced
+                .iter()
+                .zip(&generated)
+                .map(|(r, g)| *r && !g)
+                .collect(),
             resolved,
             order,
             referenced,

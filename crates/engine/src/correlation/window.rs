@@ -80,7 +80,11 @@ pub(super) fn context_fields(set: &CorrelationSet, c: usize) -> Vec<Vec<String>>
     let Some(r) = &set.resolved[c] else {
         return Vec::new();
     };
-    if !r.branches.iter().any(|b| b.present.is_empty() && !b.absent.is_empty()) {
+    if !r
+        .branches
+        .iter()
+        .any(|b| b.present.is_empty() && !b.absent.is_empty())
+    {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -88,7 +92,13 @@ pub(super) fn context_fields(set: &CorrelationSet, c: usize) -> Vec<Vec<String>>
     out
 }
 
-fn leaves(set: &CorrelationSet, c: usize, names: &[String], out: &mut Vec<Vec<String>>, depth: usize) {
+fn leaves(
+    set: &CorrelationSet,
+    c: usize,
+    names: &[String],
+    out: &mut Vec<Vec<String>>,
+    depth: usize,
+) {
     let Some(r) = &set.resolved[c] else { return };
     if depth > set.resolved.len() {
         return;
@@ -107,7 +117,12 @@ fn leaves(set: &CorrelationSet, c: usize, names: &[String], out: &mut Vec<Vec<St
 }
 
 /// The alerts of correlation `c`; its children's are in `done`.
-pub(super) fn evaluate(run: &Run, c: usize, done: &[Vec<Alert>], budget: &mut Budget) -> Vec<Alert> {
+pub(super) fn evaluate(
+    run: &Run,
+    c: usize,
+    done: &[Vec<Alert>],
+    budget: &mut Budget,
+) -> Vec<Alert> {
     let Some(resolved) = &run.set.resolved[c] else {
         return Vec::new();
     };
@@ -146,7 +161,7 @@ pub(super) fn evaluate(run: &Run, c: usize, done: &[Vec<Alert>], budget: &mut Bu
 /// A window that met a condition, before it becomes an [`Alert`].
 #[derive(Debug, Default)]
 struct Found {
-    metric: f64,
+    metric: Option<f64>,
     events: Vec<usize>,
     children: Vec<(u32, u32)>,
     closer: usize,
@@ -197,7 +212,11 @@ impl Context<'_, '_> {
     }
 
     fn slot_entries(&mut self, s: usize, slot: &Slot, out: &mut Vec<Entry>, budget: &mut Budget) {
-        let group_sources: Vec<Source> = slot.group_fields.iter().map(|f| self.source(slot, f)).collect();
+        let group_sources: Vec<Source> = slot
+            .group_fields
+            .iter()
+            .map(|f| self.source(slot, f))
+            .collect();
         let value_source = slot.value_field.as_deref().map(|f| self.source(slot, f));
         let kind = self.resolved.rule.kind;
         let rows = self.slot_rows(slot, budget);
@@ -214,7 +233,9 @@ impl Context<'_, '_> {
             }
             let group = self.group_id(key);
             let value = match value_source.and_then(|src| self.read(&row, src)) {
-                Some(v) if kind.is_numeric() => number(&v).map_or(Val::Absent, |x| Val::Num(x + 0.0)),
+                Some(v) if kind.is_numeric() => {
+                    number(&v).map_or(Val::Absent, |x| Val::Num(x + 0.0))
+                }
                 Some(v) => folded_text(&v).map_or(Val::Absent, |t| {
                     let n = self.texts.len() as u32;
                     Val::Text(*self.texts.entry(t).or_insert(n))
@@ -396,7 +417,11 @@ impl Context<'_, '_> {
                 }
                 let closer = if forward {
                     let i = self.run.times.partition_point(|(ts, _)| *ts < end);
-                    self.run.times.get(i).or(self.run.times.last()).map_or(0, |t| t.1)
+                    self.run
+                        .times
+                        .get(i)
+                        .or(self.run.times.last())
+                        .map_or(0, |t| t.1)
                 } else {
                     data.entries[window.lo..window.hi]
                         .iter()
@@ -406,7 +431,10 @@ impl Context<'_, '_> {
                         .unwrap_or(0)
                 };
                 let f = found.entry(key).or_default();
-                f.metric = f.metric.max(metric.unwrap_or(0.0));
+                f.metric = match (f.metric, metric) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
                 f.closer = closer;
                 if budget.evidence + kept.len() > MAX_EVIDENCE {
                     budget.notice(format!(
@@ -474,7 +502,11 @@ impl Context<'_, '_> {
         }
         let kept = data.entries[window.lo..window.hi]
             .iter()
-            .filter(|e| !r.extended || branch.present.is_empty() || branch.present.contains(&(e.slot as usize)))
+            .filter(|e| {
+                !r.extended
+                    || branch.present.is_empty()
+                    || branch.present.contains(&(e.slot as usize))
+            })
             .filter(|e| {
                 chosen
                     .as_ref()
@@ -507,9 +539,13 @@ impl Context<'_, '_> {
                         .collect(),
                     window_start: start,
                     window_end: end,
-                    value: f.metric,
+                    value: f.metric.unwrap_or(0.0),
                     events,
-                    child_alerts: f.children.iter().map(|&(k, a)| (k as usize, a as usize)).collect(),
+                    child_alerts: f
+                        .children
+                        .iter()
+                        .map(|&(k, a)| (k as usize, a as usize))
+                        .collect(),
                     closing_event: f.closer,
                 }
             })
@@ -552,7 +588,10 @@ struct GroupData<'e> {
 impl<'e> GroupData<'e> {
     fn new(cx: &Context, entries: &'e [Entry]) -> GroupData<'e> {
         let mut seen = std::collections::HashSet::new();
-        let first_of_eid = entries.iter().map(|e| seen.insert(cx.rows[e.row as usize].eid)).collect();
+        let first_of_eid = entries
+            .iter()
+            .map(|e| seen.insert(cx.rows[e.row as usize].eid))
+            .collect();
         let mut seen_numbers = std::collections::HashSet::new();
         let first_of_number = entries
             .iter()
@@ -600,7 +639,10 @@ impl<'e> GroupData<'e> {
             .map(|&s| {
                 let lower = previous.map_or(start, |p| start.max(p.saturating_add(1)));
                 let list = &self.times[s];
-                let t = list.get(list.partition_point(|&t| t < lower)).copied().filter(|&t| t <= end);
+                let t = list
+                    .get(list.partition_point(|&t| t < lower))
+                    .copied()
+                    .filter(|&t| t <= end);
                 if t.is_some() {
                     previous = t;
                 }
