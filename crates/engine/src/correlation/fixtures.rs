@@ -93,13 +93,18 @@ fn run_case(case: &Value) -> Verdict {
     let errors: Vec<&crate::diag::Diagnostic> =
         loaded.diags.iter().filter(|d| d.is_error()).collect();
     if !case["error"].is_null() {
-        return if errors.is_empty() {
-            Verdict::Differs(format!(
+        let map = SourceMap::new(text);
+        return match errors.first() {
+            None => Verdict::Differs(format!(
                 "accepted; the reference refuses: {}",
                 case["error"]
-            ))
-        } else {
-            Verdict::Same
+            )),
+            Some(d) if d.span.is_none() => Verdict::Differs(format!("unlocated: {}", d.message)),
+            Some(d) => {
+                let at = map.location(d.span.map_or(0, |s| s.start));
+                eprintln!("{}: {at}: {}", case["name"], d.message);
+                Verdict::Same
+            }
         };
     }
     if !errors.is_empty() {

@@ -298,7 +298,7 @@ fn parse_condition(
         }
         error(
             diags,
-            format!("a {kind} correlation needs a 'condition' (e.g. {{gte: 10}})"),
+            format!("this {kind} correlation needs a 'condition' (e.g. {{gte: 10}})"),
             at,
         );
         return None;
@@ -326,7 +326,7 @@ fn parse_extended(
     if !kind.is_temporal() {
         error(
             diags,
-            format!("a condition written as an expression is for temporal and temporal_ordered correlations; a {kind} correlation compares its count, e.g. {{gte: 10}}"),
+            format!("a condition written as an expression is for temporal and temporal_ordered correlations; this {kind} correlation compares its metric, e.g. {{gte: 10}}"),
             node.span(),
         );
         return None;
@@ -445,7 +445,7 @@ fn read_field(
         None if kind.needs_field() => {
             error(
                 diags,
-                format!("a {kind} correlation needs 'field' in its condition: the field whose values it reads"),
+                format!("this {kind} correlation needs 'field' in its condition: the field whose values it reads"),
                 at,
             );
             None

@@ -115,7 +115,7 @@ impl<'a> Names<'a> {
             });
         Diagnostic::error(
             CODE,
-            format!("{what} '{}' names no rule (by name or id){hint}", r.name),
+            format!("{what}'{}' names no rule (by name or id){hint}", r.name),
             Some(r.span),
         )
     }
@@ -161,7 +161,7 @@ fn resolve_one(
         .map(|r| {
             let found = names.find(&r.name);
             if found.is_none() {
-                diags.push(names.unknown("rule", r));
+                diags.push(names.unknown("", r));
             }
             found
         })
@@ -182,7 +182,7 @@ fn resolve_one(
                 written.name == r.name || input.is_some_and(|i| aka(i).contains(&r.name.as_str()))
             });
             if !known {
-                let mut d = names.unknown(&format!("alias '{}': rule", alias.name), r);
+                let mut d = names.unknown(&format!("alias '{}': ", alias.name), r);
                 if names.find(&r.name).is_some() {
                     d.message = format!(
                         "alias '{}' names rule '{}', which this correlation does not reference",
@@ -455,10 +455,28 @@ fn order(
             Some(rules[i].rules_span),
         ));
     }
-    for (i, r) in resolved.iter_mut().enumerate() {
-        if !out.contains(&i) {
-            *r = None;
+    for i in 0..resolved.len() {
+        if out.contains(&i) {
+            continue;
         }
+        let bad_child = resolved[i].as_ref().and_then(|r| {
+            r.slots.iter().find_map(|s| match s.input {
+                Input::Correlation(k) if !out.contains(&k) && k != i => Some(k),
+                _ => None,
+            })
+        });
+        if let (Some(k), false) = (bad_child, cyclic.contains(&i)) {
+            diags.push(Diagnostic::error(
+                CODE,
+                format!(
+                    "correlation '{}' is left out: it correlates '{}', which has errors",
+                    rules[i].label(),
+                    rules[k].label()
+                ),
+                Some(rules[i].rules_span),
+            ));
+        }
+        resolved[i] = None;
     }
     out
 }
