@@ -17,15 +17,15 @@ const KNOWN_DIFFERENCES: [(&str, &str); 1] = [(
     "group values fold with the engine's Unicode simple folding; SQLite's lower() folds ASCII only",
 )];
 
-struct Loaded {
-    correlations: Vec<CorrelationRule>,
-    set: CorrelationSet,
-    diags: Vec<crate::diag::Diagnostic>,
-    rules: Vec<crate::compile::CompiledRule>,
-    names: Vec<Option<String>>,
+pub(super) struct Loaded {
+    pub correlations: Vec<CorrelationRule>,
+    pub set: CorrelationSet,
+    pub diags: Vec<crate::diag::Diagnostic>,
+    pub rules: Vec<crate::compile::CompiledRule>,
+    pub names: Vec<Option<String>>,
 }
 
-fn load(text: &str) -> Loaded {
+pub(super) fn load(text: &str) -> Loaded {
     let map = SourceMap::new(text);
     let (docs, mut diags) = yaml::load(text, &map);
     let compiled = compile_rules(text, &CompileOptions::default());

@@ -24,3 +24,5 @@ pub use time::{rfc3339, MissingTime, TimestampField, TIMESTAMP_FIELDS};
 
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod tests;

@@ -141,21 +141,34 @@ pub(super) fn evaluate(
     }
     let contexts = cx.contexts(c);
     entries.sort_by_key(|e| (e.group, e.ts));
-    let mut found = BTreeMap::new();
-    let mut start = 0;
-    let groups = cx.groups.len() as u32;
-    for group in 0..groups {
-        let end = start + entries[start..].partition_point(|e| e.group == group);
-        let data = GroupData::new(&cx, &entries[start..end]);
-        let ctx_times: Vec<(i64, usize)> = contexts
-            .iter()
-            .filter(|(g, _, _)| *g == group)
-            .map(|(_, t, i)| (*t, *i))
-            .collect();
-        cx.sweep_group(group, &data, &ctx_times, &mut found, budget);
-        start = end;
+    let mut found = Founds::new();
+    let (mut start, mut ctx_start) = (0, 0);
+    for id in 0..cx.groups.len() as u32 {
+        let end = start + entries[start..].partition_point(|e| e.group == id);
+        let ctx_end = ctx_start + contexts[ctx_start..].partition_point(|(g, _, _)| *g == id);
+        let group = GroupSweep {
+            id,
+            data: GroupData::new(&cx, &entries[start..end]),
+            contexts: contexts[ctx_start..ctx_end]
+                .iter()
+                .map(|(_, t, i)| (*t, *i))
+                .collect(),
+        };
+        cx.sweep_group(&group, &mut found, budget);
+        (start, ctx_start) = (end, ctx_end);
     }
     cx.finish(c, found)
+}
+
+/// The windows that met the condition, by (start, end, group).
+type Founds = BTreeMap<(i64, i64, u32), Found>;
+
+/// One group's entries, and for purely negative conditions the (time, input index) of every
+/// event of the group, ascending.
+struct GroupSweep<'e> {
+    id: u32,
+    data: GroupData<'e>,
+    contexts: Vec<(i64, usize)>,
 }
 
 /// A window that met a condition, before it becomes an [`Alert`].
@@ -331,23 +344,17 @@ impl Context<'_, '_> {
         out
     }
 
-    fn sweep_group(
-        &self,
-        group: u32,
-        data: &GroupData,
-        contexts: &[(i64, usize)],
-        found: &mut BTreeMap<(i64, i64, u32), Found>,
-        budget: &mut Budget,
-    ) {
+    fn sweep_group(&self, group: &GroupSweep, found: &mut Founds, budget: &mut Budget) {
         let r = self.resolved;
-        let all_times = distinct(data.entries.iter().map(|e| e.ts));
+        let data = &group.data;
         let backward: Vec<&Branch> = r.branches.iter().filter(|b| b.absent.is_empty()).collect();
         if !backward.is_empty() {
-            self.sweep(group, data, &all_times, false, &backward, found, budget);
+            let anchors = distinct(data.entries.iter().map(|e| e.ts));
+            self.sweep(group, &anchors, false, &backward, found, budget);
         }
         for b in r.branches.iter().filter(|b| !b.absent.is_empty()) {
             let anchors = if b.present.is_empty() {
-                distinct(contexts.iter().map(|(t, _)| *t))
+                distinct(group.contexts.iter().map(|(t, _)| *t))
             } else {
                 distinct(
                     data.entries
@@ -356,42 +363,28 @@ impl Context<'_, '_> {
                         .map(|e| e.ts),
                 )
             };
-            self.sweep(group, data, &anchors, true, &[b], found, budget);
-            if b.present.is_empty() {
-                // The evidence of a window nothing started: the events at its start.
-                for ((start, _, g), f) in found.iter_mut() {
-                    if *g == group && f.events.is_empty() && f.children.is_empty() {
-                        f.events = contexts
-                            .iter()
-                            .filter(|(t, _)| t == start)
-                            .map(|(_, i)| *i)
-                            .collect();
-                    }
-                }
-            }
+            self.sweep(group, &anchors, true, &[b], found, budget);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn sweep(
         &self,
-        group: u32,
-        data: &GroupData,
+        group: &GroupSweep,
         anchors: &[i64],
         forward: bool,
         branches: &[&Branch],
-        found: &mut BTreeMap<(i64, i64, u32), Found>,
+        found: &mut Founds,
         budget: &mut Budget,
     ) {
-        let r = self.resolved;
-        let rule = &r.rule;
+        let rule = &self.resolved.rule;
+        let data = &group.data;
         let span = rule.timespan.millis;
         let horizon = self
             .run
             .options
             .observation_end
             .or_else(|| self.run.times.last().map(|t| t.0));
-        let mut window = Window::new(r.slots.len(), data);
+        let mut window = Window::new(self.resolved.slots.len(), data);
         for &t in anchors {
             let (start, end) = if forward {
                 (t, t.saturating_add(span))
@@ -402,12 +395,12 @@ impl Context<'_, '_> {
                 break;
             }
             window.advance(data, start, end);
-            let metric = window.metric(rule.kind, percentile(&r.rule.condition), data);
+            let metric = window.metric(rule.kind, percentile(&rule.condition), data);
             for branch in branches {
-                let Some(kept) = self.holds(data, &window, branch, metric, start, end) else {
+                let Some(stages) = self.holds(data, &window, branch, metric, start, end) else {
                     continue;
                 };
-                let key = (start, end, group);
+                let key = (start, end, group.id);
                 if !found.contains_key(&key) && found.len() >= MAX_ALERTS {
                     budget.notice(format!(
                         "correlation '{}' stopped after {MAX_ALERTS} alerts",
@@ -415,63 +408,61 @@ impl Context<'_, '_> {
                     ));
                     return;
                 }
-                let closer = if forward {
-                    let i = self.run.times.partition_point(|(ts, _)| *ts < end);
-                    self.run
-                        .times
-                        .get(i)
-                        .or(self.run.times.last())
-                        .map_or(0, |t| t.1)
-                } else {
-                    data.entries[window.lo..window.hi]
-                        .iter()
-                        .filter(|e| e.ts == end)
-                        .map(|e| self.rows[e.row as usize].closer)
-                        .max()
-                        .unwrap_or(0)
-                };
+                let closer = self.closer(data, &window, forward, end);
                 let f = found.entry(key).or_default();
                 f.metric = match (f.metric, metric) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
                 };
                 f.closer = closer;
-                if budget.evidence + kept.len() > MAX_EVIDENCE {
+                if budget.evidence + (window.hi - window.lo) > MAX_EVIDENCE {
                     budget.notice(format!(
                         "contributing events are listed for the first {MAX_EVIDENCE} entries only"
                     ));
                     continue;
                 }
-                budget.evidence += kept.len();
-                for e in kept {
-                    let row = &self.rows[e.row as usize];
-                    match row.child {
-                        Some(child) => f.children.push(child),
-                        None => f.events.push(self.run.events[row.event as usize].index),
-                    }
-                }
+                budget.evidence += window.hi - window.lo;
+                self.evidence(group, &window, branch, stages.as_deref(), start, f);
             }
         }
     }
 
-    /// The window's entries that make `branch` hold (its evidence), or `None` when it fails.
-    fn holds<'d>(
+    /// The event whose time closes the window: the latest input at its end, or for a forward
+    /// window the first event at or after its end.
+    fn closer(&self, data: &GroupData, window: &Window, forward: bool, end: i64) -> usize {
+        if forward {
+            let times = &self.run.times;
+            let i = times.partition_point(|(ts, _)| *ts < end);
+            return times.get(i).or(times.last()).map_or(0, |t| t.1);
+        }
+        data.entries[window.lo..window.hi]
+            .iter()
+            .rev()
+            .take_while(|e| e.ts == end)
+            .map(|e| self.rows[e.row as usize].closer)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Whether `branch` holds in the window; `Some(stages)` (temporal_ordered: the chosen
+    /// (slot, time) of each stage) when it does.
+    fn holds(
         &self,
-        data: &'d GroupData,
+        data: &GroupData,
         window: &Window,
         branch: &Branch,
         metric: Option<f64>,
         start: i64,
         end: i64,
-    ) -> Option<Vec<&'d Entry>> {
+    ) -> Option<Option<Vec<(usize, i64)>>> {
         let r = self.resolved;
-        let kind = r.rule.kind;
         if branch.present.iter().any(|&s| window.slot_counts[s] == 0)
             || branch.absent.iter().any(|&s| window.slot_counts[s] > 0)
         {
             return None;
         }
-        let chosen = if kind == CorrelationType::TemporalOrdered {
+        let mut chosen = None;
+        if r.rule.kind == CorrelationType::TemporalOrdered {
             let slots: Vec<usize> = if r.extended || r.partial {
                 branch.present.clone()
             } else {
@@ -485,39 +476,56 @@ impl Context<'_, '_> {
             if unplaced {
                 return None;
             }
-            Some(
+            chosen = Some(
                 slots
                     .into_iter()
                     .zip(stages)
                     .filter_map(|(s, t)| Some((s, t?)))
-                    .collect::<Vec<_>>(),
-            )
-        } else {
-            None
-        };
+                    .collect(),
+            );
+        }
         if let Condition::Threshold(t) = &r.rule.condition {
             if !metric.is_some_and(|m| t.op.holds(m, t.value)) {
                 return None;
             }
         }
-        let kept = data.entries[window.lo..window.hi]
-            .iter()
-            .filter(|e| {
-                !r.extended
-                    || branch.present.is_empty()
-                    || branch.present.contains(&(e.slot as usize))
-            })
-            .filter(|e| {
-                chosen
-                    .as_ref()
-                    .is_none_or(|c| c.contains(&(e.slot as usize, e.ts)))
-            })
-            .filter(|e| !kind.is_numeric() || matches!(e.value, Val::Num(_)))
-            .collect();
-        Some(kept)
+        Some(chosen)
     }
 
-    fn finish(&self, c: usize, found: BTreeMap<(i64, i64, u32), Found>) -> Vec<Alert> {
+    /// Adds the window's contributing events for `branch` to `f`.
+    fn evidence(
+        &self,
+        group: &GroupSweep,
+        window: &Window,
+        branch: &Branch,
+        stages: Option<&[(usize, i64)]>,
+        start: i64,
+        f: &mut Found,
+    ) {
+        let r = self.resolved;
+        if branch.present.is_empty() && !branch.absent.is_empty() {
+            // A window nothing started: the events at its start.
+            let at = group.contexts.partition_point(|(t, _)| *t < start);
+            let n = group.contexts[at..].partition_point(|(t, _)| *t == start);
+            f.events
+                .extend(group.contexts[at..at + n].iter().map(|(_, i)| *i));
+            return;
+        }
+        let kept = group.data.entries[window.lo..window.hi]
+            .iter()
+            .filter(|e| !r.extended || branch.present.contains(&(e.slot as usize)))
+            .filter(|e| stages.is_none_or(|c| c.contains(&(e.slot as usize, e.ts))))
+            .filter(|e| !r.rule.kind.is_numeric() || matches!(e.value, Val::Num(_)));
+        for e in kept {
+            let row = &self.rows[e.row as usize];
+            match row.child {
+                Some(child) => f.children.push(child),
+                None => f.events.push(self.run.events[row.event as usize].index),
+            }
+        }
+    }
+
+    fn finish(&self, c: usize, found: Founds) -> Vec<Alert> {
         let names = &self.resolved.rule.group_by.0;
         let mut alerts: Vec<Alert> = found
             .into_iter()
