@@ -54,6 +54,7 @@ pub(super) fn load(text: &str) -> Loaded {
         .map(|(r, n)| BaseRule {
             id: r.id.as_deref(),
             name: n.as_deref(),
+            logsource: Some(&r.logsource),
         })
         .collect();
     let (set, more) = CorrelationSet::new(correlations.clone(), &base);

@@ -2,6 +2,7 @@
 //!
 //! See `README.md` in this folder for the semantics and the decisions the specification leaves open.
 
+mod filter;
 mod model;
 mod parse;
 mod resolve;
@@ -10,6 +11,7 @@ mod time;
 mod value;
 mod window;
 
+pub use filter::{parse_filter, FilterRule, FilterTargets};
 pub use model::{
     Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, GroupBy, RuleRef, Threshold,
     Timespan,

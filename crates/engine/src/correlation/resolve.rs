@@ -16,6 +16,8 @@ pub const MAX_BRANCHES: usize = 4096;
 pub struct BaseRule<'a> {
     pub id: Option<&'a str>,
     pub name: Option<&'a str>,
+    /// What filters compare; correlations do not read it.
+    pub logsource: Option<&'a crate::rule::LogSource>,
 }
 
 /// What a referenced name stands for.
