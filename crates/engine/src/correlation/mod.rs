@@ -2,6 +2,7 @@
 //!
 //! See `README.md` in this folder for the semantics and the decisions the specification leaves open.
 
+mod explain;
 mod filter;
 mod model;
 mod parse;
@@ -19,8 +20,8 @@ pub use model::{
 pub use parse::parse_correlation;
 pub use resolve::{BaseRule, MAX_BRANCHES};
 pub use set::{
-    Alert, CorrelationSet, Outcome, Run, RunOptions, UntimedEvent, MAX_ALERTS, MAX_CHAIN_ROWS,
-    MAX_EVIDENCE,
+    Alert, CorrelationSet, GroupTrace, Outcome, Run, RunOptions, UntimedEvent, WindowTrace,
+    MAX_ALERTS, MAX_CHAIN_ROWS, MAX_EVIDENCE,
 };
 pub use time::{rfc3339, MissingTime, TimestampField, TIMESTAMP_FIELDS};
 

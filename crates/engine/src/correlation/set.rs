@@ -39,6 +39,26 @@ pub struct RunOptions {
     /// Windows looking forward (negated extended conditions) are complete only up to here; by
     /// default the stream's latest time.
     pub observation_end: Option<i64>,
+    /// Record every window of every group ([`Outcome::traces`]), for explanations.
+    pub trace: bool,
+}
+
+/// One window of a group: the metric there and whether the condition held.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowTrace {
+    pub window_start: i64,
+    pub window_end: i64,
+    /// `None`: a numeric type over a window without numbers.
+    pub value: Option<f64>,
+    pub alerted: bool,
+}
+
+/// The metric of one group over time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupTrace {
+    pub group: Vec<(String, String)>,
+    /// By window end.
+    pub windows: Vec<WindowTrace>,
 }
 
 /// One alert: a group whose window met the condition.
@@ -79,6 +99,8 @@ pub struct Outcome {
     /// Per correlation (the set's positions), its alerts by window end, group, window start.
     pub alerts: Vec<Vec<Alert>>,
     pub untimed: Vec<UntimedEvent>,
+    /// With [`RunOptions::trace`]: per correlation, every group's windows.
+    pub traces: Vec<Vec<GroupTrace>>,
     /// Limits reached ("evidence lists stop after ..."), for the user to read.
     pub notices: Vec<String>,
 }
@@ -238,12 +260,14 @@ impl Run<'_> {
         let mut outcome = Outcome {
             alerts: vec![Vec::new(); self.set.resolved.len()],
             untimed: std::mem::take(&mut self.untimed),
+            traces: vec![Vec::new(); self.set.resolved.len()],
             notices: Vec::new(),
         };
         let mut budget = window::Budget::default();
         for &c in &self.set.order {
-            let alerts = window::evaluate(&self, c, &outcome.alerts, &mut budget);
+            let (alerts, traces) = window::evaluate(&self, c, &outcome.alerts, &mut budget);
             outcome.alerts[c] = alerts;
+            outcome.traces[c] = traces;
         }
         outcome.notices = budget.notices;
         outcome.untimed.sort_by_key(|u| u.event);

@@ -450,3 +450,28 @@ fn long_bursts_stay_fast() {
     );
     assert!(started.elapsed().as_secs() < 60);
 }
+
+#[test]
+fn each_group_is_explained_in_a_sentence() {
+    let text = correlation(&format!("{BRUTE}  condition: {{gte: 2}}\n"));
+    let mut events = failures("alice", &["00:00", "00:10", "00:20"]);
+    events.extend(failures("bob", &["00:00", "05:00"]));
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let (outcome, last) = outcome_of(&text, &events, options);
+    let loaded = load(&text);
+    let rule = &loaded.correlations[last];
+    let said: Vec<String> = outcome.traces[last]
+        .iter()
+        .map(|g| g.sentence(rule))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "alice: 2 events within 1m (≥ 2) → alert at 2026-03-01T09:00:10Z, and 1 later window",
+            "bob: 1 events in every window (never ≥ 2), no alert",
+        ]
+    );
+}

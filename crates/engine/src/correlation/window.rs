@@ -4,7 +4,9 @@
 
 use super::model::{Condition, CorrelationType};
 use super::resolve::{field_for, Branch, Input, Resolved, Slot};
-use super::set::{Alert, CorrelationSet, Run, MAX_ALERTS, MAX_CHAIN_ROWS, MAX_EVIDENCE};
+use super::set::{
+    Alert, CorrelationSet, GroupTrace, Run, WindowTrace, MAX_ALERTS, MAX_CHAIN_ROWS, MAX_EVIDENCE,
+};
 use super::value::{folded_text, number};
 use crate::event::FieldValue;
 use std::collections::{BTreeMap, HashMap};
@@ -122,9 +124,9 @@ pub(super) fn evaluate(
     c: usize,
     done: &[Vec<Alert>],
     budget: &mut Budget,
-) -> Vec<Alert> {
+) -> (Vec<Alert>, Vec<GroupTrace>) {
     let Some(resolved) = &run.set.resolved[c] else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut cx = Context {
         run,
@@ -141,7 +143,13 @@ pub(super) fn evaluate(
     }
     let contexts = cx.contexts(c);
     entries.sort_by_key(|e| (e.group, e.ts));
-    let mut found = Founds::new();
+    let mut sink = Sink {
+        found: Founds::new(),
+        budget,
+        windows: Vec::new(),
+        traces: Vec::new(),
+        tracing: run.options.trace,
+    };
     let (mut start, mut ctx_start) = (0, 0);
     for id in 0..cx.groups.len() as u32 {
         let end = start + entries[start..].partition_point(|e| e.group == id);
@@ -154,10 +162,29 @@ pub(super) fn evaluate(
                 .map(|(_, t, i)| (*t, *i))
                 .collect(),
         };
-        cx.sweep_group(&group, &mut found, budget);
+        cx.sweep_group(&group, &mut sink);
+        if sink.tracing {
+            let mut windows = std::mem::take(&mut sink.windows);
+            windows.sort_by_key(|w| (w.window_end, w.window_start));
+            sink.traces.push(GroupTrace {
+                group: cx.group_names(id),
+                windows,
+            });
+        }
         (start, ctx_start) = (end, ctx_end);
     }
-    cx.finish(c, found)
+    let traces = std::mem::take(&mut sink.traces);
+    (cx.finish(c, sink.found), traces)
+}
+
+/// Where a sweep puts what it finds.
+struct Sink<'b> {
+    found: Founds,
+    budget: &'b mut Budget,
+    /// With [`super::RunOptions::trace`]: every window of the current group.
+    windows: Vec<WindowTrace>,
+    traces: Vec<GroupTrace>,
+    tracing: bool,
 }
 
 /// The windows that met the condition, by (start, end, group).
@@ -344,13 +371,13 @@ impl Context<'_, '_> {
         out
     }
 
-    fn sweep_group(&self, group: &GroupSweep, found: &mut Founds, budget: &mut Budget) {
+    fn sweep_group(&self, group: &GroupSweep, sink: &mut Sink) {
         let r = self.resolved;
         let data = &group.data;
         let backward: Vec<&Branch> = r.branches.iter().filter(|b| b.absent.is_empty()).collect();
         if !backward.is_empty() {
             let anchors = distinct(data.entries.iter().map(|e| e.ts));
-            self.sweep(group, &anchors, false, &backward, found, budget);
+            self.sweep(group, &anchors, false, &backward, sink);
         }
         for b in r.branches.iter().filter(|b| !b.absent.is_empty()) {
             let anchors = if b.present.is_empty() {
@@ -363,7 +390,7 @@ impl Context<'_, '_> {
                         .map(|e| e.ts),
                 )
             };
-            self.sweep(group, &anchors, true, &[b], found, budget);
+            self.sweep(group, &anchors, true, &[b], sink);
         }
     }
 
@@ -373,8 +400,7 @@ impl Context<'_, '_> {
         anchors: &[i64],
         forward: bool,
         branches: &[&Branch],
-        found: &mut Founds,
-        budget: &mut Budget,
+        sink: &mut Sink,
     ) {
         let rule = &self.resolved.rule;
         let data = &group.data;
@@ -396,10 +422,13 @@ impl Context<'_, '_> {
             }
             window.advance(data, start, end);
             let metric = window.metric(rule.kind, percentile(&rule.condition), data);
+            let mut alerted = false;
             for branch in branches {
                 let Some(stages) = self.holds(data, &window, branch, metric, start, end) else {
                     continue;
                 };
+                alerted = true;
+                let (found, budget) = (&mut sink.found, &mut *sink.budget);
                 let key = (start, end, group.id);
                 if !found.contains_key(&key) && found.len() >= MAX_ALERTS {
                     budget.notice(format!(
@@ -424,7 +453,26 @@ impl Context<'_, '_> {
                 budget.evidence += window.hi - window.lo;
                 self.evidence(group, &window, branch, stages.as_deref(), start, f);
             }
+            if sink.tracing {
+                sink.windows.push(WindowTrace {
+                    window_start: start,
+                    window_end: end,
+                    value: metric,
+                    alerted,
+                });
+            }
         }
+    }
+
+    fn group_names(&self, g: u32) -> Vec<(String, String)> {
+        self.resolved
+            .rule
+            .group_by
+            .0
+            .iter()
+            .cloned()
+            .zip(self.groups[g as usize].iter().cloned())
+            .collect()
     }
 
     /// The event whose time closes the window: the latest input at its end, or for a forward
@@ -526,7 +574,6 @@ impl Context<'_, '_> {
     }
 
     fn finish(&self, c: usize, found: Founds) -> Vec<Alert> {
-        let names = &self.resolved.rule.group_by.0;
         let mut alerts: Vec<Alert> = found
             .into_iter()
             .map(|((start, end, g), mut f)| {
@@ -540,11 +587,7 @@ impl Context<'_, '_> {
                 events.dedup();
                 Alert {
                     correlation: c,
-                    group: names
-                        .iter()
-                        .cloned()
-                        .zip(self.groups[g as usize].iter().cloned())
-                        .collect(),
+                    group: self.group_names(g),
                     window_start: start,
                     window_end: end,
                     value: f.metric.unwrap_or(0.0),
