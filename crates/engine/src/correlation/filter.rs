@@ -3,6 +3,7 @@
 //! its condition AND every applying filter's condition hold (pySigma: `(rule) and (filter)`).
 
 use super::model::RuleRef;
+use super::parse::{metadata, title};
 use super::resolve::BaseRule;
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::rule::LogSource;
@@ -85,18 +86,8 @@ pub fn parse_filter(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<FilterRule> {
     let before = diags.len();
-    let text = |key: &str| {
-        root.get(key)
-            .and_then(|(_, v)| v.value.as_str().map(String::from))
-    };
-    let title = text("title");
-    if title.is_none() {
-        diags.push(Diagnostic::error(
-            CODE,
-            "a filter needs a 'title'",
-            Some(Span::point(doc_span.start)),
-        ));
-    }
+    let text = |key: &str| metadata(root, key);
+    let title = title(root, doc_span, CODE, diags);
     let logsource = match root.get("logsource") {
         Some((_, v)) if v.value.is_mapping() => {
             let part = |key: &str| {

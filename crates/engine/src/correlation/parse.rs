@@ -27,6 +27,33 @@ fn error(diags: &mut Vec<Diagnostic>, message: String, span: Span) {
     diags.push(Diagnostic::error(CODE, message, Some(span)));
 }
 
+/// A metadata string (`title`, `id`, `name`, `level`...); a number is read as written.
+pub(super) fn metadata(root: &Node, key: &str) -> Option<String> {
+    root.get(key).and_then(|(_, v)| match v.value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// The document's `title`, which both correlations and filters must have.
+pub(super) fn title(
+    root: &Node,
+    doc_span: Span,
+    code: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let title = metadata(root, "title");
+    if title.is_none() {
+        diags.push(Diagnostic::error(
+            code,
+            format!("a {code} needs a 'title'"),
+            Some(Span::point(doc_span.start)),
+        ));
+    }
+    title
+}
+
 /// Reads one correlation document; `None` (with errors in `diags`) when it cannot be evaluated.
 pub fn parse_correlation(
     root: &Node,
@@ -34,21 +61,8 @@ pub fn parse_correlation(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<CorrelationRule> {
     let before = diags.len();
-    let text = |key: &str| {
-        root.get(key).and_then(|(_, v)| match v.value {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-    };
-    let title = text("title");
-    if title.is_none() {
-        error(
-            diags,
-            "a correlation rule needs a 'title'".into(),
-            Span::point(doc_span.start),
-        );
-    }
+    let text = |key: &str| metadata(root, key);
+    let title = title(root, doc_span, CODE, diags);
     let (corr_key, body) = root.get("correlation")?;
     if !body.value.is_mapping() {
         error(
