@@ -2,7 +2,7 @@
 
 use super::model::{CorrelationRule, CorrelationType};
 use super::resolve::{resolve, BaseRule, Input, Resolved};
-use super::time::{MissingTime, TimestampField};
+use super::time::{rfc3339, MissingTime, TimestampField};
 use super::window;
 use crate::diag::Diagnostic;
 use crate::event::{Event, FieldValue};
@@ -30,6 +30,8 @@ pub struct CorrelationSet {
     pub(super) fields: HashMap<String, usize>,
     /// A purely negative extended condition looks at every event of the stream.
     pub(super) keeps_all_events: bool,
+    /// How each base rule is named in output: its id, else its name.
+    base_labels: Vec<Option<String>>,
 }
 
 /// How a run reads its events.
@@ -146,6 +148,10 @@ impl CorrelationSet {
             referenced,
             fields,
             keeps_all_events,
+            base_labels: base
+                .iter()
+                .map(|b| b.id.or(b.name).map(String::from))
+                .collect(),
         };
         let mut set = set;
         for i in 0..set.resolved.len() {
@@ -184,6 +190,55 @@ impl CorrelationSet {
     /// Whether a run needs the events base rule `index` matches.
     pub fn references(&self, index: usize) -> bool {
         self.referenced.get(index).copied().unwrap_or(false)
+    }
+
+    /// The ids (else names) of the rules correlation `index` references, in `rules` order.
+    pub fn referenced_ids(&self, index: usize) -> Vec<String> {
+        let Some(Some(r)) = self.resolved.get(index) else {
+            return Vec::new();
+        };
+        r.slots
+            .iter()
+            .filter_map(|s| match s.input {
+                Input::Rule(i) => self.base_labels.get(i).cloned().flatten(),
+                Input::Correlation(k) => self
+                    .get(k)
+                    .map(|c| c.id.clone().unwrap_or_else(|| c.label().to_string())),
+            })
+            .collect()
+    }
+
+    /// An alert as `sigmaplay eval` prints it: `{"event", "rule_id", "title", "level",
+    /// "correlation": {"type", "group", "window_start", "window_end", "value", "events", "rules"}}`.
+    pub fn alert_json(&self, alert: &Alert) -> serde_json::Value {
+        let Some(rule) = self.get(alert.correlation) else {
+            return serde_json::Value::Null;
+        };
+        let group: serde_json::Map<String, serde_json::Value> = alert
+            .group
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect();
+        let value = if rule.kind.counts() {
+            serde_json::json!(alert.value as i64)
+        } else {
+            serde_json::json!(alert.value)
+        };
+        serde_json::json!({
+            "event": alert.closing_event,
+            "rule_id": rule.id,
+            "title": rule.title,
+            "level": rule.level,
+            "correlation": {
+                "type": rule.kind,
+                "group": group,
+                "window_start": rfc3339(alert.window_start),
+                "window_end": rfc3339(alert.window_end),
+                "value": value,
+                "events": alert.events,
+                "rules": self.referenced_ids(alert.correlation),
+            }
+        })
     }
 
     pub fn start(&self, options: RunOptions) -> Run<'_> {

@@ -475,3 +475,22 @@ fn each_group_is_explained_in_a_sentence() {
         ]
     );
 }
+
+#[test]
+fn alerts_print_as_the_cli_prints_them() {
+    let text = correlation(&format!("{BRUTE}  condition: {{gte: 2}}\nlevel: high\n"));
+    let loaded = load(&text);
+    let (outcome, last) = outcome_of(
+        &text,
+        &failures("Alice", &["00:00", "00:30"]),
+        RunOptions::default(),
+    );
+    let printed = loaded.set.alert_json(&outcome.alerts[last][0]);
+    assert_eq!(
+        printed,
+        json!({"event": 1, "rule_id": null, "title": "Under test", "level": "high",
+            "correlation": {"type": "event_count", "group": {"User": "alice"},
+                "window_start": "2026-03-01T08:59:30Z", "window_end": "2026-03-01T09:00:30Z",
+                "value": 2, "events": [0, 1], "rules": ["0e95725d-7320-415d-80f7-004da920fc11"]}})
+    );
+}
