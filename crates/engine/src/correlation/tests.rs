@@ -494,3 +494,29 @@ fn alerts_print_as_the_cli_prints_them() {
                 "value": 2, "events": [0, 1], "rules": ["0e95725d-7320-415d-80f7-004da920fc11"]}})
     );
 }
+
+/// `cargo test -p sigmaplay-engine --lib correlation::tests::throughput -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a check"]
+fn throughput() {
+    let text = correlation("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 5m\n  condition: {gte: 10}\n");
+    let loaded = load(&text);
+    let events: Vec<Event> = (0..1_000_000i64)
+        .map(|i| {
+            Event::from_json(&json!({"EventID": 4625, "User": format!("user{}", i % 10_000),
+                "timestamp": 1_772_355_600_000i64 + i * 10}))
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let mut run = loaded.set.start(RunOptions::default());
+    for (i, e) in events.iter().enumerate() {
+        run.push(i, e, &[0]);
+    }
+    let outcome = run.finish();
+    let took = started.elapsed().as_secs_f64();
+    eprintln!(
+        "1,000,000 events, 10,000 groups: {:.0} events/s, {} alerts",
+        1e6 / took,
+        outcome.alerts[0].len()
+    );
+}
