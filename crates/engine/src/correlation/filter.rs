@@ -175,3 +175,71 @@ pub fn parse_filter(
         span: doc_span,
     })
 }
+
+/// A filter document: what it applies to, and its selections and condition compiled as a
+/// detection (a field the event lacks makes a selection false, so `not selection` keeps it).
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub rule: FilterRule,
+    pub detection: crate::CompiledRule,
+}
+
+/// The filters of a rule set, resolved against its rules.
+#[derive(Clone, Debug, Default)]
+pub struct FilterSet {
+    filters: Vec<Filter>,
+    /// Per base rule, the filters that apply to it.
+    applying: Vec<Vec<usize>>,
+}
+
+impl FilterSet {
+    /// Which filters apply to which of `base`; warnings for names no rule answers to.
+    pub fn new(filters: Vec<Filter>, base: &[BaseRule]) -> (FilterSet, Vec<(usize, Diagnostic)>) {
+        let applying = base
+            .iter()
+            .map(|b| {
+                (0..filters.len())
+                    .filter(|&f| filters[f].rule.applies_to(b))
+                    .collect()
+            })
+            .collect();
+        let warnings = filters
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| {
+                f.rule
+                    .unknown_targets(base)
+                    .into_iter()
+                    .map(move |d| (i, d))
+            })
+            .collect();
+        (FilterSet { filters, applying }, warnings)
+    }
+
+    pub fn filters(&self) -> &[Filter] {
+        &self.filters
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.filters.is_empty()
+    }
+
+    /// The filters that apply to base rule `rule`.
+    pub fn applying_to(&self, rule: usize) -> &[usize] {
+        self.applying.get(rule).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first filter that removes `event` from base rule `rule`'s matches: its condition is
+    /// false there (the rule's condition AND every filter's condition must hold).
+    pub fn excluding(
+        &self,
+        rule: usize,
+        event: &crate::Event,
+        fit: &crate::LogSourceFit,
+    ) -> Option<&Filter> {
+        self.applying_to(rule)
+            .iter()
+            .map(|&f| &self.filters[f])
+            .find(|f| !f.detection.matches_with(event, fit))
+    }
+}

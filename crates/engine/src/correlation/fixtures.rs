@@ -58,7 +58,7 @@ pub(super) fn load(text: &str) -> Loaded {
         })
         .collect();
     let (set, more) = CorrelationSet::new(correlations.clone(), &base);
-    diags.extend(more);
+    diags.extend(more.into_iter().map(|(_, d)| d));
     Loaded {
         correlations,
         set,

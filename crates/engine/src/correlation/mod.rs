@@ -12,13 +12,13 @@ mod time;
 mod value;
 mod window;
 
-pub use filter::{parse_filter, FilterRule, FilterTargets};
+pub use filter::{parse_filter, Filter, FilterRule, FilterSet, FilterTargets};
 pub use model::{
     Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, GroupBy, RuleRef, Threshold,
     Timespan,
 };
 pub use parse::parse_correlation;
-pub use resolve::{BaseRule, MAX_BRANCHES};
+pub use resolve::{BaseRule, Located, MAX_BRANCHES};
 pub use set::{
     Alert, CorrelationSet, GroupTrace, Outcome, Run, RunOptions, UntimedEvent, WindowTrace,
     MAX_ALERTS, MAX_CHAIN_ROWS, MAX_EVIDENCE,

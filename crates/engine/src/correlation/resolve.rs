@@ -61,18 +61,23 @@ pub struct Resolved {
     pub partial: bool,
 }
 
+/// A diagnostic about the correlation at this position (its span is in that document's text).
+pub type Located = (usize, Diagnostic);
+
 /// Resolves every correlation against the base rules and each other. Correlations with errors
 /// (and those that depend on them) are dropped; `order` lists the others children first.
 pub fn resolve(
     rules: Vec<CorrelationRule>,
     base: &[BaseRule],
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Vec<Located>,
 ) -> (Vec<Option<Resolved>>, Vec<usize>) {
     let names = Names::new(&rules, base);
-    let mut resolved: Vec<Option<Resolved>> = rules
-        .iter()
-        .map(|r| resolve_one(r, &names, base, &rules, diags))
-        .collect();
+    let mut resolved = Vec::with_capacity(rules.len());
+    for (i, r) in rules.iter().enumerate() {
+        let mut found = Vec::new();
+        resolved.push(resolve_one(r, &names, base, &rules, &mut found));
+        diags.extend(found.into_iter().map(|d| (i, d)));
+    }
     let order = order(&rules, &mut resolved, diags);
     (resolved, order)
 }
@@ -401,7 +406,7 @@ fn combinations(n: usize, k: usize) -> Option<Vec<Branch>> {
 fn order(
     rules: &[CorrelationRule],
     resolved: &mut [Option<Resolved>],
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Vec<Located>,
 ) -> Vec<usize> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -448,13 +453,16 @@ fn order(
     cyclic.sort_unstable();
     cyclic.dedup();
     for &i in &cyclic {
-        diags.push(Diagnostic::error(
-            CODE,
-            format!(
-                "correlation '{}' refers back to itself through its rules (a cycle)",
-                rules[i].label()
+        diags.push((
+            i,
+            Diagnostic::error(
+                CODE,
+                format!(
+                    "correlation '{}' refers back to itself through its rules (a cycle)",
+                    rules[i].label()
+                ),
+                Some(rules[i].rules_span),
             ),
-            Some(rules[i].rules_span),
         ));
     }
     for i in 0..resolved.len() {
@@ -468,14 +476,17 @@ fn order(
             })
         });
         if let (Some(k), false) = (bad_child, cyclic.contains(&i)) {
-            diags.push(Diagnostic::error(
-                CODE,
-                format!(
-                    "correlation '{}' is left out: it correlates '{}', which has errors",
-                    rules[i].label(),
-                    rules[k].label()
+            diags.push((
+                i,
+                Diagnostic::error(
+                    CODE,
+                    format!(
+                        "correlation '{}' is left out: it correlates '{}', which has errors",
+                        rules[i].label(),
+                        rules[k].label()
+                    ),
+                    Some(rules[i].rules_span),
                 ),
-                Some(rules[i].rules_span),
             ));
         }
         resolved[i] = None;

@@ -1,10 +1,9 @@
 //! A set of resolved correlations and one run of it over an event stream.
 
 use super::model::{CorrelationRule, CorrelationType};
-use super::resolve::{resolve, BaseRule, Input, Resolved};
+use super::resolve::{resolve, BaseRule, Input, Located, Resolved};
 use super::time::{rfc3339, MissingTime, TimestampField};
 use super::window;
-use crate::diag::Diagnostic;
 use crate::event::{Event, FieldValue};
 use std::collections::HashMap;
 
@@ -111,10 +110,7 @@ impl CorrelationSet {
     /// Resolves `rules` against the detection rules `base` (their positions are the indices a
     /// run's `matched` lists use). Errors are located diagnostics; correlations with errors are
     /// left out of the set.
-    pub fn new(
-        rules: Vec<CorrelationRule>,
-        base: &[BaseRule],
-    ) -> (CorrelationSet, Vec<Diagnostic>) {
+    pub fn new(rules: Vec<CorrelationRule>, base: &[BaseRule]) -> (CorrelationSet, Vec<Located>) {
         let mut diags = Vec::new();
         let (resolved, order) = resolve(rules, base, &mut diags);
         let mut referenced = vec![false; base.len()];

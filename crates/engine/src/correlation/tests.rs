@@ -503,8 +503,10 @@ fn throughput() {
     let loaded = load(&text);
     let events: Vec<Event> = (0..1_000_000i64)
         .map(|i| {
-            Event::from_json(&json!({"EventID": 4625, "User": format!("user{}", i % 10_000),
-                "timestamp": 1_772_355_600_000i64 + i * 10}))
+            Event::from_json(
+                &json!({"EventID": 4625, "User": format!("user{}", i % 10_000),
+                "timestamp": 1_772_355_600_000i64 + i * 10}),
+            )
         })
         .collect();
     let started = std::time::Instant::now();
