@@ -1,15 +1,16 @@
 //! `sigmaplay eval`: rules over events, one JSON line per match, or explanations.
 
 use crate::check::compile_files;
+use crate::correlate::{Correlations, Documents};
 use crate::{inputs, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
-    parse_events, CompileOptions, CompiledRule, LogSourceMap, RuleSet, SourceMap,
+    parse_events, CompileOptions, CompiledRule, Event, EventInput, LogSourceMap, LogSourcePolicy,
+    RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
 
 pub fn run(args: &EvalArgs) -> io::Result<Status> {
-    let mut errors = 0usize;
     let placeholders = match inputs::placeholders(&args.placeholders) {
         Ok(p) => p,
         Err(e) => {
@@ -21,34 +22,13 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         eprintln!("sigmaplay: rules and events cannot both be read from stdin");
         return Ok(Status::Errors);
     }
-
-    // Rules: every file compiled; errors reported, the good rules kept.
     let options = CompileOptions {
         placeholders,
         lint: false,
     };
-    let (files, read_errors) = compile_files(&args.rules, &options);
-    for e in &read_errors {
-        eprintln!("{e}");
-        errors += 1;
-    }
-    let mut rules: Vec<CompiledRule> = Vec::new();
-    let mut rule_files: Vec<usize> = Vec::new();
-    let mut file_names: Vec<String> = Vec::new();
-    for file in files {
-        for d in file.diagnostics().filter(|d| d.is_error()) {
-            eprintln!("{}", d.render(&file.name));
-            errors += 1;
-        }
-        rule_files.extend(std::iter::repeat_n(
-            file_names.len(),
-            file.compilation.rules.len(),
-        ));
-        file_names.push(file.name);
-        rules.extend(file.compilation.rules);
-    }
-
-    // Events.
+    let (rules, documents, mut errors) = load_rules(args, &options);
+    let (correlations, correlation_errors) = documents.resolve(&rules.rules);
+    errors += correlation_errors;
     let events_input = match inputs::read(&args.events) {
         Ok(i) => i,
         Err(e) => {
@@ -57,8 +37,7 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         }
     };
     let parsed = parse_events(&events_input.text);
-    let source = SourceMap::new(&events_input.text);
-    for e in parsed.events.iter().filter_map(|e| e.as_ref().err()) {
+    for e in parsed.errors() {
         eprintln!(
             "{}:{}:{}: error: {}",
             events_input.name, e.line, e.column, e.message
@@ -73,90 +52,40 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         } else {
             OutputFormat::Json
         });
-    let map = LogSourceMap::builtin();
-    let mut set = RuleSet::new(rules, map.clone());
-    set.set_routing(!args.no_logsource);
-    let rule_file = |ri: usize| {
-        rule_files
-            .get(ri)
-            .and_then(|&fi| file_names.get(fi))
-            .map(String::as_str)
+    let mut set = RuleSet::new(rules.rules, LogSourceMap::builtin());
+    set.set_policy(if args.no_logsource {
+        LogSourcePolicy::Ignore
+    } else {
+        LogSourcePolicy::Route
+    });
+    let run = Run {
+        set: &set,
+        files: &rules.files,
+        format,
+        correlations: &correlations,
     };
-
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let single = set.rules().len() == 1;
-    let mut matches = 0usize;
-    for (index, event) in parsed.events.iter().enumerate() {
-        let Ok(event) = event else { continue };
-        let line = source.location(event.span.start).line;
-        let hits = set.matching(event);
-        matches += hits.len();
-        if !args.explain {
-            for &ri in &hits {
-                let rule = &set.rules()[ri];
-                // Fields read under their mapped names (Security 4688: Image ← NewProcessName).
-                let matched =
-                    rule.matched_identifiers_with(event, &map.fit(&rule.logsource, event));
-                match format {
-                    OutputFormat::Json => {
-                        let v = json!({
-                            "event": index,
-                            "event_line": line,
-                            "rule_id": rule.id,
-                            "title": rule.title,
-                            "level": rule.level,
-                            "matched": matched,
-                            "file": rule_file(ri),
-                        });
-                        writeln!(out, "{v}")?;
-                    }
-                    OutputFormat::Text => writeln!(
-                        out,
-                        "event {index} (line {line}): {} [{}] {}: {}",
-                        rule.title,
-                        rule.id.as_deref().unwrap_or("no id"),
-                        rule.level.as_deref().unwrap_or("no level"),
-                        matched.join(", ")
-                    )?,
-                }
-            }
-            continue;
-        }
-        for (ri, rule) in set.rules().iter().enumerate() {
-            // What the routing evaluates: a single rule sees every event (its trace notes a
-            // log source misfit); several rules only the events of their log source.
-            let fit = map.fit(&rule.logsource, event);
-            if !single && !args.no_logsource && !fit.is_evaluated() {
-                continue;
-            }
-            let fired = hits.contains(&ri);
-            let trace = rule.explain_with(event, &fit);
-            match format {
-                OutputFormat::Json => {
-                    let v = json!({
-                        "event": index,
-                        "event_line": line,
-                        "rule_id": rule.id,
-                        "title": rule.title,
-                        "file": rule_file(ri),
-                        "fired": fired,
-                        "trace": trace,
-                    });
-                    writeln!(out, "{v}")?;
-                }
-                OutputFormat::Text => {
-                    tree::write_trace(&mut out, index, line, rule_file(ri), fired, &trace)?;
-                }
-            }
-        }
-    }
+    let mut feed = correlations.start(args.timestamp_field.as_deref());
+    let matches = if args.explain {
+        run.explain_all(&mut out, &parsed, &events_input.text, &mut feed)?
+    } else {
+        run.matches(&mut out, &parsed, &events_input.text, &mut feed)?
+    };
+    let outcome = feed.finish();
+    let alerts =
+        correlations.write_outcome(&mut out, &outcome, &events_input.name, format, args.explain)?;
     out.flush()?;
     if io::stderr().is_terminal() || errors > 0 {
         eprintln!(
-            "{} rule(s), {} event(s): {matches} match(es){}",
+            "{} rule(s), {} event(s): {matches} match(es){}{}",
             set.rules().len(),
             parsed.events.iter().filter(|e| e.is_ok()).count(),
+            if correlations.set.is_empty() {
+                String::new()
+            } else {
+                format!(", {alerts} correlation alert(s)")
+            },
             if errors > 0 {
                 format!(", {errors} error(s)")
             } else {
@@ -169,4 +98,199 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     } else {
         Status::Ok
     })
+}
+
+/// The rules of every file, and per rule the file it came from.
+struct LoadedRules {
+    rules: Vec<CompiledRule>,
+    /// `files[i]`: the name of the file rule `i` came from.
+    files: Vec<String>,
+}
+
+/// Compiles every rule file (and `--filter` file); errors are reported on stderr and counted,
+/// the good rules kept.
+fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, Documents, usize) {
+    let (mut files, mut read_errors) = compile_files(&args.rules, options);
+    let (filter_files, filter_errors) = compile_files(&args.filters, options);
+    read_errors.extend(filter_errors);
+    let mut documents = Documents::default();
+    for mut file in filter_files {
+        for d in file.diagnostics().filter(|d| d.is_error()) {
+            eprintln!("{}", d.render(&file.name));
+        }
+        documents.take(&mut file);
+    }
+    let mut errors = 0;
+    for e in &read_errors {
+        eprintln!("{e}");
+        errors += 1;
+    }
+    let mut loaded = LoadedRules {
+        rules: Vec::new(),
+        files: Vec::new(),
+    };
+    for file in &mut files {
+        for d in file.diagnostics().filter(|d| d.is_error()) {
+            eprintln!("{}", d.render(&file.name));
+            errors += 1;
+        }
+        documents.take(file);
+        let n = file.compilation.rules.len();
+        loaded
+            .files
+            .extend(std::iter::repeat_n(file.name.clone(), n));
+        loaded.rules.append(&mut file.compilation.rules);
+    }
+    (loaded, documents, errors)
+}
+
+/// One evaluation of a rule set over parsed events, and where it writes.
+struct Run<'a> {
+    set: &'a RuleSet,
+    files: &'a [String],
+    format: OutputFormat,
+    correlations: &'a Correlations,
+}
+
+impl Run<'_> {
+    fn file(&self, rule: usize) -> Option<&str> {
+        self.files.get(rule).map(String::as_str)
+    }
+
+    /// The rules `event` fired, filters applied: (rule, true search identifiers).
+    fn fired(&self, event: &Event) -> Vec<(usize, Vec<String>)> {
+        self.set
+            .hits(event)
+            .into_iter()
+            .filter(|h| {
+                let rule = &self.set.rules()[h.rule];
+                let map = self.set.logsource_map();
+                self.correlations
+                    .excluded_by(h.rule, rule, event, map)
+                    .is_none()
+            })
+            .map(|h| (h.rule, h.identifiers))
+            .collect()
+    }
+
+    /// One line per (event, rule) match; returns the number of matches.
+    fn matches(
+        &self,
+        out: &mut impl Write,
+        parsed: &EventInput,
+        text: &str,
+        feed: &mut sigmaplay_engine::Run,
+    ) -> io::Result<usize> {
+        let source = SourceMap::new(text);
+        let mut matches = 0;
+        for (index, event) in parsed.events.iter().enumerate() {
+            let Ok(event) = event else { continue };
+            let line = source.location(event.span.start).line;
+            let fired = self.fired(event);
+            let matched: Vec<usize> = fired.iter().map(|(r, _)| *r).collect();
+            feed.push(index, event, &matched);
+            for (ri, identifiers) in fired {
+                if !self.correlations.set.reports_matches_of(ri) {
+                    continue;
+                }
+                matches += 1;
+                let rule = &self.set.rules()[ri];
+                match self.format {
+                    OutputFormat::Json => {
+                        let v = json!({
+                            "event": index,
+                            "event_line": line,
+                            "rule_id": rule.id,
+                            "title": rule.title,
+                            "level": rule.level,
+                            "matched": identifiers,
+                            "file": self.file(ri),
+                        });
+                        writeln!(out, "{v}")?;
+                    }
+                    OutputFormat::Text => writeln!(
+                        out,
+                        "event {index} (line {line}): {} [{}] {}: {}",
+                        rule.title,
+                        rule.id.as_deref().unwrap_or("no id"),
+                        rule.level.as_deref().unwrap_or("no level"),
+                        identifiers.join(", ")
+                    )?,
+                }
+            }
+        }
+        Ok(matches)
+    }
+
+    /// The explanation of every (event, rule) pair the policy evaluates; returns the number of
+    /// matches.
+    fn explain_all(
+        &self,
+        out: &mut impl Write,
+        parsed: &EventInput,
+        text: &str,
+        feed: &mut sigmaplay_engine::Run,
+    ) -> io::Result<usize> {
+        let source = SourceMap::new(text);
+        // A single rule sees every event (its trace notes a log source misfit); several rules
+        // only the events of their log source.
+        let policy = match self.set.policy() {
+            LogSourcePolicy::Route if self.set.rules().len() == 1 => LogSourcePolicy::Note,
+            policy => policy,
+        };
+        let mut matches = 0;
+        for (index, event) in parsed.events.iter().enumerate() {
+            let Ok(event) = event else { continue };
+            let line = source.location(event.span.start).line;
+            let hits: Vec<usize> = self.fired(event).into_iter().map(|(r, _)| r).collect();
+            feed.push(index, event, &hits);
+            matches += hits.len();
+            for (ri, rule) in self.set.rules().iter().enumerate() {
+                let decision = policy.decide(self.set.logsource_map(), rule, event);
+                if decision.evaluate {
+                    let fired = hits.contains(&ri);
+                    self.explain_one(out, (index, line), ri, event, fired, &decision.fit)?;
+                }
+            }
+        }
+        Ok(matches)
+    }
+
+    fn explain_one(
+        &self,
+        out: &mut impl Write,
+        (index, line): (usize, usize),
+        ri: usize,
+        event: &Event,
+        fired: bool,
+        fit: &sigmaplay_engine::LogSourceFit,
+    ) -> io::Result<()> {
+        let rule = &self.set.rules()[ri];
+        let trace = rule.explain_with(event, fit);
+        let excluded_by = self
+            .correlations
+            .excluded_by(ri, rule, event, self.set.logsource_map());
+        match self.format {
+            OutputFormat::Json => {
+                let v = json!({
+                    "event": index,
+                    "event_line": line,
+                    "rule_id": rule.id,
+                    "title": rule.title,
+                    "file": self.file(ri),
+                    "fired": fired,
+                    "excluded_by": excluded_by,
+                    "trace": trace,
+                });
+                writeln!(out, "{v}")
+            }
+            OutputFormat::Text => {
+                tree::write_trace(out, index, line, self.file(ri), fired, &trace)?;
+                match excluded_by {
+                    Some(f) => writeln!(out, "  excluded by filter '{f}'"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
 }

@@ -5,13 +5,13 @@
 use super::model::RuleRef;
 use super::parse::{metadata, title};
 use super::resolve::BaseRule;
-use crate::diag::{did_you_mean, Diagnostic};
 use crate::rule::LogSource;
-use crate::span::Span;
-use crate::yaml::Node;
+use crate::source::yaml::Node;
+use crate::source::Span;
+use crate::source::{did_you_mean, Diagnostic, DiagnosticCode};
 use serde_yaml::Value;
 
-const CODE: &str = "filter";
+const CODE: DiagnosticCode = DiagnosticCode::Filter;
 
 /// The rules a filter names.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,15 +231,16 @@ impl FilterSet {
 
     /// The first filter that removes `event` from base rule `rule`'s matches: its condition is
     /// false there (the rule's condition AND every filter's condition must hold).
+    /// `mappings`: the log source's field renames in force for the rule on this event.
     pub fn excluding(
         &self,
         rule: usize,
         event: &crate::Event,
-        fit: &crate::LogSourceFit,
+        mappings: &[(String, String)],
     ) -> Option<&Filter> {
         self.applying_to(rule)
             .iter()
             .map(|&f| &self.filters[f])
-            .find(|f| !f.detection.matches_with(event, fit))
+            .find(|f| !crate::eval::matches_mapped(&f.detection, event, mappings))
     }
 }

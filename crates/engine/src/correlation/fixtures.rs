@@ -5,10 +5,8 @@
 use super::*;
 use crate::compile::{compile_rules, CompileOptions};
 use crate::event::Event;
-use crate::rule::{kind_of, DocumentKind};
-use crate::span::SourceMap;
-use crate::text::fold;
-use crate::yaml;
+use crate::source::text::fold;
+use crate::source::SourceMap;
 use serde_json::Value;
 
 /// Cases where a documented decision differs from the reference, with the reason.
@@ -20,52 +18,72 @@ const KNOWN_DIFFERENCES: [(&str, &str); 1] = [(
 pub(super) struct Loaded {
     pub correlations: Vec<CorrelationRule>,
     pub set: CorrelationSet,
-    pub diags: Vec<crate::diag::Diagnostic>,
+    pub filters: FilterSet,
+    pub diags: Vec<crate::source::Diagnostic>,
     pub rules: Vec<crate::compile::CompiledRule>,
-    pub names: Vec<Option<String>>,
+}
+
+impl Loaded {
+    /// The base rules `event` matches, filters applied.
+    pub fn matched(&self, event: &Event) -> Vec<usize> {
+        (0..self.rules.len())
+            .filter(|&r| {
+                self.rules[r].matches(event) && self.filters.excluding(r, event, &[]).is_none()
+            })
+            .collect()
+    }
 }
 
 pub(super) fn load(text: &str) -> Loaded {
-    let map = SourceMap::new(text);
-    let (docs, mut diags) = yaml::load(text, &map);
     let compiled = compile_rules(text, &CompileOptions::default());
-    let mut correlations = Vec::new();
-    let mut names = Vec::new();
-    for doc in &docs {
-        let root = doc.root();
-        match kind_of(&root) {
-            DocumentKind::Correlation => {
-                if let Some(c) = parse_correlation(&root, doc.span, &mut diags) {
-                    correlations.push(c);
-                }
-            }
-            DocumentKind::Detection => names.push(
-                root.get("name")
-                    .and_then(|(_, v)| v.value.as_str().map(String::from)),
-            ),
-            _ => {}
-        }
-    }
-    let rules = compiled.rules;
-    assert_eq!(rules.len(), names.len(), "every base rule compiles");
-    let base: Vec<BaseRule> = rules
+    let mut diags = compiled.diagnostics.clone();
+    let base: Vec<BaseRule> = compiled
+        .rules
         .iter()
-        .zip(&names)
-        .map(|(r, n)| BaseRule {
+        .map(|r| BaseRule {
             id: r.id.as_deref(),
-            name: n.as_deref(),
+            name: r.name.as_deref(),
             logsource: Some(&r.logsource),
         })
         .collect();
-    let (set, more) = CorrelationSet::new(correlations.clone(), &base);
-    diags.extend(more.into_iter().map(|(_, d)| d));
+    let (set, more) = CorrelationSet::new(compiled.correlations.clone(), &base);
+    let (filters, warnings) = FilterSet::new(compiled.filters.clone(), &base);
+    diags.extend(more.into_iter().chain(warnings).map(|(_, d)| d));
     Loaded {
-        correlations,
+        correlations: compiled.correlations.clone(),
         set,
+        filters,
         diags,
-        rules,
-        names,
+        rules: compiled.rules,
     }
+}
+
+/// Which events each base rule matched, filters applied, against the reference's `matches`.
+fn compare_matches(case: &Value, loaded: &Loaded, events: &[Event]) -> Option<String> {
+    let theirs = case["matches"].as_object()?;
+    for (r, rule) in loaded.rules.iter().enumerate() {
+        let key = rule
+            .name
+            .clone()
+            .or(rule.id.clone())
+            .unwrap_or(rule.title.clone());
+        let want: Vec<u64> = theirs
+            .get(&key)?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_u64)
+            .collect();
+        let got: Vec<u64> = (0..events.len())
+            .filter(|&i| loaded.matched(&events[i]).contains(&r))
+            .map(|i| i as u64)
+            .collect();
+        if got != want {
+            return Some(format!(
+                "rule {key} matches {got:?}, the reference {want:?}"
+            ));
+        }
+    }
+    None
 }
 
 /// (group, window end) → the alert, as comparable text.
@@ -91,7 +109,11 @@ enum Verdict {
 fn run_case(case: &Value) -> Verdict {
     let text = case["rules_yaml"].as_str().unwrap_or("");
     let loaded = load(text);
-    let errors: Vec<&crate::diag::Diagnostic> =
+    let events: Vec<Event> = case["events"]
+        .as_array()
+        .map(|a| a.iter().map(Event::from_json).collect())
+        .unwrap_or_default();
+    let errors: Vec<&crate::source::Diagnostic> =
         loaded.diags.iter().filter(|d| d.is_error()).collect();
     if !case["error"].is_null() {
         let map = SourceMap::new(text);
@@ -112,21 +134,16 @@ fn run_case(case: &Value) -> Verdict {
         return Verdict::Differs(format!("refused: {:?}", errors[0].message));
     }
     let Some(title) = case["correlation"].as_str() else {
-        return Verdict::Same;
+        return compare_matches(case, &loaded, &events).map_or(Verdict::Same, Verdict::Differs);
     };
-    let events: Vec<Event> = case["events"]
-        .as_array()
-        .map(|a| a.iter().map(Event::from_json).collect())
-        .unwrap_or_default();
+    if let Some(why) = compare_matches(case, &loaded, &events) {
+        return Verdict::Differs(why);
+    }
     let mut run = loaded.set.start(RunOptions::default());
     for (i, e) in events.iter().enumerate() {
-        let matched: Vec<usize> = (0..loaded.rules.len())
-            .filter(|&r| loaded.rules[r].matches(e))
-            .collect();
-        run.push(i, e, &matched);
+        run.push(i, e, &loaded.matched(e));
     }
     let outcome = run.finish();
-    let _ = &loaded.names;
     let Some((c, _)) = loaded
         .correlations
         .iter()
@@ -222,9 +239,6 @@ fn reference_cases() {
     for p in &paths {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
         let name = case["name"].as_str().unwrap_or("").to_string();
-        if case["kind"] == "filter" {
-            continue;
-        }
         let known = KNOWN_DIFFERENCES.iter().any(|(n, _)| *n == name);
         match run_case(&case) {
             Verdict::Same => same += 1,

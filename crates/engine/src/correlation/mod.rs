@@ -12,16 +12,16 @@ mod time;
 mod value;
 mod window;
 
-pub use filter::{parse_filter, Filter, FilterRule, FilterSet, FilterTargets};
+pub(crate) use filter::parse_filter;
+pub use filter::{Filter, FilterRule, FilterSet, FilterTargets};
 pub use model::{
     Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, GroupBy, RuleRef, Threshold,
     Timespan,
 };
-pub use parse::parse_correlation;
-pub use resolve::{BaseRule, Located, MAX_BRANCHES};
+pub(crate) use parse::parse_correlation;
+pub use resolve::{BaseRule, Located};
 pub use set::{
     Alert, CorrelationSet, GroupTrace, Outcome, Run, RunOptions, UntimedEvent, WindowTrace,
-    MAX_ALERTS, MAX_CHAIN_ROWS, MAX_EVIDENCE,
 };
 pub use time::{rfc3339, MissingTime, TimestampField, TIMESTAMP_FIELDS};
 

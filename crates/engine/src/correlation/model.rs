@@ -1,7 +1,7 @@
 //! What a correlation document says, with the position of every part that an error can point at.
 
-use crate::condition::Expr;
-use crate::span::Span;
+use crate::rule::condition::Expr;
+use crate::source::Span;
 use serde::Serialize;
 
 /// A Sigma correlation rule (v2.1, with pySigma's `value_median` and extended conditions).

@@ -6,13 +6,13 @@ use super::model::{
     Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, GroupBy, RuleRef, Threshold,
     Timespan,
 };
-use crate::condition;
-use crate::diag::{did_you_mean, Diagnostic};
-use crate::span::Span;
-use crate::yaml::Node;
+use crate::rule::condition;
+use crate::source::yaml::Node;
+use crate::source::Span;
+use crate::source::{did_you_mean, Diagnostic, DiagnosticCode};
 use serde_yaml::Value;
 
-const CODE: &str = "correlation";
+const CODE: DiagnosticCode = DiagnosticCode::Correlation;
 const CORRELATION_KEYS: [&str; 7] = [
     "type",
     "rules",
@@ -40,7 +40,7 @@ pub(super) fn metadata(root: &Node, key: &str) -> Option<String> {
 pub(super) fn title(
     root: &Node,
     doc_span: Span,
-    code: &str,
+    code: DiagnosticCode,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<String> {
     let title = metadata(root, "title");

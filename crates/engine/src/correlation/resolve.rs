@@ -2,11 +2,11 @@
 //! evaluation order of chains, and the refusal of cycles.
 
 use super::model::{Condition, CorrelationRule, CorrelationType, RuleRef};
-use crate::condition::Expr;
-use crate::diag::{did_you_mean, Diagnostic};
-use crate::span::Span;
+use crate::rule::condition::Expr;
+use crate::source::Span;
+use crate::source::{did_you_mean, Diagnostic, DiagnosticCode};
 
-const CODE: &str = "correlation";
+const CODE: DiagnosticCode = DiagnosticCode::Correlation;
 /// `temporal_ordered` with `gte: k` tries every k of its rules in list order; more choices than
 /// this are refused rather than evaluated.
 pub const MAX_BRANCHES: usize = 4096;

@@ -48,10 +48,7 @@ fn outcome_of(text: &str, events: &[serde_json::Value], options: RunOptions) -> 
     let mut run = loaded.set.start(options);
     for (i, e) in events.iter().enumerate() {
         let e = Event::from_json(e);
-        let matched: Vec<usize> = (0..loaded.rules.len())
-            .filter(|&r| loaded.rules[r].matches(&e))
-            .collect();
-        run.push(i, &e, &matched);
+        run.push(i, &e, &loaded.matched(&e));
     }
     let last = loaded.correlations.len() - 1;
     (run.finish(), last)
@@ -72,7 +69,7 @@ fn alerts(text: &str, events: &[serde_json::Value]) -> Vec<String> {
 
 fn errors_of(text: &str) -> Vec<String> {
     let loaded = load(text);
-    let map = crate::span::SourceMap::new(text);
+    let map = crate::source::SourceMap::new(text);
     loaded
         .diags
         .iter()

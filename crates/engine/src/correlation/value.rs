@@ -2,7 +2,7 @@
 //! for the metric types. This follows the reference's table, where every column is text.
 
 use crate::event::FieldValue;
-use crate::text::fold;
+use crate::source::text::fold;
 
 /// The value as text (`42` and `"42"` are the same); `None` for null, which counts as absent.
 pub fn stored_text(value: &FieldValue) -> Option<String> {
@@ -81,7 +81,7 @@ fn is_json_number(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::Text;
+    use crate::source::text::Text;
 
     #[test]
     fn numbers_as_the_reference_reads_them() {

@@ -12,8 +12,8 @@ mod xml;
 pub use input::{parse_events, EventError, EventFormat, EventInput, MAX_INPUT_BYTES};
 pub use windows::flatten_windows;
 
-use crate::span::Span;
-use crate::text::Text;
+use crate::source::text::Text;
+use crate::source::Span;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
