@@ -41,14 +41,7 @@ impl Documents {
 
     /// Resolves references across the files; errors are printed and counted, warnings printed.
     pub fn resolve(self, rules: &[CompiledRule]) -> (Correlations, usize) {
-        let base: Vec<BaseRule> = rules
-            .iter()
-            .map(|r| BaseRule {
-                id: r.id.as_deref(),
-                name: r.name.as_deref(),
-                logsource: Some(&r.logsource),
-            })
-            .collect();
+        let base: Vec<BaseRule> = rules.iter().map(BaseRule::from).collect();
         let (correlations, corr_files): (Vec<_>, Vec<_>) =
             self.correlations.iter().cloned().unzip();
         let (filters, filter_files): (Vec<_>, Vec<_>) = self.filters.iter().cloned().unzip();

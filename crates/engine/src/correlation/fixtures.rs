@@ -37,15 +37,7 @@ impl Loaded {
 pub(super) fn load(text: &str) -> Loaded {
     let compiled = compile_rules(text, &CompileOptions::default());
     let mut diags = compiled.diagnostics.clone();
-    let base: Vec<BaseRule> = compiled
-        .rules
-        .iter()
-        .map(|r| BaseRule {
-            id: r.id.as_deref(),
-            name: r.name.as_deref(),
-            logsource: Some(&r.logsource),
-        })
-        .collect();
+    let base: Vec<BaseRule> = compiled.rules.iter().map(BaseRule::from).collect();
     let (set, more) = CorrelationSet::new(compiled.correlations.clone(), &base);
     let (filters, warnings) = FilterSet::new(compiled.filters.clone(), &base);
     diags.extend(more.into_iter().chain(warnings).map(|(_, d)| d));

@@ -20,6 +20,16 @@ pub struct BaseRule<'a> {
     pub logsource: Option<&'a crate::rule::LogSource>,
 }
 
+impl<'a> From<&'a crate::CompiledRule> for BaseRule<'a> {
+    fn from(rule: &'a crate::CompiledRule) -> BaseRule<'a> {
+        BaseRule {
+            id: rule.id.as_deref(),
+            name: rule.name.as_deref(),
+            logsource: Some(&rule.logsource),
+        }
+    }
+}
+
 /// What a referenced name stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Input {
