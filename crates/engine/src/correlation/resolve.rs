@@ -215,6 +215,55 @@ fn resolve_one(
             written.name == name || input.is_some_and(|i| aka(i).contains(&name))
         })
     };
+    let (branches, extended, partial) = branches_of(rule, refs.len(), &idents, &slot_of, diags);
+    if diags[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let value_field = match &rule.condition {
+        Condition::Threshold(t) => t.field.clone(),
+        Condition::Extended { .. } => None,
+    };
+    let slots = refs
+        .iter()
+        .zip(inputs)
+        .map(|(written, input)| {
+            let input = input.unwrap_or(Input::Rule(0));
+            let mut names: Vec<String> = aka(input).into_iter().map(String::from).collect();
+            names.push(written.name.clone());
+            let mut slot = Slot {
+                input,
+                names,
+                group_fields: Vec::new(),
+                value_field: None,
+            };
+            slot.group_fields = rule
+                .group_by
+                .0
+                .iter()
+                .map(|f| field_for(rule, &slot, f))
+                .collect();
+            slot.value_field = value_field.as_deref().map(|f| field_for(rule, &slot, f));
+            slot
+        })
+        .collect();
+    Some(Resolved {
+        rule: rule.clone(),
+        slots,
+        branches,
+        extended,
+        partial,
+    })
+}
+
+/// The alternatives of an extended condition, or the choices of a partial `temporal_ordered`
+/// threshold; `(branches, extended, partial)`.
+fn branches_of(
+    rule: &CorrelationRule,
+    count: usize,
+    idents: &[(String, Span)],
+    slot_of: &dyn Fn(&str) -> Option<usize>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Branch>, bool, bool) {
     let mut branches = vec![Branch {
         present: Vec::new(),
         absent: Vec::new(),
@@ -256,14 +305,14 @@ fn resolve_one(
                 } else {
                     t.value.ceil()
                 };
-                let need = need.clamp(0.0, refs.len() as f64 + 1.0) as usize;
-                match combinations(refs.len(), need) {
+                let need = need.clamp(0.0, count as f64 + 1.0) as usize;
+                match combinations(count, need) {
                     Some(c) => branches = c,
                     None => diags.push(Diagnostic::error(
                         CODE,
                         format!(
                             "ordering {need} of {} rules has more than {MAX_BRANCHES} choices",
-                            refs.len()
+                            count
                         ),
                         Some(t.span),
                     )),
@@ -272,43 +321,7 @@ fn resolve_one(
         }
         Condition::Threshold(_) => {}
     }
-    if diags[before..].iter().any(Diagnostic::is_error) {
-        return None;
-    }
-    let value_field = match &rule.condition {
-        Condition::Threshold(t) => t.field.clone(),
-        Condition::Extended { .. } => None,
-    };
-    let slots = refs
-        .iter()
-        .zip(inputs)
-        .map(|(written, input)| {
-            let input = input.unwrap_or(Input::Rule(0));
-            let mut names: Vec<String> = aka(input).into_iter().map(String::from).collect();
-            names.push(written.name.clone());
-            let mut slot = Slot {
-                input,
-                names,
-                group_fields: Vec::new(),
-                value_field: None,
-            };
-            slot.group_fields = rule
-                .group_by
-                .0
-                .iter()
-                .map(|f| field_for(rule, &slot, f))
-                .collect();
-            slot.value_field = value_field.as_deref().map(|f| field_for(rule, &slot, f));
-            slot
-        })
-        .collect();
-    Some(Resolved {
-        rule: rule.clone(),
-        slots,
-        branches,
-        extended,
-        partial,
-    })
+    (branches, extended, partial)
 }
 
 /// The event field `name` (a group-by name or the value field) stands for in `slot`'s rule:
