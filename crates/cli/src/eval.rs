@@ -1,6 +1,7 @@
 //! `sigmaplay eval`: rules over events, one JSON line per match, or explanations.
 
 use crate::check::compile_files;
+use crate::correlate::{Correlations, Documents};
 use crate::{inputs, pipeline, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
@@ -18,7 +19,9 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     else {
         return Ok(Status::Errors);
     };
-    let (rules, mut errors) = load_rules(args, &options);
+    let (rules, documents, mut errors) = load_rules(args, &options);
+    let (correlations, correlation_errors) = documents.resolve(&rules.rules);
+    errors += correlation_errors;
     let events_input = match inputs::read(&args.events) {
         Ok(i) => i,
         Err(e) => {
@@ -54,20 +57,30 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         set: &set,
         files: &rules.files,
         format,
+        correlations: &correlations,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let mut feed = correlations.start(args.timestamp_field.as_deref());
     let matches = if args.explain {
-        run.explain_all(&mut out, &parsed, &events_input.text)?
+        run.explain_all(&mut out, &parsed, &events_input.text, &mut feed)?
     } else {
-        run.matches(&mut out, &parsed, &events_input.text)?
+        run.matches(&mut out, &parsed, &events_input.text, &mut feed)?
     };
+    let outcome = feed.finish();
+    let alerts =
+        correlations.write_outcome(&mut out, &outcome, &events_input.name, format, args.explain)?;
     out.flush()?;
     if io::stderr().is_terminal() || errors > 0 {
         eprintln!(
-            "{} rule(s), {} event(s): {matches} match(es){}",
+            "{} rule(s), {} event(s): {matches} match(es){}{}",
             set.rules().len(),
             parsed.events.iter().filter(|e| e.is_ok()).count(),
+            if correlations.set.is_empty() {
+                String::new()
+            } else {
+                format!(", {alerts} correlation alert(s)")
+            },
             if errors > 0 {
                 format!(", {errors} error(s)")
             } else {
@@ -89,9 +102,21 @@ struct LoadedRules {
     files: Vec<String>,
 }
 
-/// Compiles every rule file; errors are reported on stderr and counted, the good rules kept.
-fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, usize) {
-    let (files, read_errors) = compile_files(&args.rules, options, args.rule_options.strict);
+/// Compiles every rule file (and `--filter` file); errors are reported on stderr and counted,
+/// the good rules kept.
+fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, Documents, usize) {
+    let (mut files, mut read_errors) =
+        compile_files(&args.rules, options, args.rule_options.strict);
+    let (filter_files, filter_errors) =
+        compile_files(&args.filters, options, args.rule_options.strict);
+    read_errors.extend(filter_errors);
+    let mut documents = Documents::default();
+    for mut file in filter_files {
+        for d in file.diagnostics().filter(|d| d.is_error()) {
+            eprintln!("{}", d.render(&file.name));
+        }
+        documents.take(&mut file);
+    }
     let mut errors = 0;
     for e in &read_errors {
         eprintln!("{e}");
@@ -101,7 +126,7 @@ fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, usize)
         rules: Vec::new(),
         files: Vec::new(),
     };
-    for file in files {
+    for file in &mut files {
         for d in file.diagnostics() {
             if d.is_error() {
                 eprintln!("{}", d.render(&file.name));
@@ -111,13 +136,14 @@ fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, usize)
                 eprintln!("{}", d.render(&file.name));
             }
         }
+        documents.take(file);
         let n = file.compilation.rules.len();
         loaded
             .files
             .extend(std::iter::repeat_n(file.name.clone(), n));
-        loaded.rules.extend(file.compilation.rules);
+        loaded.rules.append(&mut file.compilation.rules);
     }
-    (loaded, errors)
+    (loaded, documents, errors)
 }
 
 /// One evaluation of a rule set over parsed events, and where it writes.
@@ -125,6 +151,7 @@ struct Run<'a> {
     set: &'a RuleSet,
     files: &'a [String],
     format: OutputFormat,
+    correlations: &'a Correlations,
 }
 
 impl Run<'_> {
@@ -132,16 +159,44 @@ impl Run<'_> {
         self.files.get(rule).map(String::as_str)
     }
 
+    /// The rules `event` fired, filters applied: (rule, true search identifiers).
+    fn fired(&self, event: &Event) -> Vec<(usize, Vec<String>)> {
+        self.set
+            .hits(event)
+            .into_iter()
+            .filter(|h| {
+                let rule = &self.set.rules()[h.rule];
+                let map = self.set.logsource_map();
+                self.correlations
+                    .excluded_by(h.rule, rule, event, map)
+                    .is_none()
+            })
+            .map(|h| (h.rule, h.identifiers))
+            .collect()
+    }
+
     /// One line per (event, rule) match; returns the number of matches.
-    fn matches(&self, out: &mut impl Write, parsed: &EventInput, text: &str) -> io::Result<usize> {
+    fn matches(
+        &self,
+        out: &mut impl Write,
+        parsed: &EventInput,
+        text: &str,
+        feed: &mut sigmaplay_engine::Run,
+    ) -> io::Result<usize> {
         let source = SourceMap::new(text);
         let mut matches = 0;
         for (index, event) in parsed.events.iter().enumerate() {
             let Ok(event) = event else { continue };
             let line = source.location(event.span.start).line;
-            for hit in self.set.hits(event) {
+            let fired = self.fired(event);
+            let matched: Vec<usize> = fired.iter().map(|(r, _)| *r).collect();
+            feed.push(index, event, &matched);
+            for (ri, identifiers) in fired {
+                if !self.correlations.set.reports_matches_of(ri) {
+                    continue;
+                }
                 matches += 1;
-                let rule = &self.set.rules()[hit.rule];
+                let rule = &self.set.rules()[ri];
                 match self.format {
                     OutputFormat::Json => {
                         let v = json!({
@@ -150,8 +205,8 @@ impl Run<'_> {
                             "rule_id": rule.id,
                             "title": rule.title,
                             "level": rule.level,
-                            "matched": hit.identifiers,
-                            "file": self.file(hit.rule),
+                            "matched": identifiers,
+                            "file": self.file(ri),
                         });
                         writeln!(out, "{v}")?;
                     }
@@ -161,7 +216,7 @@ impl Run<'_> {
                         rule.title,
                         rule.id.as_deref().unwrap_or("no id"),
                         rule.level.as_deref().unwrap_or("no level"),
-                        hit.identifiers.join(", ")
+                        identifiers.join(", ")
                     )?,
                 }
             }
@@ -176,6 +231,7 @@ impl Run<'_> {
         out: &mut impl Write,
         parsed: &EventInput,
         text: &str,
+        feed: &mut sigmaplay_engine::Run,
     ) -> io::Result<usize> {
         let source = SourceMap::new(text);
         // A single rule sees every event (its trace notes a log source misfit); several rules
@@ -188,7 +244,8 @@ impl Run<'_> {
         for (index, event) in parsed.events.iter().enumerate() {
             let Ok(event) = event else { continue };
             let line = source.location(event.span.start).line;
-            let hits = self.set.matching(event);
+            let hits: Vec<usize> = self.fired(event).into_iter().map(|(r, _)| r).collect();
+            feed.push(index, event, &hits);
             matches += hits.len();
             for (ri, rule) in self.set.rules().iter().enumerate() {
                 let decision = policy.decide(self.set.logsource_map(), rule, event);
@@ -212,6 +269,9 @@ impl Run<'_> {
     ) -> io::Result<()> {
         let rule = &self.set.rules()[ri];
         let trace = rule.explain_with(event, fit);
+        let excluded_by = self
+            .correlations
+            .excluded_by(ri, rule, event, self.set.logsource_map());
         match self.format {
             OutputFormat::Json => {
                 let v = json!({
@@ -221,11 +281,18 @@ impl Run<'_> {
                     "title": rule.title,
                     "file": self.file(ri),
                     "fired": fired,
+                    "excluded_by": excluded_by,
                     "trace": trace,
                 });
                 writeln!(out, "{v}")
             }
-            OutputFormat::Text => tree::write_trace(out, index, line, self.file(ri), fired, &trace),
+            OutputFormat::Text => {
+                tree::write_trace(out, index, line, self.file(ri), fired, &trace)?;
+                match excluded_by {
+                    Some(f) => writeln!(out, "  excluded by filter '{f}'"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

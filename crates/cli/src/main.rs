@@ -1,6 +1,7 @@
 //! `sigmaplay`: evaluate, explain, check and test Sigma rules from the command line.
 
 mod check;
+mod correlate;
 mod diagnostics;
 mod eval;
 mod inputs;
@@ -45,6 +46,12 @@ enum Command {
     /// identifiers that were true). Events are read as a JSON object, a JSON array, JSON Lines,
     /// evtx_dump JSON (one record a line or pretty-printed one after another) or Event Viewer XML;
     /// the shape is detected.
+    ///
+    /// Correlation rules among the rules print one line per alert after the matches:
+    /// `{"event", "rule_id", "title", "level", "correlation": {"type", "group", "window_start",
+    /// "window_end", "value", "events", "rules"}}`, `event` being the event that closed the
+    /// window. Rules a correlation references print their own matches only with `generate: true`.
+    /// Filter documents remove the events their condition rejects from the rules they name.
     #[command(after_help = EXIT_CODES)]
     Eval(EvalArgs),
     /// Check rules: errors and lint warnings as `path:line:col: severity: message [code]`.
@@ -93,6 +100,14 @@ pub struct EvalArgs {
     /// A value for an `|expand` placeholder (`%NAME%`); repeat for several values or names.
     #[arg(long = "placeholder", short = 'p', value_name = "NAME=VALUE")]
     pub placeholders: Vec<String>,
+    /// Filter documents (files or folders) to apply besides those among the rules: each adds
+    /// AND (its condition) to every rule it names.
+    #[arg(long = "filter", value_name = "PATH")]
+    pub filters: Vec<PathBuf>,
+    /// The event field correlations read the time from (by default the first present of
+    /// @timestamp, timestamp, TimeCreated_SystemTime, UtcTime, EventTime, time).
+    #[arg(long, value_name = "NAME")]
+    pub timestamp_field: Option<String>,
     #[command(flatten)]
     pub rule_options: RuleOptions,
 }

@@ -610,3 +610,78 @@ fn explain_several_rules_follows_the_routing() {
     ]);
     assert_eq!(json_lines(&all).len(), 3 * 6);
 }
+
+#[test]
+fn eval_prints_correlation_alerts() {
+    let o = sigmaplay(&[
+        "eval",
+        "correlations/brute.yml",
+        "-e",
+        "correlations/logons.jsonl",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = json_lines(&o);
+    // The referenced rule's own matches are not printed (no generate: true), the alert is.
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"event": 2, "rule_id": "6a1e7b52-0b7e-4c6e-9d7f-3a8e2b4c5d61",
+            "title": "Brute force", "level": "high",
+            "correlation": {"type": "event_count", "group": {"TargetUserName": "alice"},
+                "window_start": "2026-03-01T08:57:00Z", "window_end": "2026-03-01T09:02:00Z",
+                "value": 3, "events": [0, 1, 2],
+                "rules": ["0e95725d-7320-415d-80f7-004da920fc11"]}})
+    );
+    assert!(
+        stderr(&o).contains("event 4 has no timestamp: none of @timestamp"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn eval_applies_filters_before_correlating() {
+    let o = sigmaplay(&[
+        "eval",
+        "correlations/brute.yml",
+        "-e",
+        "correlations/logons.jsonl",
+        "--filter",
+        "correlations/admin-hosts.yml",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // ADM01's failure is filtered out: alice has 2 failures in 5 minutes, no alert.
+    assert!(json_lines(&o).is_empty(), "{}", stdout(&o));
+    let o = sigmaplay(&[
+        "eval",
+        "correlations/brute.yml",
+        "-e",
+        "correlations/logons.jsonl",
+        "--filter",
+        "correlations/admin-hosts.yml",
+        "--explain",
+        "--format",
+        "text",
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains("excluded by filter 'Admin hosts'"), "{text}");
+    assert!(
+        text.contains("Brute force: alice: 2 events within 5m (never ≥ 3), no alert")
+            || text.contains("Brute force: alice: 1 to 2 events within 5m (never ≥ 3), no alert"),
+        "{text}"
+    );
+}
+
+#[test]
+fn eval_reports_bad_correlations_with_their_place() {
+    let o = sigmaplay_stdin(
+        &["eval", "-", "-e", "correlations/logons.jsonl"],
+        Some("title: Brute force\ncorrelation:\n  type: event_count\n  rules: [failed_logn]\n  timespan: 5m\n  condition: {gte: 3}\n"),
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(":4:11: error: 'failed_logn' names no rule"),
+        "{err}"
+    );
+}

@@ -19,6 +19,7 @@
 
 mod bulk;
 mod compile;
+mod correlation;
 mod eval;
 mod event;
 mod explain;
@@ -32,6 +33,12 @@ mod testing;
 
 pub use bulk::{RuleHit, RuleSet, Scratch};
 pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};
+pub use correlation::{
+    rfc3339, Alert, Alias, BaseRule, Condition, ConditionOp, CorrelationRule, CorrelationSet,
+    CorrelationType, Filter, FilterRule, FilterSet, FilterTargets, GroupBy, GroupTrace, Located,
+    MissingTime, Outcome, RuleRef, Run, RunOptions, Threshold, Timespan, TimestampField,
+    UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
+};
 pub use event::{
     flatten_windows, parse_events, Event, EventError, EventFormat, EventInput, FieldValue,
 };

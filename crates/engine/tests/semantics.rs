@@ -354,7 +354,7 @@ fn never_panics_on_garbage() {
     let d = c
         .diagnostics
         .iter()
-        .find(|d| d.code == "unsupported")
+        .find(|d| d.code == "correlation")
         .unwrap();
     assert_eq!(d.location.unwrap().line, 8);
 }

@@ -81,6 +81,7 @@ pub(super) fn compile_rule(
         CompiledRule {
             title: rule.title.clone(),
             id: rule.id.clone(),
+            name: rule.name.clone(),
             level: rule.level.clone(),
             status: rule.status.clone(),
             logsource: rule.logsource.clone(),

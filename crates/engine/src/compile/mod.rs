@@ -8,8 +8,9 @@ mod program;
 pub use program::CompiledRule;
 pub(crate) use program::{CBody, CExpr, CItem, CValue, CVariant, Matcher, RuleBody, StrKind};
 
+use crate::correlation::{self, CorrelationRule, Filter};
 use crate::pipeline::{self, Pipeline};
-use crate::rule::{self, lint, DocumentKind};
+use crate::rule::{self, lint, DocumentKind, Rule};
 use crate::source::DiagnosticCode as Code;
 use crate::source::{yaml, Diagnostic, SourceMap, Span};
 use std::collections::BTreeMap;
@@ -32,6 +33,11 @@ pub struct CompileOptions {
 pub struct Compilation {
     /// Detection rules that compiled without error, in document order.
     pub rules: Vec<CompiledRule>,
+    /// Correlation rules that read without error, in document order. Their references are
+    /// resolved across texts by [`crate::CorrelationSet::new`].
+    pub correlations: Vec<CorrelationRule>,
+    /// Filter documents that compiled without error, in document order ([`crate::FilterSet`]).
+    pub filters: Vec<Filter>,
     /// Errors and warnings, located (line/column filled in), in source order.
     pub diagnostics: Vec<Diagnostic>,
     /// The text's line table, shared with every rule compiled from it.
@@ -49,6 +55,8 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
     let source = Arc::new(SourceMap::new(text));
     let mut diagnostics = Vec::new();
     let mut rules = Vec::new();
+    let mut correlations = Vec::new();
+    let mut filters = Vec::new();
     if text.len() > MAX_RULE_BYTES {
         diagnostics.push(Diagnostic::error(
             Code::Limit,
@@ -60,6 +68,8 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
         ));
         return Compilation {
             rules,
+            correlations,
+            filters,
             diagnostics,
             source,
         };
@@ -93,16 +103,20 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
                     }
                 }
             }
-            DocumentKind::Correlation => diagnostics.push(Diagnostic::error(
-                Code::Unsupported,
-                "correlation rules are recognised but not supported yet",
-                Some(root.get("correlation").map_or(doc_span, |(k, _)| k.span())),
-            )),
-            DocumentKind::Filter => diagnostics.push(Diagnostic::error(
-                Code::Unsupported,
-                "filter documents are recognised but not supported yet",
-                Some(root.get("filter").map_or(doc_span, |(k, _)| k.span())),
-            )),
+            DocumentKind::Correlation => {
+                correlations.extend(correlation::parse_correlation(
+                    &root,
+                    doc_span,
+                    &mut diagnostics,
+                ));
+            }
+            DocumentKind::Filter => {
+                let compiled = compile_filter(&root, doc_span, text, options, &source);
+                match compiled {
+                    Ok(f) => filters.push(f),
+                    Err(errs) => diagnostics.extend(errs),
+                }
+            }
             DocumentKind::Action => diagnostics.push(Diagnostic::error(
                 Code::Unsupported,
                 "'action' collections (global/reset/repeat) are Sigma 1 syntax and are not supported; write each rule in full",
@@ -137,9 +151,59 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
     diagnostics.sort_by_key(|d| (d.span.map_or(usize::MAX, |s| s.start), d.severity));
     Compilation {
         rules,
+        correlations,
+        filters,
         diagnostics,
         source,
     }
+}
+
+/// A filter document: its targets, and its selections and condition compiled as a detection.
+fn compile_filter(
+    root: &yaml::Node,
+    doc_span: Span,
+    text: &str,
+    options: &CompileOptions,
+    source: &Arc<SourceMap>,
+) -> Result<Filter, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let header = correlation::parse_filter(root, doc_span, &mut diags);
+    let detection = root
+        .get("filter")
+        .and_then(|(k, body)| rule::parse_detection(k.span(), &body, text, &["rules"], &mut diags));
+    let (Some(header), Some(detection)) = (header, detection) else {
+        return Err(diags);
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let mut as_rule = Rule {
+        title: header.title.clone(),
+        title_span: Span::point(doc_span.start),
+        id: header.id.clone(),
+        name: None,
+        status: None,
+        level: None,
+        tags: Vec::new(),
+        references: Vec::new(),
+        logsource: header.logsource.clone(),
+        logsource_span: root.get("logsource").map_or(doc_span, |(k, _)| k.span()),
+        logsource_extra: Vec::new(),
+        custom_keys: Vec::new(),
+        detection,
+        span: doc_span,
+    };
+    // pySigma merges a filter into its rules before the pipelines run, so its fields are
+    // mapped like the rule's own.
+    let applied =
+        pipeline::apply_pipelines(&options.pipelines, &mut as_rule).map_err(|f| vec![*f])?;
+    let (mut detection, warnings) = lower::compile_rule(&as_rule, options, source)?;
+    detection.pipeline_items = Arc::new(applied.applied);
+    diags.extend(warnings);
+    Ok(Filter {
+        rule: header,
+        detection,
+    })
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub struct CompiledRule {
     pub title: String,
     pub id: Option<String>,
+    /// How correlations and filters may name the rule, besides its id.
+    pub name: Option<String>,
     pub level: Option<String>,
     pub status: Option<String>,
     pub logsource: LogSource,

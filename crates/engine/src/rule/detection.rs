@@ -10,10 +10,12 @@ use crate::source::DiagnosticCode as Code;
 use crate::source::{Diagnostic, Span};
 use serde_yaml::Value;
 
-pub(super) fn parse_detection(
+/// `skip`: keys that are not search identifiers (a filter's `rules`).
+pub(crate) fn parse_detection(
     key_span: Span,
     node: &Node,
     source: &str,
+    skip: &[&str],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Detection> {
     if !node.value.is_mapping() {
@@ -40,10 +42,13 @@ pub(super) fn parse_detection(
             condition_node = Some((k, v));
             continue;
         }
+        if skip.contains(&name) {
+            continue;
+        }
         if name == "timeframe" {
             diags.push(Diagnostic::error(
                 Code::Unsupported,
-                "'timeframe' belongs to the old aggregation syntax; Sigma 2 uses correlation rules, which are not supported yet",
+                "'timeframe' belongs to the old aggregation syntax; Sigma 2 writes it as a correlation rule (a separate document with correlation: type, rules, timespan, condition)",
                 Some(k.span()),
             ));
             continue;

@@ -50,7 +50,7 @@ pub fn parse_rule(
     let custom_keys = r.custom_keys();
     let (title, title_span) = r.title(doc_span);
     let id = r.id();
-    let _ = r.string("name");
+    let name = r.string("name").map(|(n, _)| n);
     let status = r.one_of(
         "status",
         &[
@@ -82,7 +82,7 @@ pub fn parse_rule(
             k.span().join(v.span())
         });
     let detection = match root.get("detection") {
-        Some((k, v)) => parse_detection(k.span(), &v, source, diags),
+        Some((k, v)) => parse_detection(k.span(), &v, source, &[], diags),
         None => {
             diags.push(Diagnostic::error(
                 Code::Detection,
@@ -100,6 +100,7 @@ pub fn parse_rule(
         title,
         title_span,
         id,
+        name,
         status,
         level,
         tags,

@@ -11,6 +11,7 @@ mod model;
 pub(crate) mod modifier;
 pub(crate) mod value;
 
+pub(crate) use detection::parse_detection;
 pub(crate) use metadata::parse_rule;
 pub use model::AppliedItem;
 pub use model::LogSource;

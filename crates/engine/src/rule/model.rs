@@ -47,6 +47,8 @@ pub struct Rule {
     pub title: String,
     pub title_span: Span,
     pub id: Option<String>,
+    /// How correlations and filters may name the rule, besides its id.
+    pub name: Option<String>,
     pub status: Option<String>,
     pub level: Option<String>,
     pub tags: Vec<(String, Span)>,

@@ -50,6 +50,10 @@ pub enum DiagnosticCode {
     Pipeline,
     /// An `|expand` placeholder has no values: the item matches nothing.
     Placeholder,
+    /// A correlation rule is invalid (type, rules, group-by, timespan, condition, aliases).
+    Correlation,
+    /// A filter document is invalid, or names no loaded rule.
+    Filter,
     // Lint warnings (pySigma validators).
     AllOfThemCondition,
     ThemConditionWithSingleDetection,
@@ -85,6 +89,8 @@ impl DiagnosticCode {
         DiagnosticCode::Value,
         DiagnosticCode::Pipeline,
         DiagnosticCode::Placeholder,
+        DiagnosticCode::Correlation,
+        DiagnosticCode::Filter,
         DiagnosticCode::AllOfThemCondition,
         DiagnosticCode::ThemConditionWithSingleDetection,
         DiagnosticCode::DanglingDetection,
@@ -118,6 +124,8 @@ impl DiagnosticCode {
             DiagnosticCode::Value => "value",
             DiagnosticCode::Pipeline => "pipeline",
             DiagnosticCode::Placeholder => "placeholder",
+            DiagnosticCode::Correlation => "correlation",
+            DiagnosticCode::Filter => "filter",
             DiagnosticCode::AllOfThemCondition => "all_of_them_condition",
             DiagnosticCode::ThemConditionWithSingleDetection => {
                 "them_condition_with_single_detection"
@@ -163,6 +171,10 @@ impl DiagnosticCode {
             DiagnosticCode::Placeholder => {
                 "an |expand placeholder has no values (the item matches nothing)"
             }
+            DiagnosticCode::Correlation => {
+                "a correlation rule is invalid (type, rules, timespan, condition, aliases, a cycle)"
+            }
+            DiagnosticCode::Filter => "a filter document is invalid or names no loaded rule",
             DiagnosticCode::AllOfThemCondition => "the condition uses 'all of them'",
             DiagnosticCode::ThemConditionWithSingleDetection => {
                 "'1 of them' / 'all of them' with a single search identifier"

@@ -1,0 +1,95 @@
+//! One sentence per group: what the metric reached and why the group did or did not alert.
+
+use super::model::{Condition, CorrelationRule, CorrelationType, Timespan};
+use super::set::GroupTrace;
+use super::time::rfc3339;
+
+impl std::fmt::Display for Timespan {
+    /// In the largest unit that divides it (`90s`, `5m`, `2d`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seconds = self.millis / 1000;
+        let (unit, size) = Timespan::UNITS
+            .iter()
+            .rev()
+            .find(|(_, s)| seconds % s == 0)
+            .copied()
+            .unwrap_or(('s', 1));
+        write!(f, "{}{unit}", seconds / size)
+    }
+}
+
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{:.3}", x).trim_end_matches('0').to_string()
+    }
+}
+
+/// What the metric measures, after its number: "failed logons", "distinct User", ...
+fn measure(rule: &CorrelationRule) -> String {
+    let field = match &rule.condition {
+        Condition::Threshold(t) => t.field.clone().unwrap_or_default(),
+        Condition::Extended { .. } => String::new(),
+    };
+    match rule.kind {
+        CorrelationType::EventCount => "events".into(),
+        CorrelationType::ValueCount => format!("distinct {field}"),
+        CorrelationType::Temporal | CorrelationType::TemporalOrdered => {
+            format!("of {} rules", rule.rules.len().max(1))
+        }
+        CorrelationType::ValueSum => format!("(sum of {field})"),
+        CorrelationType::ValueAvg => format!("(average {field})"),
+        CorrelationType::ValueMedian => format!("(median {field})"),
+        CorrelationType::ValuePercentile => format!("(percentile of {field})"),
+    }
+}
+
+impl GroupTrace {
+    /// The group as people read it: `alice`, `alice, WS1`, or `all events` without group-by.
+    pub fn label(&self) -> String {
+        if self.group.is_empty() {
+            return "all events".into();
+        }
+        let values: Vec<&str> = self.group.iter().map(|(_, v)| v.as_str()).collect();
+        values.join(", ")
+    }
+
+    /// "alice: 3 events within 5m (≥ 3) → alert at 2026-03-01T09:01:00Z", or why not.
+    pub fn sentence(&self, rule: &CorrelationRule) -> String {
+        let label = self.label();
+        let what = measure(rule);
+        let within = format!("within {}", rule.timespan);
+        let test = match &rule.condition {
+            Condition::Threshold(t) => format!("{} {}", t.op.symbol(), number(t.value)),
+            Condition::Extended { .. } => "the condition".into(),
+        };
+        if let Some(w) = self.windows.iter().find(|w| w.alerted) {
+            let value = w.value.map_or_else(|| "no value".into(), number);
+            let more = self.windows.iter().filter(|w| w.alerted).count() - 1;
+            let again = match more {
+                0 => String::new(),
+                1 => ", and 1 later window".into(),
+                n => format!(", and {n} later windows"),
+            };
+            return format!(
+                "{label}: {value} {what} {within} ({test}) → alert at {}{again}",
+                rfc3339(w.window_end)
+            );
+        }
+        let values: Vec<f64> = self.windows.iter().filter_map(|w| w.value).collect();
+        let range = match (
+            values.iter().copied().reduce(f64::min),
+            values.iter().copied().reduce(f64::max),
+        ) {
+            (Some(lo), Some(hi)) if lo == hi => format!("{} {what} in every window", number(hi)),
+            (Some(lo), Some(hi)) => format!("{} to {} {what} {within}", number(lo), number(hi)),
+            _ => format!("no number {within}"),
+        };
+        let never = match &rule.condition {
+            Condition::Threshold(_) => format!("never {test}"),
+            Condition::Extended { .. } => "the condition never held".into(),
+        };
+        format!("{label}: {range} ({never}), no alert")
+    }
+}
