@@ -36,11 +36,15 @@ pub enum EventFormat {
     JsonStream,
     EvtxJson,
     EventXml,
+    /// A Windows event log file (`.evtx`), read by [`super::parse_evtx`].
+    Evtx,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventError {
     pub message: String,
+    /// 1-based line in the events text; 0 for binary input (`.evtx`), whose message names the
+    /// chunk, file offset and last record read instead.
     pub line: usize,
     pub column: usize,
     pub span: Span,
