@@ -1,6 +1,6 @@
 // The code editors of Sigma Playground: CodeMirror 6 with a lean setup (the full `basicSetup`
 // weighs ~142 KB gzip), plus the page's IndexedDB autosave and file helpers. Bundled by esbuild
-// into one IIFE that exposes `window.SigmaPlay` for the Rust/Yew side (web/src/editor.rs).
+// into one IIFE that exposes `window.SigmaPlay` for the Rust/Yew side (web/src/bindings.rs).
 import { EditorState, Compartment, StateEffect, StateField, RangeSetBuilder } from '@codemirror/state';
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,

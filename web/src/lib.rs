@@ -1,10 +1,15 @@
 //! Sigma Playground: the Yew web app. `main.rs` mounts [`app::App`]; `bin/worker.rs` runs
-//! [`worker::EngineWorker`] in a Web Worker. Only wasm32 builds run it; the state, examples and
-//! protocol are tested natively.
+//! [`worker::EngineWorker`] in a Web Worker. Only wasm32 builds run it; the state, the lessons
+//! and the protocol are tested natively.
+//!
+//! The page: [`app`] lays it out and calls the hooks; `components` draw it from props and send
+//! callbacks up; `state` is the one reducer; `hooks` run the side effects; `bindings` are the
+//! JavaScript functions it calls; `lessons` are the examples menu (data in `web/lessons/`).
 
 pub mod app;
-pub mod editor;
-pub mod examples;
-pub mod state;
-pub mod views;
+mod bindings;
+mod components;
+mod hooks;
+mod lessons;
+mod state;
 pub mod worker;

@@ -1,9 +1,10 @@
 //! `sigmaplay check`, and compiling rule files for `eval`.
 
+use crate::diagnostics::{self, DiagnosticFormat};
 use crate::inputs;
 use crate::{CheckArgs, Status};
 use sigmaplay_engine::{compile_rules, Compilation, CompileOptions, Diagnostic, Severity};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 pub const RULE_EXTENSIONS: &[&str] = &["yml", "yaml"];
@@ -56,6 +57,11 @@ pub fn run(args: &CheckArgs) -> io::Result<Status> {
         lint: !args.no_lint,
     };
     let (files, read_errors) = compile_files(&args.rules, &options);
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        DiagnosticFormat::Text
+    } else {
+        DiagnosticFormat::Short
+    });
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let (mut errors, mut warnings, mut rules) = (read_errors.len(), 0, 0);
@@ -70,7 +76,8 @@ pub fn run(args: &CheckArgs) -> io::Result<Status> {
                 Severity::Warning => warnings += 1,
                 Severity::Info => {}
             }
-            writeln!(out, "{}", d.render(&file.name))?;
+            let shown = diagnostics::render(&d, &file.name, &file.compilation.source, format);
+            writeln!(out, "{shown}")?;
         }
     }
     out.flush()?;

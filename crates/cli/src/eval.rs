@@ -4,12 +4,12 @@ use crate::check::compile_files;
 use crate::{inputs, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
-    parse_events, CompileOptions, CompiledRule, LogSourceMap, RuleSet, SourceMap,
+    parse_events, CompileOptions, CompiledRule, Event, EventInput, LogSourceMap, LogSourcePolicy,
+    RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
 
 pub fn run(args: &EvalArgs) -> io::Result<Status> {
-    let mut errors = 0usize;
     let placeholders = match inputs::placeholders(&args.placeholders) {
         Ok(p) => p,
         Err(e) => {
@@ -21,34 +21,11 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         eprintln!("sigmaplay: rules and events cannot both be read from stdin");
         return Ok(Status::Errors);
     }
-
-    // Rules: every file compiled; errors reported, the good rules kept.
     let options = CompileOptions {
         placeholders,
         lint: false,
     };
-    let (files, read_errors) = compile_files(&args.rules, &options);
-    for e in &read_errors {
-        eprintln!("{e}");
-        errors += 1;
-    }
-    let mut rules: Vec<CompiledRule> = Vec::new();
-    let mut rule_files: Vec<usize> = Vec::new();
-    let mut file_names: Vec<String> = Vec::new();
-    for file in files {
-        for d in file.diagnostics().filter(|d| d.is_error()) {
-            eprintln!("{}", d.render(&file.name));
-            errors += 1;
-        }
-        rule_files.extend(std::iter::repeat_n(
-            file_names.len(),
-            file.compilation.rules.len(),
-        ));
-        file_names.push(file.name);
-        rules.extend(file.compilation.rules);
-    }
-
-    // Events.
+    let (rules, mut errors) = load_rules(args, &options);
     let events_input = match inputs::read(&args.events) {
         Ok(i) => i,
         Err(e) => {
@@ -57,8 +34,7 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         }
     };
     let parsed = parse_events(&events_input.text);
-    let source = SourceMap::new(&events_input.text);
-    for e in parsed.events.iter().filter_map(|e| e.as_ref().err()) {
+    for e in parsed.errors() {
         eprintln!(
             "{}:{}:{}: error: {}",
             events_input.name, e.line, e.column, e.message
@@ -73,84 +49,24 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         } else {
             OutputFormat::Json
         });
-    let map = LogSourceMap::builtin();
-    let mut set = RuleSet::new(rules, map.clone());
-    set.set_routing(!args.no_logsource);
-    let rule_file = |ri: usize| {
-        rule_files
-            .get(ri)
-            .and_then(|&fi| file_names.get(fi))
-            .map(String::as_str)
+    let mut set = RuleSet::new(rules.rules, LogSourceMap::builtin());
+    set.set_policy(if args.no_logsource {
+        LogSourcePolicy::Ignore
+    } else {
+        LogSourcePolicy::Route
+    });
+    let run = Run {
+        set: &set,
+        files: &rules.files,
+        format,
     };
-
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let single = set.rules().len() == 1;
-    let mut matches = 0usize;
-    for (index, event) in parsed.events.iter().enumerate() {
-        let Ok(event) = event else { continue };
-        let line = source.location(event.span.start).line;
-        let hits = set.matching(event);
-        matches += hits.len();
-        if !args.explain {
-            for &ri in &hits {
-                let rule = &set.rules()[ri];
-                // Fields read under their mapped names (Security 4688: Image ← NewProcessName).
-                let matched =
-                    rule.matched_identifiers_with(event, &map.fit(&rule.logsource, event));
-                match format {
-                    OutputFormat::Json => {
-                        let v = json!({
-                            "event": index,
-                            "event_line": line,
-                            "rule_id": rule.id,
-                            "title": rule.title,
-                            "level": rule.level,
-                            "matched": matched,
-                            "file": rule_file(ri),
-                        });
-                        writeln!(out, "{v}")?;
-                    }
-                    OutputFormat::Text => writeln!(
-                        out,
-                        "event {index} (line {line}): {} [{}] {}: {}",
-                        rule.title,
-                        rule.id.as_deref().unwrap_or("no id"),
-                        rule.level.as_deref().unwrap_or("no level"),
-                        matched.join(", ")
-                    )?,
-                }
-            }
-            continue;
-        }
-        for (ri, rule) in set.rules().iter().enumerate() {
-            // What the routing evaluates: a single rule sees every event (its trace notes a
-            // log source misfit); several rules only the events of their log source.
-            let fit = map.fit(&rule.logsource, event);
-            if !single && !args.no_logsource && !fit.is_evaluated() {
-                continue;
-            }
-            let fired = hits.contains(&ri);
-            let trace = rule.explain_with(event, &fit);
-            match format {
-                OutputFormat::Json => {
-                    let v = json!({
-                        "event": index,
-                        "event_line": line,
-                        "rule_id": rule.id,
-                        "title": rule.title,
-                        "file": rule_file(ri),
-                        "fired": fired,
-                        "trace": trace,
-                    });
-                    writeln!(out, "{v}")?;
-                }
-                OutputFormat::Text => {
-                    tree::write_trace(&mut out, index, line, rule_file(ri), fired, &trace)?;
-                }
-            }
-        }
-    }
+    let matches = if args.explain {
+        run.explain_all(&mut out, &parsed, &events_input.text)?
+    } else {
+        run.matches(&mut out, &parsed, &events_input.text)?
+    };
     out.flush()?;
     if io::stderr().is_terminal() || errors > 0 {
         eprintln!(
@@ -169,4 +85,147 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     } else {
         Status::Ok
     })
+}
+
+/// The rules of every file, and per rule the file it came from.
+struct LoadedRules {
+    rules: Vec<CompiledRule>,
+    /// `files[i]`: the name of the file rule `i` came from.
+    files: Vec<String>,
+}
+
+/// Compiles every rule file; errors are reported on stderr and counted, the good rules kept.
+fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, usize) {
+    let (files, read_errors) = compile_files(&args.rules, options);
+    let mut errors = 0;
+    for e in &read_errors {
+        eprintln!("{e}");
+        errors += 1;
+    }
+    let mut loaded = LoadedRules {
+        rules: Vec::new(),
+        files: Vec::new(),
+    };
+    for file in files {
+        for d in file.diagnostics().filter(|d| d.is_error()) {
+            eprintln!("{}", d.render(&file.name));
+            errors += 1;
+        }
+        let n = file.compilation.rules.len();
+        loaded
+            .files
+            .extend(std::iter::repeat_n(file.name.clone(), n));
+        loaded.rules.extend(file.compilation.rules);
+    }
+    (loaded, errors)
+}
+
+/// One evaluation of a rule set over parsed events, and where it writes.
+struct Run<'a> {
+    set: &'a RuleSet,
+    files: &'a [String],
+    format: OutputFormat,
+}
+
+impl Run<'_> {
+    fn file(&self, rule: usize) -> Option<&str> {
+        self.files.get(rule).map(String::as_str)
+    }
+
+    /// One line per (event, rule) match; returns the number of matches.
+    fn matches(&self, out: &mut impl Write, parsed: &EventInput, text: &str) -> io::Result<usize> {
+        let source = SourceMap::new(text);
+        let mut matches = 0;
+        for (index, event) in parsed.events.iter().enumerate() {
+            let Ok(event) = event else { continue };
+            let line = source.location(event.span.start).line;
+            for hit in self.set.hits(event) {
+                matches += 1;
+                let rule = &self.set.rules()[hit.rule];
+                match self.format {
+                    OutputFormat::Json => {
+                        let v = json!({
+                            "event": index,
+                            "event_line": line,
+                            "rule_id": rule.id,
+                            "title": rule.title,
+                            "level": rule.level,
+                            "matched": hit.identifiers,
+                            "file": self.file(hit.rule),
+                        });
+                        writeln!(out, "{v}")?;
+                    }
+                    OutputFormat::Text => writeln!(
+                        out,
+                        "event {index} (line {line}): {} [{}] {}: {}",
+                        rule.title,
+                        rule.id.as_deref().unwrap_or("no id"),
+                        rule.level.as_deref().unwrap_or("no level"),
+                        hit.identifiers.join(", ")
+                    )?,
+                }
+            }
+        }
+        Ok(matches)
+    }
+
+    /// The explanation of every (event, rule) pair the policy evaluates; returns the number of
+    /// matches.
+    fn explain_all(
+        &self,
+        out: &mut impl Write,
+        parsed: &EventInput,
+        text: &str,
+    ) -> io::Result<usize> {
+        let source = SourceMap::new(text);
+        // A single rule sees every event (its trace notes a log source misfit); several rules
+        // only the events of their log source.
+        let policy = match self.set.policy() {
+            LogSourcePolicy::Route if self.set.rules().len() == 1 => LogSourcePolicy::Note,
+            policy => policy,
+        };
+        let mut matches = 0;
+        for (index, event) in parsed.events.iter().enumerate() {
+            let Ok(event) = event else { continue };
+            let line = source.location(event.span.start).line;
+            let hits = self.set.matching(event);
+            matches += hits.len();
+            for (ri, rule) in self.set.rules().iter().enumerate() {
+                let decision = policy.decide(self.set.logsource_map(), rule, event);
+                if decision.evaluate {
+                    let fired = hits.contains(&ri);
+                    self.explain_one(out, (index, line), ri, event, fired, &decision.fit)?;
+                }
+            }
+        }
+        Ok(matches)
+    }
+
+    fn explain_one(
+        &self,
+        out: &mut impl Write,
+        (index, line): (usize, usize),
+        ri: usize,
+        event: &Event,
+        fired: bool,
+        fit: &sigmaplay_engine::LogSourceFit,
+    ) -> io::Result<()> {
+        let rule = &self.set.rules()[ri];
+        let trace = rule.explain_with(event, fit);
+        match self.format {
+            OutputFormat::Json => {
+                let v = json!({
+                    "event": index,
+                    "event_line": line,
+                    "rule_id": rule.id,
+                    "title": rule.title,
+                    "file": self.file(ri),
+                    "fired": fired,
+                    "trace": trace,
+                });
+                writeln!(out, "{v}")
+            }
+            OutputFormat::Text => tree::write_trace(out, index, line, self.file(ri), fired, &trace),
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `sigmaplay`: evaluate, explain, check and test Sigma rules from the command line.
 
 mod check;
+mod diagnostics;
 mod eval;
 mod inputs;
 mod link;
@@ -97,6 +98,10 @@ pub struct CheckArgs {
     /// Report errors only, no lint warnings.
     #[arg(long)]
     pub no_lint: bool,
+    /// `short`: one line per diagnostic; `text`: also the source line, the span underlined. By
+    /// default `text` on a terminal, `short` otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<diagnostics::DiagnosticFormat>,
     /// A value for an `|expand` placeholder (`%NAME%`); repeat for several values or names.
     #[arg(long = "placeholder", short = 'p', value_name = "NAME=VALUE")]
     pub placeholders: Vec<String>,

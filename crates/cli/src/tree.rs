@@ -1,7 +1,6 @@
 //! The readable explanation tree (`sigmaplay eval --explain --format text`).
 
-use sigmaplay_engine::explain::{ConditionTrace, ItemTrace, Reason, SearchTrace, ValueTrace};
-use sigmaplay_engine::MatchTrace;
+use sigmaplay_engine::{ConditionTrace, ItemTrace, MatchTrace, Reason, SearchTrace, ValueTrace};
 use std::io::{self, Write};
 
 /// Values listed per item before "... and N more" (windash and base64offset expand to many).
@@ -119,7 +118,7 @@ fn write_item(out: &mut impl Write, item: &ItemTrace, indent: usize, said: &str)
     let mut head = item.field.clone().unwrap_or_else(|| "keywords".to_string());
     for m in &item.modifiers {
         head.push('|');
-        head.push_str(m);
+        head.push_str(m.name());
     }
     let actual = match (&item.field, &item.event_value) {
         (None, _) => String::new(),
@@ -176,36 +175,16 @@ fn write_value(out: &mut impl Write, v: &ValueTrace, indent: usize) -> io::Resul
     }
     let reason = match v.reason {
         Reason::Matched => String::new(),
-        other => format!(": {}", reason_text(other)),
+        other => format!(": {}", other.label()),
     };
     text.push_str(&reason);
     if let Some(field) = &v.matched_field {
         text.push_str(&format!(" in {field}"));
     }
     if v.matched {
-        if let (Some(actual), Some([s, e])) = (&v.actual, v.matched_range) {
-            if let (Some(a), Some(m), Some(b)) =
-                (actual.get(..s), actual.get(s..e), actual.get(e..))
-            {
-                text.push_str(&format!(" — {a}[{m}]{b}"));
-            }
+        if let Some((a, m, b)) = v.highlighted_actual() {
+            text.push_str(&format!(" — {a}[{m}]{b}"));
         }
     }
     writeln!(out, "{:indent$}{text}", "")
-}
-
-fn reason_text(reason: Reason) -> &'static str {
-    match reason {
-        Reason::Matched => "matched",
-        Reason::FieldAbsent => "field absent",
-        Reason::FieldNull => "field is null",
-        Reason::ValueDiffers => "value differs",
-        Reason::DiffersOnlyInCase => "differs only in case (|cased compares case)",
-        Reason::WrongType => "wrong type",
-        Reason::OutsideRange => "outside the range",
-        Reason::NotAnIp => "not an IP address",
-        Reason::NoTimestamp => "not a timestamp",
-        Reason::ReferencedFieldAbsent => "referenced field absent",
-        Reason::NoFieldMatched => "no field matched",
-    }
 }

@@ -283,6 +283,34 @@ fn check_reports_located_errors() {
 }
 
 #[test]
+fn check_text_format_underlines_the_span() {
+    let o = sigmaplay(&["check", "broken.yml", "--format", "text"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("broken.yml:7:15: error: unknown modifier 'endwith'"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(lines[at + 1], "  |", "{out}");
+    assert_eq!(
+        lines[at + 2],
+        "7 |         Image|endwith: '\\bad.exe'",
+        "{out}"
+    );
+    assert_eq!(lines[at + 3], "  |               ^^^^^^^", "{out}");
+    // The short format (the default off a terminal) is the first lines alone.
+    let short = sigmaplay(&["check", "broken.yml", "--format", "short"]);
+    let first_lines: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("broken.yml:"))
+        .collect();
+    assert_eq!(stdout(&short).lines().collect::<Vec<_>>(), first_lines);
+    assert_eq!(stdout(&sigmaplay(&["check", "broken.yml"])), stdout(&short));
+}
+
+#[test]
 fn missing_files_are_errors() {
     let o = sigmaplay(&["eval", "nope.yml", "--events", "events/mixed.jsonl"]);
     assert_eq!(o.status.code(), Some(1));

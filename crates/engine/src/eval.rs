@@ -1,16 +1,24 @@
 //! The fast path: does a compiled rule fire on an event? Short-circuits, allocates nothing for
 //! string fields. The explain path ([`crate::explain`]) uses the same value tests, so both agree.
 
-use crate::compile::{CBody, CExpr, CItem, CompiledRule, Matcher, RuleBody, StrKind};
+use crate::compile::{CBody, CExpr, CItem, CValue, CompiledRule, Matcher, RuleBody, StrKind};
 use crate::event::{Event, FieldValue};
-use crate::fields::Slots;
-use crate::value::{Number, TimePart};
+use crate::rule::value::{Number, TimePart};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-pub(crate) fn matches(rule: &CompiledRule, event: &Event) -> bool {
-    matches_mapped(rule, event, &rule.mappings)
+impl CompiledRule {
+    /// The fast boolean path.
+    #[inline]
+    pub fn matches(&self, event: &Event) -> bool {
+        matches_mapped(self, event, &self.mappings)
+    }
+
+    /// Names of the search identifiers that are true for this event, in rule order.
+    pub fn matched_identifiers(&self, event: &Event) -> Vec<String> {
+        identifiers_under(self, event, &self.mappings)
+    }
 }
 
 /// Evaluates with explicit field mappings (rule field → event field), leaving the rule as is.
@@ -29,10 +37,30 @@ pub(crate) fn matches_mapped(
     )
 }
 
-/// How a rule reads an event's fields: by name, or by interned id through [`Slots`] (rule sets).
+/// The search identifiers true for `event` under field mappings `maps`, in rule order.
+pub(crate) fn identifiers_under(
+    rule: &CompiledRule,
+    event: &Event,
+    maps: &[(String, String)],
+) -> Vec<String> {
+    let view = View {
+        event,
+        slots: None,
+        maps,
+    };
+    rule.body
+        .searches
+        .iter()
+        .filter(|s| search_in(&s.body, &view))
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// How a rule reads an event's fields: by name, or through [`Slots`] by the ids a rule set gave
+/// the rule's fields (`ids[local field id]`).
 pub(crate) struct View<'e> {
     pub event: &'e Event,
-    pub slots: Option<&'e Slots>,
+    pub slots: Option<(&'e Slots, &'e [u32])>,
     pub maps: &'e [(String, String)],
 }
 
@@ -43,8 +71,48 @@ impl<'e> View<'e> {
             return lookup(self.event, name, self.maps).0;
         }
         match self.slots {
-            Some(s) => s.get(self.event, id),
+            Some((slots, ids)) => ids
+                .get(id as usize)
+                .and_then(|&set_id| slots.get(self.event, set_id)),
             None => self.event.get(name),
+        }
+    }
+}
+
+/// An event's fields indexed by set-wide field id: `slots[id]` is 1 + the field's position, 0
+/// when absent. Reused across events: [`Slots::load`] fills it, clearing only what was set.
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    slots: Vec<u32>,
+    set: Vec<u32>,
+}
+
+impl Slots {
+    /// Loads `event`'s fields; `id_of` gives a field name's id (below `len`), `None` when no rule
+    /// reads it.
+    pub fn load(&mut self, len: usize, event: &Event, id_of: impl Fn(&str) -> Option<u32>) {
+        for &id in &self.set {
+            self.slots[id as usize] = 0;
+        }
+        self.set.clear();
+        if self.slots.len() < len {
+            self.slots.resize(len, 0);
+        }
+        for (pos, (name, _)) in event.fields().enumerate() {
+            if let Some(id) = id_of(name) {
+                if let Some(s) = self.slots.get_mut(id as usize) {
+                    *s = pos as u32 + 1;
+                    self.set.push(id);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn get<'e>(&self, event: &'e Event, id: u32) -> Option<&'e FieldValue> {
+        match self.slots.get(id as usize) {
+            Some(&p) if p > 0 => event.field_at(p as usize - 1),
+            _ => None,
         }
     }
 }
@@ -73,17 +141,6 @@ fn condition(e: &CExpr, body: &RuleBody, view: &View) -> bool {
             .iter()
             .any(|&i| search_in(&body.searches[i].body, view)),
     }
-}
-
-pub(crate) fn search(b: &CBody, event: &Event, maps: &[(String, String)]) -> bool {
-    search_in(
-        b,
-        &View {
-            event,
-            slots: None,
-            maps,
-        },
-    )
 }
 
 fn search_in(b: &CBody, view: &View) -> bool {
@@ -116,9 +173,7 @@ fn item(i: &CItem, view: &View) -> bool {
     let r = match &i.field {
         Some(f) => {
             let v = view.get(i.field_id, f);
-            let test = |c: &crate::compile::CValue| {
-                c.variants.iter().any(|m| test_value(&m.matcher, v, event))
-            };
+            let test = |c: &CValue| c.variants.iter().any(|m| test_value(&m.matcher, v, event));
             if i.all {
                 i.values.iter().all(test)
             } else {
@@ -126,7 +181,7 @@ fn item(i: &CItem, view: &View) -> bool {
             }
         }
         None => {
-            let test = |c: &crate::compile::CValue| {
+            let test = |c: &CValue| {
                 c.variants.iter().any(|m| {
                     event
                         .fields()
@@ -273,7 +328,7 @@ fn fieldref_match(v: &FieldValue, other: &FieldValue, sw: bool, ew: bool) -> boo
 /// Reads a timestamp: RFC 3339 / ISO 8601 (`2024-05-31T13:39:12.7319042Z`, with an offset or
 /// without, `T` or space), a date alone (`2024-05-31`), or a Unix epoch number (seconds, or
 /// milliseconds when above 10^11). Times without an offset are taken as UTC.
-pub fn parse_timestamp(v: &FieldValue) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_timestamp(v: &FieldValue) -> Option<DateTime<Utc>> {
     match v {
         FieldValue::Int(i) => epoch(*i as f64),
         FieldValue::UInt(u) => epoch(*u as f64),

@@ -1,34 +1,42 @@
 //! Sigma detection rules: parse → compile → evaluate → explain.
 //!
-//! The layers mirror the `regex` crate family: YAML text ([`yaml`]) becomes a rule model
-//! ([`rule`], with [`modifier`], [`value`] and [`condition`]); the model compiles into matchers
-//! ([`compile`]); compiled rules evaluate events fast ([`eval`]) or with a full trace ([`explain`]).
-//! [`lint`] checks rules, [`logsource`] decides which events a rule applies to, [`ruleset`] runs
-//! many rules over many events. No web dependency lives here.
+//! The layers, each a private module with one job (a module only uses the ones above it):
+//! - `source`: spans, line/column positions, diagnostics, YAML read with positions, case folding;
+//! - `event`: events in every supported shape (JSON, JSON Lines, evtx_dump, Event Viewer XML);
+//! - `rule`: the rule model as written, its metadata checks, modifiers, values, conditions, lint;
+//! - `compile`: the driver ([`compile_rules`]) and the compiled program the next two run;
+//! - `eval`: the fast path ([`CompiledRule::matches`]);
+//! - `explain`: the same evaluation with a full trace ([`MatchTrace`]) and its words;
+//! - `logsource`: the Sigma taxonomy for Windows, which events fit a rule ([`LogSourceFit`]),
+//!   and the policy for those that do not ([`LogSourcePolicy`]);
+//! - `bulk`: many rules over many events ([`RuleSet`]): routing, a literal prefilter, field ids.
+//!
+//! No web dependency lives here.
 
-pub mod compile;
-pub mod condition;
-pub mod diag;
-pub mod eval;
-pub mod event;
-pub mod explain;
-pub mod fields;
-pub mod lint;
-pub mod logsource;
-pub mod modifier;
-pub mod prefilter;
-pub mod rule;
-pub mod ruleset;
-pub mod span;
-pub mod text;
-pub mod value;
-pub mod yaml;
+mod bulk;
+mod compile;
+mod eval;
+mod event;
+mod explain;
+mod logsource;
+mod rule;
+mod source;
+#[cfg(test)]
+mod testing;
 
-pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};
-pub use diag::{Diagnostic, Severity};
-pub use event::{parse_events, Event, EventFormat, EventInput, FieldValue};
-pub use explain::MatchTrace;
-pub use logsource::{LogSourceFit, LogSourceMap};
+pub use bulk::{RuleHit, RuleSet, Scratch};
+pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule, MAX_RULE_BYTES};
+pub use event::{
+    flatten_windows, parse_events, Event, EventError, EventFormat, EventInput, FieldValue,
+    MAX_INPUT_BYTES,
+};
+pub use explain::{
+    ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, Linking, MatchTrace, Reason,
+    SearchTrace, ValueTrace,
+};
+pub use logsource::{
+    FieldMappings, LogSourceDecision, LogSourceEntry, LogSourceFit, LogSourceMap, LogSourcePolicy,
+};
+pub use rule::modifier::Modifier;
 pub use rule::LogSource;
-pub use ruleset::RuleSet;
-pub use span::{Location, SourceMap, Span};
+pub use source::{Diagnostic, DiagnosticCode, Location, Severity, SourceMap, Span};

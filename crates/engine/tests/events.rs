@@ -1,8 +1,7 @@
 //! Event input: shape detection, errors with positions, robustness, Windows flattening against the
 //! shared corpus (`../shared/corpus`, skipped with a message where absent), Event Viewer XML.
 use serde_json::Value;
-use sigmaplay_engine::event::{flatten_windows, parse_events, EventFormat, EventInput};
-use sigmaplay_engine::{Event, FieldValue};
+use sigmaplay_engine::{flatten_windows, parse_events, Event, EventFormat, EventInput, FieldValue};
 use std::path::{Path, PathBuf};
 
 fn shared() -> Option<PathBuf> {

@@ -1,7 +1,8 @@
 //! The explain path: reasons, matched spans, locations and notes as a newcomer reads them.
 
-use sigmaplay_engine::explain::{Reason, SearchTrace};
-use sigmaplay_engine::{compile_rules, CompileOptions, Event, MatchTrace};
+use sigmaplay_engine::{
+    compile_rules, CompileOptions, Event, ItemTrace, MatchTrace, Reason, SearchTrace,
+};
 
 fn trace(detection: &str, event: &str) -> (MatchTrace, String) {
     let text = format!("title: t\nlogsource:\n    product: test\ndetection:\n{detection}");
@@ -11,8 +12,8 @@ fn trace(detection: &str, event: &str) -> (MatchTrace, String) {
     (c.rules[0].explain(&ev), text)
 }
 
-fn first_item(t: &MatchTrace) -> &sigmaplay_engine::explain::ItemTrace {
-    fn find(s: &SearchTrace) -> Option<&sigmaplay_engine::explain::ItemTrace> {
+fn first_item(t: &MatchTrace) -> &ItemTrace {
+    fn find(s: &SearchTrace) -> Option<&ItemTrace> {
         match s {
             SearchTrace::Item(i) => Some(i),
             SearchTrace::AllOf { children, .. } | SearchTrace::AnyOf { children, .. } => {

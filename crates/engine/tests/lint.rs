@@ -11,7 +11,12 @@ fn codes(rule: &str) -> Vec<(String, usize)> {
     assert!(!c.has_errors(), "{:#?}", c.diagnostics);
     c.diagnostics
         .iter()
-        .map(|d| (d.code.clone(), d.location.map_or(0, |l| l.line)))
+        .map(|d| {
+            (
+                d.code.as_str().to_string(),
+                d.location.map_or(0, |l| l.line),
+            )
+        })
         .collect()
 }
 

@@ -2,7 +2,7 @@
 //! both take it (so the page and the CLI never disagree).
 
 use crate::report::Verdict;
-use sigmaplay_engine::{CompiledRule, Event, LogSourceFit, LogSourceMap, MatchTrace};
+use sigmaplay_engine::{CompiledRule, Event, LogSourceMap, LogSourcePolicy, MatchTrace};
 
 /// An event's verdict with what explains it briefly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,29 +19,25 @@ pub struct EventVerdict {
 
 /// Evaluates compiled rules event by event: an event fires when any rule fires. The log source
 /// mapping is applied to each event: its field renames (Security 4688's `NewProcessName` read as
-/// `Image`) are always used where the event fits; with `logsource_check`, an event whose log source
-/// does not fit cannot fire, otherwise the misfit is only noted.
+/// `Image`) are always used where the event fits; under [`LogSourcePolicy::Route`] an event whose
+/// log source does not fit cannot fire, under [`LogSourcePolicy::Note`] the misfit is only noted.
 pub struct Evaluator {
     rules: Vec<CompiledRule>,
     map: LogSourceMap,
-    logsource_check: bool,
+    policy: LogSourcePolicy,
 }
 
 impl Evaluator {
-    pub fn new(rules: Vec<CompiledRule>, logsource_check: bool) -> Evaluator {
-        Evaluator::with_map(rules, LogSourceMap::builtin(), logsource_check)
+    pub fn new(rules: Vec<CompiledRule>, policy: LogSourcePolicy) -> Evaluator {
+        Evaluator::with_map(rules, LogSourceMap::builtin(), policy)
     }
 
     pub fn with_map(
         rules: Vec<CompiledRule>,
         map: LogSourceMap,
-        logsource_check: bool,
+        policy: LogSourcePolicy,
     ) -> Evaluator {
-        Evaluator {
-            rules,
-            map,
-            logsource_check,
-        }
+        Evaluator { rules, map, policy }
     }
 
     pub fn rules(&self) -> &[CompiledRule] {
@@ -52,26 +48,25 @@ impl Evaluator {
         &self.map
     }
 
+    pub fn policy(&self) -> LogSourcePolicy {
+        self.policy
+    }
+
     /// The verdict for one event.
     pub fn evaluate(&self, event: &Event) -> EventVerdict {
         let mut note = None;
-        for i in 0..self.rules.len() {
-            let fit = self.map.fit(&self.rules[i].logsource, event);
-            if let LogSourceFit::DoesNotFit { reason } = &fit {
-                if i == 0 {
-                    note = Some(format!("log source does not fit: {reason}"));
-                }
-                if self.logsource_check {
-                    continue;
-                }
+        for (i, rule) in self.rules.iter().enumerate() {
+            let decision = self.policy.decide(&self.map, rule, event);
+            if i == 0 {
+                note = decision
+                    .misfit()
+                    .map(|reason| format!("log source does not fit: {reason}"));
             }
-            let rule = &self.rules[i];
-            if rule.matches_with(event, &fit) {
-                let matched = rule.matched_identifiers_with(event, &fit);
+            if decision.evaluate && rule.matches_with(event, &decision.fit) {
                 return EventVerdict {
                     verdict: Verdict::Fired,
                     rule: Some(i),
-                    matched,
+                    matched: rule.matched_identifiers_with(event, &decision.fit),
                     note,
                 };
             }
@@ -87,7 +82,8 @@ impl Evaluator {
     /// The full explanation of rule `rule` (index into [`Evaluator::rules`]) for one event,
     /// with its log source note and field mappings.
     pub fn explain(&self, rule: usize, event: &Event) -> MatchTrace {
-        let fit = self.map.fit(&self.rules[rule].logsource, event);
-        self.rules[rule].explain_with(event, &fit)
+        let rule = &self.rules[rule];
+        let decision = self.policy.decide(&self.map, rule, event);
+        rule.explain_with(event, &decision.fit)
     }
 }

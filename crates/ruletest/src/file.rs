@@ -22,6 +22,7 @@
 //! misread gets `sigmaplay-test/2`; files of older formats are migrated in [`RuleTest::from_value`].
 
 use serde::{Deserialize, Serialize};
+use sigmaplay_engine::LogSourcePolicy;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -88,6 +89,13 @@ pub struct TestOptions {
     /// When false (the default, as in the playground), every event is evaluated and a misfit is only
     /// noted.
     pub logsource_check: bool,
+}
+
+impl TestOptions {
+    /// The log-source policy the options ask for.
+    pub fn policy(&self) -> LogSourcePolicy {
+        LogSourcePolicy::checked(self.logsource_check)
+    }
 }
 
 /// Why a test file could not be read.

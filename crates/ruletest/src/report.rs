@@ -137,7 +137,7 @@ pub fn run(test: &RuleTest) -> TestReport {
     } else {
         compilation.rules
     };
-    let evaluator = Evaluator::new(compiled, test.options.logsource_check);
+    let evaluator = Evaluator::new(compiled, test.options.policy());
 
     let input = parse_events(&test.events);
     let source = SourceMap::new(&test.events);

@@ -20,7 +20,7 @@ pub mod trace;
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
     compile_rules, parse_events, CompileOptions, CompiledRule, Diagnostic, Event, EventFormat,
-    Severity, SourceMap,
+    LogSourcePolicy, Severity, SourceMap,
 };
 use sigmaplay_ruletest::{Evaluator, Verdict};
 use std::collections::BTreeMap;
@@ -86,7 +86,7 @@ impl DiagnosticView {
                 Severity::Warning => DiagnosticSeverity::Warning,
                 Severity::Info => DiagnosticSeverity::Info,
             },
-            code: d.code,
+            code: d.code.as_str().to_string(),
             message: d.message,
             line: d.location.map(|l| l.line),
             column: d.location.map(|l| l.column),
@@ -237,7 +237,7 @@ impl Session {
         Session {
             events: Vec::new(),
             summary: EventsSummary::default(),
-            evaluator: Evaluator::new(Vec::new(), false),
+            evaluator: Evaluator::new(Vec::new(), LogSourcePolicy::Note),
         }
     }
 
@@ -289,7 +289,8 @@ impl Session {
     pub fn set_rule(&mut self, text: &str, options: &RuleOptions) -> CompileReport {
         let (rules, report) = compile(text, options);
         if !report.has_errors {
-            self.evaluator = Evaluator::new(rules, options.logsource_check);
+            self.evaluator =
+                Evaluator::new(rules, LogSourcePolicy::checked(options.logsource_check));
         }
         report
     }

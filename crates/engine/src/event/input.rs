@@ -20,7 +20,7 @@
 //! depth 128 and the XML reader at 64, and work is linear in the input size.
 use super::windows::{flatten_windows_json, generic_event, Json};
 use super::{xml, Event};
-use crate::span::{SourceMap, Span};
+use crate::source::{SourceMap, Span};
 use serde::Serialize;
 
 /// Inputs larger than this are refused with a message rather than risking the tab or the process.

@@ -14,8 +14,8 @@ pub use evtx::{evtx_to_json, is_evtx, parse_evtx, read_evtx, EvtxJson, EVTX_MAGI
 pub use input::{parse_events, EventError, EventFormat, EventInput, MAX_INPUT_BYTES};
 pub use windows::flatten_windows;
 
-use crate::span::Span;
-use crate::text::Text;
+use crate::source::text::Text;
+use crate::source::Span;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 

@@ -18,7 +18,7 @@
 //! The python-evtx / xmltodict rendering (`"@Name"` attribute keys, `EventData.Data` as a list of
 //! `{"@Name": …, "#text": …}`) is accepted as well and gives the same names.
 use super::{Event, FieldValue};
-use crate::text::Text;
+use crate::source::text::Text;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 use std::borrow::Cow;

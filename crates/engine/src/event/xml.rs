@@ -24,7 +24,7 @@
 //! its place and reading goes on.
 use super::input::Positions;
 use super::{flatten_windows, Event, EventError, EventFormat, EventInput};
-use crate::span::Span;
+use crate::source::Span;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::Reader;
 use serde_json::{Map, Value};

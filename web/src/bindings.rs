@@ -1,0 +1,100 @@
+//! Every JavaScript function the page calls. The bundle `web/js/editor.js` exposes them as
+//! `window.SigmaPlay`: the CodeMirror editors, IndexedDB, download, clipboard and file reading.
+//! The rest of the page calls the Rust wrappers below, never the bundle directly.
+
+use serde::Serialize;
+use sigmaplay_wasm::DiagnosticSeverity;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlElement;
+
+#[wasm_bindgen]
+extern "C" {
+    /// One CodeMirror view.
+    pub type EditorHandle;
+
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = createEditor)]
+    pub fn create_editor(parent: &HtmlElement, options: &JsValue) -> EditorHandle;
+
+    #[wasm_bindgen(method, js_name = getText)]
+    pub fn get_text(this: &EditorHandle) -> String;
+    #[wasm_bindgen(method, js_name = setText)]
+    pub fn set_text(this: &EditorHandle, text: &str);
+    #[wasm_bindgen(method, js_name = setReadOnly)]
+    pub fn set_read_only(this: &EditorHandle, on: bool);
+    #[wasm_bindgen(method, js_name = setDiagnostics)]
+    fn set_diagnostics(this: &EditorHandle, list: &JsValue);
+    #[wasm_bindgen(method, js_name = markLines)]
+    pub fn mark_lines(this: &EditorHandle, from_line: usize, to_line: usize);
+    #[wasm_bindgen(method, js_name = moveCursor)]
+    pub fn move_cursor(this: &EditorHandle, line: usize, column: usize);
+    #[wasm_bindgen(method)]
+    pub fn destroy(this: &EditorHandle);
+
+    /// IndexedDB: resolves when stored.
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = save)]
+    fn idb_save(key: &str, value: &JsValue) -> js_sys::Promise;
+    /// IndexedDB: resolves to the value or null.
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = load)]
+    fn idb_load(key: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = download)]
+    fn js_download(name: &str, text: &str, mime: &str);
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = readFile)]
+    fn js_read_file(file: &web_sys::File) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = copyText)]
+    fn js_copy_text(text: &str) -> js_sys::Promise;
+}
+
+/// One underline in an editor, in the shape `setDiagnostics` reads.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditorMark {
+    /// 1-based; `None` (no position) marks the start of the text.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub severity: DiagnosticSeverity,
+    pub message: String,
+}
+
+impl EditorHandle {
+    pub fn set_marks(&self, marks: &[EditorMark]) {
+        let list = marks
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .unwrap_or_else(|_| js_sys::Array::new().into());
+        self.set_diagnostics(&list);
+    }
+}
+
+/// The text stored under `key` in IndexedDB, if any.
+pub async fn load(key: &str) -> Option<String> {
+    JsFuture::from(idb_load(key)).await.ok()?.as_string()
+}
+
+/// Stores `text` under `key` in IndexedDB; `Err` says why it failed (quota, private mode...).
+pub async fn store(key: &str, text: &str) -> Result<(), String> {
+    JsFuture::from(idb_save(key, &JsValue::from_str(text)))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, text: &str, mime: &str) {
+    js_download(name, text, mime);
+}
+
+/// The text of a file the user picked or dropped (empty when it cannot be read).
+pub async fn read_file(file: &web_sys::File) -> String {
+    JsFuture::from(js_read_file(file))
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// Copies `text` to the clipboard, when the browser allows it (the page shows the text anyway).
+pub fn copy_text(text: &str) {
+    let _ = js_copy_text(text);
+}

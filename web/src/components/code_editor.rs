@@ -1,0 +1,158 @@
+//! The CodeMirror editors as a component. CodeMirror owns their DOM, outside Yew's tree; the
+//! other components reach an editor through [`move_cursor`] and [`mark_rule_lines`].
+
+use super::file_button::NamedText;
+use crate::bindings::{self, EditorHandle, EditorMark};
+use crate::state::LARGE_EVENTS_CHARS;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+/// Which editor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EditorKind {
+    Rule,
+    Events,
+}
+
+thread_local! {
+    static EDITORS: RefCell<HashMap<EditorKind, EditorHandle>> = RefCell::new(HashMap::new());
+}
+
+/// Runs `f` on an editor if it exists.
+pub fn with_editor<R>(kind: EditorKind, f: impl FnOnce(&EditorHandle) -> R) -> Option<R> {
+    EDITORS.with(|e| e.borrow().get(&kind).map(f))
+}
+
+/// Marks rule lines (hovering an explanation item) or clears the mark (`0`).
+pub fn mark_rule_lines(from_line: usize, to_line: usize) {
+    with_editor(EditorKind::Rule, |e| e.mark_lines(from_line, to_line));
+}
+
+pub fn move_cursor(kind: EditorKind, line: usize, column: usize) {
+    with_editor(kind, |e| e.move_cursor(line, column));
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CodeEditorProps {
+    pub kind: EditorKind,
+    /// The text to show; applied to the editor only when `sync` changes (so typing is never
+    /// fought by a re-render).
+    pub text: AttrValue,
+    pub sync: u64,
+    pub read_only: bool,
+    pub label: AttrValue,
+    pub testid: AttrValue,
+    /// The underlines (rule diagnostics, unreadable events).
+    pub marks: Rc<[EditorMark]>,
+    /// The rule editor passes its text; the events editor passes `None` (the pane pulls it).
+    /// Both callbacks are taken once, when the editor is made: give ones that stay valid.
+    pub on_change: Callback<Option<String>>,
+    /// A paste or a dropped file too large for the editor (the events editor only).
+    #[prop_or_default]
+    pub on_large_input: Option<Callback<NamedText>>,
+}
+
+#[component]
+pub fn CodeEditor(props: &CodeEditorProps) -> Html {
+    let host = use_node_ref();
+    let kind = props.kind;
+    {
+        let host = host.clone();
+        let options = EditorOptions {
+            kind,
+            text: props.text.clone(),
+            label: props.label.clone(),
+            testid: props.testid.clone(),
+            read_only: props.read_only,
+            on_change: props.on_change.clone(),
+            on_large_input: props.on_large_input.clone(),
+        };
+        use_effect_with((), move |_| {
+            let mut closures = Vec::new();
+            if let Some(parent) = host.cast::<HtmlElement>() {
+                let handle = bindings::create_editor(&parent, &options.to_js(&mut closures));
+                EDITORS.with(|e| e.borrow_mut().insert(kind, handle));
+            }
+            move || {
+                drop(closures);
+                EDITORS.with(|e| {
+                    if let Some(h) = e.borrow_mut().remove(&kind) {
+                        h.destroy();
+                    }
+                });
+            }
+        });
+    }
+    {
+        let text = props.text.clone();
+        use_effect_with(props.sync, move |_| {
+            with_editor(kind, |e| {
+                if e.get_text() != *text {
+                    e.set_text(&text);
+                }
+            });
+        });
+    }
+    use_effect_with(props.read_only, move |ro| {
+        with_editor(kind, |e| e.set_read_only(*ro));
+    });
+    use_effect_with(props.marks.clone(), move |marks| {
+        with_editor(kind, |e| e.set_marks(marks));
+    });
+    html! { <div class="editor-host" ref={host} data-testid={props.testid.clone()}></div> }
+}
+
+/// What `createEditor` is given when the editor is made.
+struct EditorOptions {
+    kind: EditorKind,
+    text: AttrValue,
+    label: AttrValue,
+    testid: AttrValue,
+    read_only: bool,
+    on_change: Callback<Option<String>>,
+    on_large_input: Option<Callback<NamedText>>,
+}
+
+impl EditorOptions {
+    /// The options object; the closures it holds go to `closures`, kept as long as the editor.
+    fn to_js(&self, closures: &mut Vec<JsValue>) -> JsValue {
+        let options = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = js_sys::Reflect::set(&options, &JsValue::from_str(k), v);
+        };
+        let language = match self.kind {
+            EditorKind::Rule => "yaml",
+            EditorKind::Events => "events",
+        };
+        set("kind", &JsValue::from_str(language));
+        set("doc", &JsValue::from_str(&self.text));
+        set("label", &JsValue::from_str(&self.label));
+        set("testid", &JsValue::from_str(&self.testid));
+        set("readOnly", &JsValue::from_bool(self.read_only));
+        let on_change = self.on_change.clone();
+        let change =
+            Closure::<dyn Fn(JsValue)>::new(move |v: JsValue| on_change.emit(v.as_string()));
+        set("onChange", change.as_ref());
+        closures.push(change.into_js_value());
+        if let Some(on_large) = self.on_large_input.clone() {
+            set(
+                "largeThreshold",
+                &JsValue::from_f64(LARGE_EVENTS_CHARS as f64),
+            );
+            let large =
+                Closure::<dyn Fn(JsValue, JsValue)>::new(move |text: JsValue, name: JsValue| {
+                    on_large.emit(NamedText {
+                        name: name.as_string().unwrap_or_default(),
+                        text: text.as_string().unwrap_or_default(),
+                    })
+                });
+            set("onLargeInput", large.as_ref());
+            closures.push(large.into_js_value());
+        }
+        options.into()
+    }
+}

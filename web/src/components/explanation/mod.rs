@@ -1,0 +1,66 @@
+//! The explanation pane: why the selected event fired or not, and the fields it was read as.
+
+mod trace;
+
+use crate::components::code_editor::{move_cursor, EditorKind};
+use sigmaplay_wasm::ExplainReport;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ExplanationProps {
+    pub selected: Option<usize>,
+    /// The explanation of the selected event, once the worker sent it.
+    pub explanation: Option<Rc<ExplainReport>>,
+    /// The line where the selected event starts in the events text.
+    pub line: Option<u32>,
+}
+
+#[component]
+pub fn ExplanationPanel(props: &ExplanationProps) -> Html {
+    let Some(index) = props.selected else {
+        return html! {
+            <div class="explanation empty" data-testid="explanation">
+                <h2>{"Explanation"}</h2>
+                <p class="muted">{"Select an event (click it, or use the arrow keys in the list) to see why the rule fired or not."}</p>
+            </div>
+        };
+    };
+    let Some(report) = &props.explanation else {
+        return html! {
+            <div class="explanation" data-testid="explanation"><h2>{ format!("Event #{}", index + 1) }</h2><p class="muted">{"Explaining…"}</p></div>
+        };
+    };
+    html! {
+        <div class="explanation" data-testid="explanation" data-event={index.to_string()}>
+            <div class="pane-head">
+                <h2>{ format!("Event #{}", index + 1) }</h2>
+                if let Some(line) = props.line {
+                    <button class="link" onclick={Callback::from(move |_: MouseEvent| move_cursor(EditorKind::Events, line as usize, 1))}
+                        title="Show this event in the events editor">{ format!("line {line}") }</button>
+                }
+            </div>
+            if let Some(error) = &report.error {
+                <p class="notice error" data-testid="explain-error">{ error.clone() }</p>
+            }
+            { for report.traces.iter().map(trace::trace_view) }
+            <details class="fields" data-testid="event-fields">
+                <summary>{ format!("Evaluated fields ({})", report.fields.len()) }</summary>
+                <table>
+                    <tbody>
+                    { for report.fields.iter().map(|(k, v)| html! {
+                        <tr><th>{ k.clone() }</th><td><code>{ display_json(v) }</code></td></tr>
+                    }) }
+                    </tbody>
+                </table>
+            </details>
+        </div>
+    }
+}
+
+fn display_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,66 @@
+//! A button that opens a file picker and hands up the picked file's name and text (the test
+//! import and the events file use it).
+
+use crate::bindings;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+/// A text and where it came from: a file's name, or "pasted text".
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedText {
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FileButtonProps {
+    pub label: AttrValue,
+    pub title: AttrValue,
+    /// `data-testid` of the button and of the (hidden) file input.
+    pub button_testid: AttrValue,
+    pub input_testid: AttrValue,
+    #[prop_or_default]
+    pub accept: Option<AttrValue>,
+    pub on_file: Callback<NamedText>,
+}
+
+#[component]
+pub fn FileButton(props: &FileButtonProps) -> Html {
+    let input_ref = use_node_ref();
+    let onclick = {
+        let input_ref = input_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(input) = input_ref.cast::<web_sys::HtmlInputElement>() {
+                input.click();
+            }
+        })
+    };
+    let onchange = {
+        let on_file = props.on_file.clone();
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            // Picking the same file again is a change too.
+            input.set_value("");
+            let on_file = on_file.clone();
+            spawn_local(async move {
+                let text = bindings::read_file(&file).await;
+                on_file.emit(NamedText {
+                    name: file.name(),
+                    text,
+                });
+            });
+        })
+    };
+    html! {
+        <>
+            <button data-testid={props.button_testid.clone()} {onclick} title={props.title.clone()}>{ props.label.clone() }</button>
+            <input ref={input_ref} data-testid={props.input_testid.clone()} type="file" accept={props.accept.clone()}
+                class="hidden-input" {onchange} />
+        </>
+    }
+}

@@ -1,0 +1,12 @@
+//! The page's parts. Each takes the values it shows and callbacks for what the user does (props
+//! down, callbacks up); none holds the reducer.
+
+pub mod code_editor;
+pub mod events_pane;
+pub mod explanation;
+pub mod file_button;
+pub mod notices;
+pub mod rule_pane;
+pub mod share_panel;
+pub mod top_bar;
+pub mod verdict_list;

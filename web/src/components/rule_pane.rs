@@ -1,0 +1,129 @@
+//! The rule pane: the rule editor with its underlines, the placeholders and options, and the
+//! list of the rule's diagnostics.
+
+use super::code_editor::{move_cursor, CodeEditor, EditorKind};
+use crate::bindings::EditorMark;
+use sigmaplay_wasm::CompileReport;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct RulePaneProps {
+    pub rule: AttrValue,
+    /// Bumped when the editor must take `rule` (a load); see [`CodeEditor`].
+    pub sync: u64,
+    pub compile: Option<CompileReport>,
+    pub placeholders_text: String,
+    pub logsource_check: bool,
+    pub on_edit: Callback<Rc<str>>,
+    pub on_placeholders: Callback<String>,
+    pub on_logsource_check: Callback<()>,
+}
+
+#[component]
+pub fn RulePane(props: &RulePaneProps) -> Html {
+    let on_change = {
+        let on_edit = props.on_edit.clone();
+        Callback::from(move |text: Option<String>| {
+            if let Some(text) = text {
+                on_edit.emit(text.into());
+            }
+        })
+    };
+    let on_placeholders = {
+        let on_placeholders = props.on_placeholders.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(t) = e.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
+                on_placeholders.emit(t.value());
+            }
+        })
+    };
+    let on_logsource_check = props.on_logsource_check.reform(|_: Event| ());
+    let marks: Rc<[EditorMark]> = props
+        .compile
+        .iter()
+        .flat_map(|report| &report.diagnostics)
+        .map(|d| EditorMark {
+            line: d.line,
+            column: d.column,
+            end_line: d.end_line,
+            end_column: d.end_column,
+            severity: d.severity,
+            message: d.message.clone(),
+        })
+        .collect();
+    html! {
+        <>
+            <div class="pane-head">
+                <h2>{"Rule"}</h2>
+                <span class="muted">{ rule_title(props.compile.as_ref()) }</span>
+            </div>
+            <CodeEditor kind={EditorKind::Rule} text={props.rule.clone()} sync={props.sync} read_only=false {marks}
+                label="Sigma rule (YAML)" testid="rule-editor" {on_change} />
+            <details class="options">
+                <summary>{"Placeholders and options"}</summary>
+                <label class="block">
+                    {"Placeholder values for "}<code>{"|expand"}</code>{", one per line: "}<code>{"Name: value1, value2"}</code>
+                    <textarea data-testid="placeholders" rows="3" value={props.placeholders_text.clone()} oninput={on_placeholders} />
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="logsource-check" checked={props.logsource_check} onchange={on_logsource_check} />
+                    {" Only events of the rule's log source can fire (as when many rules run)"}
+                </label>
+            </details>
+            <DiagnosticsList compile={props.compile.clone()} />
+        </>
+    }
+}
+
+/// "Title · level · log source" of the first rule that compiled.
+fn rule_title(compile: Option<&CompileReport>) -> String {
+    match compile.and_then(|c| c.rules.first()) {
+        Some(rule) => {
+            let level = rule
+                .level
+                .as_deref()
+                .map(|l| format!(" · {l}"))
+                .unwrap_or_default();
+            let ls = if rule.logsource.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", rule.logsource)
+            };
+            format!("{}{level}{ls}", rule.title)
+        }
+        None => String::new(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DiagnosticsListProps {
+    compile: Option<CompileReport>,
+}
+
+#[component]
+fn DiagnosticsList(props: &DiagnosticsListProps) -> Html {
+    let Some(report) = &props.compile else {
+        return html! { <ul class="diagnostics" data-testid="diagnostics"></ul> };
+    };
+    html! {
+        <ul class="diagnostics" data-testid="diagnostics" aria-label="Rule diagnostics">
+            { for report.diagnostics.iter().map(|d| {
+                let (line, column) = (d.line.unwrap_or(1), d.column.unwrap_or(1));
+                let onclick = Callback::from(move |_: MouseEvent| move_cursor(EditorKind::Rule, line, column));
+                let sev = format!("{:?}", d.severity).to_lowercase();
+                html! {
+                    <li>
+                        <button class={classes!("diag", sev.clone())} data-testid="diagnostic" data-severity={sev.clone()} {onclick}
+                            title="Move the cursor there">
+                            <span class="pos">{ d.position_label() }</span>
+                            <span class="sev">{ sev }</span>
+                            <span class="msg">{ d.message.clone() }</span>
+                            <span class="code">{ format!("[{}]", d.code) }</span>
+                        </button>
+                    </li>
+                }
+            }) }
+        </ul>
+    }
+}

@@ -1,0 +1,99 @@
+//! The bar at the top: the lessons menu, the save status, share, export, import, the theme.
+
+use super::file_button::{FileButton, NamedText};
+use crate::lessons::{self, Lesson};
+use crate::state::Theme;
+use yew::prelude::*;
+
+/// Where the autosave stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SaveState {
+    pub loaded: bool,
+    pub revision: u64,
+    /// The revision the last successful autosave stored.
+    pub saved: Option<u64>,
+    /// Why the last autosave failed.
+    pub error: Option<String>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TopBarProps {
+    pub save: SaveState,
+    pub theme: Theme,
+    pub on_lesson: Callback<&'static Lesson>,
+    pub on_share: Callback<()>,
+    pub on_export: Callback<()>,
+    pub on_import: Callback<NamedText>,
+    pub on_theme: Callback<()>,
+}
+
+#[component]
+pub fn TopBar(props: &TopBarProps) -> Html {
+    let on_lesson = {
+        let on_lesson = props.on_lesson.clone();
+        Callback::from(move |e: Event| {
+            let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else {
+                return;
+            };
+            let id = select.value();
+            // The menu always shows "Examples…": choosing the same lesson again reloads it.
+            select.set_value("");
+            if let Some(lesson) = lessons::find(&id) {
+                on_lesson.emit(lesson);
+            }
+        })
+    };
+    let clicked = |callback: &Callback<()>| callback.reform(|_: MouseEvent| ());
+    html! {
+        <header class="topbar">
+            <h1 class="brand">{"Sigma Playground"}</h1>
+            <label class="examples">
+                <span class="sr-only">{"Examples"}</span>
+                <select data-testid="examples" aria-label="Examples" onchange={on_lesson}>
+                    <option value="" selected=true>{"Examples…"}</option>
+                    { for lessons::all().iter().map(|l| html! { <option value={l.id}>{ l.title.clone() }</option> }) }
+                </select>
+            </label>
+            <div class="spacer"></div>
+            <SaveStatus save={props.save.clone()} />
+            <button data-testid="share-button" class="primary" onclick={clicked(&props.on_share)} title="Copy a link that carries the rule, events, expectations and options">{"Share"}</button>
+            <button data-testid="export-button" onclick={clicked(&props.on_export)} title="Download the rule test file (sigmaplay test FILE)">{"Export test"}</button>
+            <FileButton label="Import test" title="Open a rule test file" button_testid="import-button" input_testid="import-file"
+                accept=".json,application/json" on_file={props.on_import.clone()} />
+            <button data-testid="theme-toggle" onclick={clicked(&props.on_theme)} aria-label="Switch light or dark theme">
+                { if props.theme == Theme::Dark { "☀ Light" } else { "☾ Dark" } }
+            </button>
+        </header>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SaveStatusProps {
+    save: SaveState,
+}
+
+/// "Saved" once the autosave has stored the latest change; "Not saved" says why on hover.
+#[component]
+fn SaveStatus(props: &SaveStatusProps) -> Html {
+    let save = &props.save;
+    let (text, class, title) = match (&save.error, save.saved) {
+        _ if !save.loaded => ("", "save-status", String::new()),
+        (Some(why), _) => (
+            "Not saved",
+            "save-status bad",
+            format!("Autosave failed: {why}"),
+        ),
+        (None, Some(saved)) if saved == save.revision => (
+            "Saved",
+            "save-status ok",
+            "Your work is saved in this browser (IndexedDB)".to_string(),
+        ),
+        _ => ("Saving…", "save-status", String::new()),
+    };
+    html! {
+        <span class={class} data-testid="save-status" title={title} aria-live="polite"
+            data-revision={save.revision.to_string()} data-saved-revision={save.saved.map(|s| s.to_string()).unwrap_or_default()}>
+            { text }
+        </span>
+    }
+}

@@ -1,0 +1,175 @@
+//! The examples menu: short lessons written for this project, each a rule with events and the
+//! expectations that show the point (so every lesson is also a passing rule test). Each lives in
+//! `web/lessons/<id>/`: `rule.yml` (the Sigma rule), `events.jsonl` (the events) and
+//! `lesson.json` (the menu title, the point in a sentence or two, the expectations and the
+//! placeholder values). The first is the default shown on first load: the rule given by the
+//! user, with events written here.
+
+use crate::state::Workspace;
+use serde::Deserialize;
+use sigmaplay_ruletest::Expectation;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+pub struct Lesson {
+    /// The folder's name; the menu's option value.
+    pub id: &'static str,
+    pub title: String,
+    /// The point of the lesson in one or two sentences.
+    pub lesson: String,
+    pub rule: &'static str,
+    pub events: &'static str,
+    pub expectations: Vec<Expectation>,
+    pub placeholders: BTreeMap<String, Vec<String>>,
+}
+
+/// `lesson.json`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LessonText {
+    title: String,
+    lesson: String,
+    #[serde(default)]
+    expectations: Vec<Expectation>,
+    #[serde(default)]
+    placeholders: BTreeMap<String, Vec<String>>,
+}
+
+struct LessonFiles {
+    id: &'static str,
+    text: &'static str,
+    rule: &'static str,
+    events: &'static str,
+}
+
+macro_rules! lesson_files {
+    ($($id:literal),* $(,)?) => {
+        [$(LessonFiles {
+            id: $id,
+            text: include_str!(concat!("../lessons/", $id, "/lesson.json")),
+            rule: include_str!(concat!("../lessons/", $id, "/rule.yml")),
+            events: include_str!(concat!("../lessons/", $id, "/events.jsonl")),
+        }),*]
+    };
+}
+
+/// The lessons in the menu's order.
+const FILES: [LessonFiles; 11] = lesson_files![
+    "cmstp",
+    "keywords",
+    "one-of-vs-all-of",
+    "not-1-of-filter",
+    "windash",
+    "base64offset",
+    "cidr",
+    "regex-flags",
+    "null-vs-exists",
+    "fieldref",
+    "expand",
+];
+
+impl LessonFiles {
+    fn read(&self) -> Result<Lesson, String> {
+        let text: LessonText = serde_json::from_str(self.text)
+            .map_err(|e| format!("web/lessons/{}/lesson.json: {e}", self.id))?;
+        Ok(Lesson {
+            id: self.id,
+            title: text.title,
+            lesson: text.lesson,
+            rule: self.rule,
+            events: self.events,
+            expectations: text.expectations,
+            placeholders: text.placeholders,
+        })
+    }
+}
+
+/// All lessons, in the menu's order.
+pub fn all() -> &'static [Lesson] {
+    static LESSONS: OnceLock<Vec<Lesson>> = OnceLock::new();
+    LESSONS.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|files| {
+                files
+                    .read()
+                    .expect("the lesson files are checked by the tests")
+            })
+            .collect()
+    })
+}
+
+pub fn find(id: &str) -> Option<&'static Lesson> {
+    all().iter().find(|l| l.id == id)
+}
+
+pub fn default_lesson() -> &'static Lesson {
+    &all()[0]
+}
+
+impl Lesson {
+    pub fn workspace(&self) -> Workspace {
+        Workspace {
+            rule: self.rule.into(),
+            events: self.events.into(),
+            expectations: self
+                .expectations
+                .iter()
+                .map(|e| (e.event, e.should_fire))
+                .collect(),
+            placeholders: self.placeholders.clone(),
+            logsource_check: false,
+            name: Some(self.title.clone()),
+        }
+    }
+
+    /// The notice shown when the lesson is opened.
+    pub fn opened(&self) -> String {
+        format!("Lesson \u{201c}{}\u{201d}: {}", self.title, self.lesson)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lesson_files_read() {
+        for files in &FILES {
+            if let Err(error) = files.read() {
+                panic!("{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn examples_have_unique_ids_and_valid_expectations() {
+        let mut ids: Vec<&str> = all().iter().map(|e| e.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all().len());
+        for example in all() {
+            let events = example.events.lines().count();
+            for expectation in &example.expectations {
+                let index = expectation.event;
+                assert!(
+                    index < events,
+                    "{}: expectation for event {index} of {events}",
+                    example.id
+                );
+            }
+        }
+        assert!(default_lesson()
+            .rule
+            .contains("author: Nasreddine Bencherchali (Nextron Systems)"));
+    }
+
+    /// Every lesson is a rule test that passes (once the engine evaluates for real).
+    #[test]
+    fn lessons_pass_their_own_tests() {
+        for example in all() {
+            let report = sigmaplay_ruletest::run(&example.workspace().to_test());
+            assert!(report.passed, "lesson {} fails: {:?}", example.id, report);
+        }
+    }
+}

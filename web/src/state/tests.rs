@@ -1,0 +1,243 @@
+//! The reducer's rules, tested natively.
+
+use super::workspace::{format_placeholders, parse_placeholders};
+use super::*;
+use sigmaplay_ruletest::Outcome;
+use sigmaplay_wasm::protocol::Verdicts;
+use sigmaplay_wasm::{DiagnosticSeverity, DiagnosticView, VerdictKind};
+
+fn reduce(state: Rc<AppState>, action: Action) -> Rc<AppState> {
+    state.reduce(action)
+}
+
+fn loaded() -> Rc<AppState> {
+    let workspace = Workspace {
+        rule: "title: r".into(),
+        events: "{}\n{}\n".into(),
+        ..Workspace::default()
+    };
+    reduce(
+        Rc::new(AppState::default()),
+        Action::Load {
+            workspace,
+            notice: None,
+        },
+    )
+}
+
+fn evaluated(state: Rc<AppState>, job: u64, kinds: &[VerdictKind]) -> Rc<AppState> {
+    let rev = state.events_revision;
+    let state = reduce(state, Action::EvaluationSent(job));
+    let state = reduce(
+        state,
+        Action::Worker(WorkerResponse::EventsParsed {
+            revision: rev,
+            summary: EventsSummary {
+                format: "JSON Lines".into(),
+                count: kinds.len(),
+                lines: vec![1; kinds.len()],
+                errors: vec![],
+            },
+        }),
+    );
+    let state = reduce(
+        state,
+        Action::Worker(WorkerResponse::Compiled {
+            job,
+            report: CompileReport::default(),
+        }),
+    );
+    reduce(
+        state,
+        Action::Worker(WorkerResponse::Evaluated {
+            job,
+            events_revision: rev,
+            verdicts: Verdicts::from_kinds(kinds),
+            elapsed_ms: 1.0,
+        }),
+    )
+}
+
+fn error_report() -> CompileReport {
+    CompileReport {
+        diagnostics: vec![DiagnosticView {
+            severity: DiagnosticSeverity::Error,
+            code: "yaml".into(),
+            message: "bad".into(),
+            line: Some(2),
+            column: Some(3),
+            end_line: None,
+            end_column: None,
+        }],
+        rules: vec![],
+        has_errors: true,
+    }
+}
+
+#[test]
+fn load_marks_loaded_and_syncs_editors() {
+    let state = loaded();
+    assert!(state.loaded);
+    assert_eq!(state.editor_sync, 1);
+    assert_eq!(&*state.workspace.rule, "title: r");
+}
+
+#[test]
+fn broken_rule_keeps_last_results_marked_stale() {
+    let state = evaluated(loaded(), 1, &[VerdictKind::Fired, VerdictKind::NotFired]);
+    assert!(!state.stale());
+    let state = reduce(state, Action::RuleEdited("title: [".into()));
+    let state = reduce(state, Action::EvaluationSent(2));
+    let state = reduce(
+        state,
+        Action::Worker(WorkerResponse::Compiled {
+            job: 2,
+            report: error_report(),
+        }),
+    );
+    assert!(state.stale());
+    assert!(!state.evaluating);
+    assert_eq!(state.verdict(0), Some(VerdictKind::Fired));
+    // Fixed again: fresh results, no longer stale.
+    let state = evaluated(state, 3, &[VerdictKind::NotFired, VerdictKind::NotFired]);
+    assert!(!state.stale());
+    assert_eq!(state.verdict(0), Some(VerdictKind::NotFired));
+}
+
+#[test]
+fn answers_to_older_jobs_are_ignored() {
+    let state = reduce(loaded(), Action::EvaluationSent(5));
+    let stale_answer = WorkerResponse::Evaluated {
+        job: 4,
+        events_revision: state.events_revision,
+        verdicts: Verdicts::from_kinds(&[VerdictKind::Fired]),
+        elapsed_ms: 0.0,
+    };
+    let state = reduce(state, Action::Worker(stale_answer));
+    assert!(state.results.is_none());
+    assert!(state.evaluating);
+    let state = reduce(
+        state,
+        Action::Worker(WorkerResponse::Progress {
+            job: 5,
+            done: 2000,
+            total: 10000,
+        }),
+    );
+    assert_eq!(state.progress, Some((2000, 10000)));
+}
+
+#[test]
+fn expectations_grade_pass_and_fail() {
+    let state = evaluated(loaded(), 1, &[VerdictKind::Fired, VerdictKind::NotFired]);
+    let state = reduce(state, Action::SetExpectation(0, Some(true)));
+    let state = reduce(state, Action::SetExpectation(1, Some(true)));
+    assert_eq!(state.outcome(0), Outcome::Pass);
+    assert_eq!(state.outcome(1), Outcome::Fail);
+    assert_eq!(
+        state.tally(),
+        TestTally {
+            passed: 1,
+            failed: 1
+        }
+    );
+    let state = reduce(state, Action::SetExpectation(1, None));
+    assert_eq!(
+        state.tally(),
+        TestTally {
+            passed: 1,
+            failed: 0
+        }
+    );
+    assert_eq!(state.outcome(1), Outcome::Unchecked);
+}
+
+#[test]
+fn workspace_round_trips_through_a_rule_test_and_a_link() {
+    let mut workspace = Workspace {
+        rule: "title: x\n".into(),
+        events: "{\"a\": 1}\n".into(),
+        logsource_check: true,
+        ..Workspace::default()
+    };
+    workspace.expectations.insert(0, true);
+    workspace
+        .placeholders
+        .insert("Admins".into(), vec!["root".into()]);
+    let test = workspace.to_test();
+    assert_eq!(Workspace::from_test(test.clone()), workspace);
+    let link = sigmaplay_ruletest::encode_link(&test, "http://localhost:8080/#old").unwrap();
+    assert!(link.starts_with("http://localhost:8080/#"));
+    let back = sigmaplay_ruletest::decode_link(&link).unwrap();
+    assert_eq!(Workspace::from_test(back), workspace);
+    // A truncated link is refused with a message, not read as something else.
+    let truncated = &link[..link.len() - 10];
+    let err = sigmaplay_ruletest::decode_link(truncated).unwrap_err();
+    assert!(!err.to_string().is_empty());
+}
+
+#[test]
+fn large_events_are_previewed_and_clear_expectations() {
+    let state = reduce(loaded(), Action::SetExpectation(0, Some(true)));
+    let text: String = (0..1000).map(|i| format!("{{\"n\": {i}}}\n")).collect();
+    let state = reduce(
+        state,
+        Action::LargeEventsLoaded {
+            source: "big.jsonl".into(),
+            text: text.clone().into(),
+        },
+    );
+    let large = state.large_events.as_ref().unwrap();
+    assert_eq!(large.bytes, text.len());
+    assert!(state.events_editor_text().lines().count() < 210);
+    assert_eq!(&*state.workspace.events, text.as_str());
+    assert!(state.workspace.expectations.is_empty());
+    // Typing in the editor again replaces the large events.
+    let state = reduce(state, Action::EventsEdited("{}".into()));
+    assert!(state.large_events.is_none());
+}
+
+#[test]
+fn placeholders_parse_and_format() {
+    let map = parse_placeholders("Admins: root, admin\n\n%Users%: bob\nnonsense");
+    assert_eq!(map["Admins"], vec!["root", "admin"]);
+    assert_eq!(map["Users"], vec!["bob"]);
+    assert_eq!(format_placeholders(&map), "Admins: root, admin\nUsers: bob");
+}
+
+#[test]
+fn autosave_tracks_the_revision_it_stored() {
+    let state = loaded();
+    let revision = state.workspace_revision;
+    let state = reduce(state, Action::RuleEdited("title: changed".into()));
+    assert!(state.workspace_revision > revision);
+    let state = reduce(state, Action::Saved(revision, Ok(())));
+    assert_ne!(state.saved_revision, Some(state.workspace_revision));
+    let latest = state.workspace_revision;
+    let state = reduce(state, Action::Saved(latest, Err("quota".into())));
+    assert_eq!(state.save_error.as_deref(), Some("quota"));
+    let state = reduce(state, Action::Saved(latest, Ok(())));
+    assert_eq!(state.saved_revision, Some(latest));
+    assert_eq!(state.save_error, None);
+    // Selecting an event is not a change of the work.
+    let state = reduce(state, Action::Select(Some(0)));
+    assert_eq!(state.workspace_revision, latest);
+}
+
+#[test]
+fn one_restore_offer_at_a_time() {
+    let mut state = loaded();
+    for n in 0..3 {
+        state = reduce(
+            state,
+            Action::Load {
+                workspace: Workspace::default(),
+                notice: Some(NewNotice::info(format!("loaded {n}")).offering_restore(true)),
+            },
+        );
+    }
+    assert_eq!(state.notices.iter().filter(|n| n.offers_restore).count(), 1);
+    let id = state.notices[0].id;
+    let state = reduce(state, Action::Dismiss(id));
+    assert!(state.notices.is_empty());
+}

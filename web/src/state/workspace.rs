@@ -1,0 +1,240 @@
+//! The work on screen: the rule, the events, the expectations and the options, exactly what a
+//! rule test file and a share link carry, and the reducer's edits of it.
+
+use super::{AppState, NewNotice};
+use sigmaplay_ruletest::RuleTest;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Events text larger than this (characters) is kept outside the editor (a read-only preview is
+/// shown): CodeMirror copes, but every keystroke would then touch tens of megabytes.
+pub const LARGE_EVENTS_CHARS: usize = 8 * 1024 * 1024;
+
+/// Lines of a large events input shown read-only in the events editor.
+pub const PREVIEW_LINES: usize = 200;
+
+/// Events held outside the editor (too large to edit comfortably).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LargeEvents {
+    /// Where they came from: a file name or "pasted text".
+    pub source: String,
+    pub bytes: usize,
+    pub preview: Rc<str>,
+}
+
+impl LargeEvents {
+    fn of(text: &str, source: String) -> LargeEvents {
+        LargeEvents {
+            preview: preview(text, &source),
+            source,
+            bytes: text.len(),
+        }
+    }
+}
+
+/// What the user works on: exactly what a rule test file and a share link carry.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Workspace {
+    pub rule: Rc<str>,
+    pub events: Rc<str>,
+    pub expectations: BTreeMap<usize, bool>,
+    pub placeholders: BTreeMap<String, Vec<String>>,
+    pub logsource_check: bool,
+    pub name: Option<String>,
+}
+
+impl Workspace {
+    pub fn from_test(test: RuleTest) -> Workspace {
+        Workspace {
+            expectations: test
+                .expectations
+                .iter()
+                .map(|e| (e.event, e.should_fire))
+                .collect(),
+            rule: test.rule.into(),
+            events: test.events.into(),
+            placeholders: test.placeholders,
+            logsource_check: test.options.logsource_check,
+            name: test.name,
+        }
+    }
+
+    pub fn to_test(&self) -> RuleTest {
+        let mut test = RuleTest::new(self.rule.to_string(), self.events.to_string());
+        test.name = self.name.clone();
+        for (&event, &should_fire) in &self.expectations {
+            test.set_expectation(event, Some(should_fire));
+        }
+        test.placeholders = self.placeholders.clone();
+        test.options.logsource_check = self.logsource_check;
+        test
+    }
+}
+
+/// `name: v1, v2` per line → placeholder map (blank lines and lines without `:` are ignored).
+pub fn parse_placeholders(text: &str) -> BTreeMap<String, Vec<String>> {
+    let mut map = BTreeMap::new();
+    for line in text.lines() {
+        let Some((name, values)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name.trim().trim_matches('%').to_string();
+        if name.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = values
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
+        map.insert(name, values);
+    }
+    map
+}
+
+pub fn format_placeholders(map: &BTreeMap<String, Vec<String>>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k}: {}", v.join(", ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A preview of the first lines of a large text.
+pub fn preview(text: &str, source: &str) -> Rc<str> {
+    let mut end = 0;
+    for (n, (i, _)) in text.match_indices('\n').enumerate() {
+        end = i;
+        if n + 1 >= PREVIEW_LINES {
+            break;
+        }
+    }
+    if end == 0 {
+        end = text.len().min(64 * 1024);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+    }
+    format!(
+        "# {} of events from {source}: all are evaluated; only the first {PREVIEW_LINES} lines are\n# shown here, read-only. \"Clear events\" starts over with an empty editor.\n{}",
+        human_bytes(text.len()),
+        &text[..end]
+    )
+    .into()
+}
+
+pub fn human_bytes(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    } else if n >= 1024 {
+        format!("{:.1} KB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The reducer's edits of the workspace. Each returns whether anything changed (when nothing
+/// did, the reducer keeps the old state).
+impl AppState {
+    /// The text shown in the events editor: the events, or a preview of large ones.
+    pub fn events_editor_text(&self) -> Rc<str> {
+        match &self.large_events {
+            Some(large) => large.preview.clone(),
+            None => self.workspace.events.clone(),
+        }
+    }
+
+    pub(super) fn load(&mut self, workspace: Workspace, notice: Option<NewNotice>) -> bool {
+        let large = workspace.events.len() > LARGE_EVENTS_CHARS;
+        self.large_events = large.then(|| LargeEvents::of(&workspace.events, "saved work".into()));
+        self.placeholders_text = format_placeholders(&workspace.placeholders);
+        self.workspace = workspace;
+        self.editor_sync += 1;
+        self.loaded = true;
+        self.results = None;
+        self.compile = None;
+        self.selected = None;
+        self.share = None;
+        self.events_changed();
+        if let Some(notice) = notice {
+            self.notify(notice);
+        }
+        true
+    }
+
+    pub(super) fn rule_edited(&mut self, rule: Rc<str>) -> bool {
+        if *rule == *self.workspace.rule {
+            return false;
+        }
+        self.workspace.rule = rule;
+        self.share = None;
+        true
+    }
+
+    pub(super) fn events_edited(&mut self, events: Rc<str>) -> bool {
+        if self.large_events.is_none() && *events == *self.workspace.events {
+            return false;
+        }
+        self.large_events = None;
+        self.workspace.events = events;
+        self.share = None;
+        self.events_changed();
+        true
+    }
+
+    /// New events from outside the editor; `large` when they are held outside it.
+    pub(super) fn events_replaced(&mut self, events: Rc<str>, large: Option<LargeEvents>) -> bool {
+        self.large_events = large;
+        self.workspace.events = events;
+        self.workspace.expectations.clear();
+        self.editor_sync += 1;
+        self.share = None;
+        self.events_changed();
+        true
+    }
+
+    pub(super) fn large_events_loaded(&mut self, source: String, text: Rc<str>) -> bool {
+        let large = LargeEvents::of(&text, source);
+        self.events_replaced(text, Some(large))
+    }
+
+    pub(super) fn placeholders_edited(&mut self, text: String) -> bool {
+        self.workspace.placeholders = parse_placeholders(&text);
+        self.placeholders_text = text;
+        self.share = None;
+        true
+    }
+
+    pub(super) fn toggle_logsource_check(&mut self) -> bool {
+        self.workspace.logsource_check = !self.workspace.logsource_check;
+        self.share = None;
+        true
+    }
+
+    pub(super) fn set_expectation(&mut self, index: usize, expectation: Option<bool>) -> bool {
+        match expectation {
+            Some(should_fire) => {
+                self.workspace.expectations.insert(index, should_fire);
+            }
+            None => {
+                self.workspace.expectations.remove(&index);
+            }
+        }
+        true
+    }
+
+    pub(super) fn drop_dangling_expectations(&mut self) -> bool {
+        let count = self.event_count();
+        self.workspace.expectations.retain(|&i, _| i < count);
+        true
+    }
+
+    fn events_changed(&mut self) {
+        self.events_revision += 1;
+        self.explanation = None;
+        if let (Some(sel), Some(summary)) = (self.selected, &self.events_summary) {
+            if sel >= summary.count {
+                self.selected = None;
+            }
+        }
+    }
+}
