@@ -4,7 +4,7 @@ use crate::check::compile_files;
 use crate::{inputs, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
-    parse_events, CompileOptions, CompiledRule, Event, EventInput, LogSourceMap, LogSourcePolicy,
+    parse_events, read_evtx, CompileOptions, CompiledRule, Event, LogSourceMap, LogSourcePolicy,
     RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
@@ -26,21 +26,13 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         lint: false,
     };
     let (rules, mut errors) = load_rules(args, &options);
-    let events_input = match inputs::read(&args.events) {
-        Ok(i) => i,
+    let source = match inputs::read_events(&args.events) {
+        Ok(source) => source,
         Err(e) => {
             eprintln!("{e}");
             return Ok(Status::Errors);
         }
     };
-    let parsed = parse_events(&events_input.text);
-    for e in parsed.errors() {
-        eprintln!(
-            "{}:{}:{}: error: {}",
-            events_input.name, e.line, e.column, e.message
-        );
-        errors += 1;
-    }
 
     let format = args
         .format
@@ -59,20 +51,43 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         set: &set,
         files: &rules.files,
         format,
+        explain: args.explain,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let matches = if args.explain {
-        run.explain_all(&mut out, &parsed, &events_input.text)?
-    } else {
-        run.matches(&mut out, &parsed, &events_input.text)?
-    };
+    let mut tally = Tally::default();
+    match &source {
+        inputs::Events::Text(input) => {
+            let parsed = parse_events(&input.text);
+            let lines = SourceMap::new(&input.text);
+            for (index, event) in parsed.events.iter().enumerate() {
+                match event {
+                    Ok(event) => {
+                        let line = lines.location(event.span.start).line;
+                        tally.matches += run.event(&mut out, index, Some(line), event)?;
+                        tally.events += 1;
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "{}:{}:{}: error: {}",
+                            input.name, e.line, e.column, e.message
+                        );
+                        errors += 1;
+                    }
+                }
+            }
+        }
+        inputs::Events::Evtx { name, path } => {
+            errors += run.evtx(&mut out, name, path, &mut tally)?;
+        }
+    }
     out.flush()?;
     if io::stderr().is_terminal() || errors > 0 {
         eprintln!(
-            "{} rule(s), {} event(s): {matches} match(es){}",
+            "{} rule(s), {} event(s): {} match(es){}",
             set.rules().len(),
-            parsed.events.iter().filter(|e| e.is_ok()).count(),
+            tally.events,
+            tally.matches,
             if errors > 0 {
                 format!(", {errors} error(s)")
             } else {
@@ -85,6 +100,13 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     } else {
         Status::Ok
     })
+}
+
+/// Events read and matches written.
+#[derive(Default)]
+struct Tally {
+    events: usize,
+    matches: usize,
 }
 
 /// The rules of every file, and per rule the file it came from.
@@ -120,11 +142,12 @@ fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, usize)
     (loaded, errors)
 }
 
-/// One evaluation of a rule set over parsed events, and where it writes.
+/// One evaluation of a rule set over events, and where it writes.
 struct Run<'a> {
     set: &'a RuleSet,
     files: &'a [String],
     format: OutputFormat,
+    explain: bool,
 }
 
 impl Run<'_> {
@@ -132,38 +155,105 @@ impl Run<'_> {
         self.files.get(rule).map(String::as_str)
     }
 
-    /// One line per (event, rule) match; returns the number of matches.
-    fn matches(&self, out: &mut impl Write, parsed: &EventInput, text: &str) -> io::Result<usize> {
-        let source = SourceMap::new(text);
-        let mut matches = 0;
-        for (index, event) in parsed.events.iter().enumerate() {
-            let Ok(event) = event else { continue };
-            let line = source.location(event.span.start).line;
-            for hit in self.set.hits(event) {
-                matches += 1;
-                let rule = &self.set.rules()[hit.rule];
-                match self.format {
-                    OutputFormat::Json => {
-                        let v = json!({
-                            "event": index,
-                            "event_line": line,
-                            "rule_id": rule.id,
-                            "title": rule.title,
-                            "level": rule.level,
-                            "matched": hit.identifiers,
-                            "file": self.file(hit.rule),
-                        });
-                        writeln!(out, "{v}")?;
+    /// Streams the records of an `.evtx` file through [`Run::event`] (one chunk in memory at a
+    /// time); returns the number of records that could not be read (reported on stderr).
+    fn evtx(
+        &self,
+        out: &mut impl Write,
+        name: &str,
+        path: &std::path::Path,
+        tally: &mut Tally,
+    ) -> io::Result<usize> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => io::BufReader::new(f),
+            Err(e) => {
+                eprintln!("{name}: cannot read: {e}");
+                return Ok(1);
+            }
+        };
+        let mut errors = 0;
+        let mut write_error = None;
+        let mut index = 0;
+        let read = read_evtx(file, |event| {
+            if write_error.is_some() {
+                return;
+            }
+            match event {
+                Ok(event) => match self.event(out, index, None, &event) {
+                    Ok(n) => {
+                        tally.matches += n;
+                        tally.events += 1;
                     }
-                    OutputFormat::Text => writeln!(
-                        out,
-                        "event {index} (line {line}): {} [{}] {}: {}",
-                        rule.title,
-                        rule.id.as_deref().unwrap_or("no id"),
-                        rule.level.as_deref().unwrap_or("no level"),
-                        hit.identifiers.join(", ")
-                    )?,
+                    Err(e) => write_error = Some(e),
+                },
+                Err(e) => {
+                    eprintln!("{name}: error: {}", e.message);
+                    errors += 1;
                 }
+            }
+            index += 1;
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        if let Err(e) = read {
+            eprintln!("{name}: error: {}", e.message);
+            errors += 1;
+        }
+        Ok(errors)
+    }
+
+    /// Evaluates one event: a line per match, or with `--explain` the explanation of every pair
+    /// the policy evaluates. `line` is where the event starts in a text input (none for `.evtx`
+    /// records). Returns the number of matches.
+    fn event(
+        &self,
+        out: &mut impl Write,
+        index: usize,
+        line: Option<usize>,
+        event: &Event,
+    ) -> io::Result<usize> {
+        if self.explain {
+            self.explain_event(out, index, line, event)
+        } else {
+            self.matches(out, index, line, event)
+        }
+    }
+
+    /// One line per (event, rule) match; returns the number of matches.
+    fn matches(
+        &self,
+        out: &mut impl Write,
+        index: usize,
+        line: Option<usize>,
+        event: &Event,
+    ) -> io::Result<usize> {
+        let mut matches = 0;
+        for hit in self.set.hits(event) {
+            matches += 1;
+            let rule = &self.set.rules()[hit.rule];
+            match self.format {
+                OutputFormat::Json => {
+                    let v = json!({
+                        "event": index,
+                        "event_line": line,
+                        "rule_id": rule.id,
+                        "title": rule.title,
+                        "level": rule.level,
+                        "matched": hit.identifiers,
+                        "file": self.file(hit.rule),
+                    });
+                    writeln!(out, "{v}")?;
+                }
+                OutputFormat::Text => writeln!(
+                    out,
+                    "event {index}{}: {} [{}] {}: {}",
+                    tree::where_(line),
+                    rule.title,
+                    rule.id.as_deref().unwrap_or("no id"),
+                    rule.level.as_deref().unwrap_or("no level"),
+                    hit.identifiers.join(", ")
+                )?,
             }
         }
         Ok(matches)
@@ -171,40 +261,34 @@ impl Run<'_> {
 
     /// The explanation of every (event, rule) pair the policy evaluates; returns the number of
     /// matches.
-    fn explain_all(
+    fn explain_event(
         &self,
         out: &mut impl Write,
-        parsed: &EventInput,
-        text: &str,
+        index: usize,
+        line: Option<usize>,
+        event: &Event,
     ) -> io::Result<usize> {
-        let source = SourceMap::new(text);
         // A single rule sees every event (its trace notes a log source misfit); several rules
         // only the events of their log source.
         let policy = match self.set.policy() {
             LogSourcePolicy::Route if self.set.rules().len() == 1 => LogSourcePolicy::Note,
             policy => policy,
         };
-        let mut matches = 0;
-        for (index, event) in parsed.events.iter().enumerate() {
-            let Ok(event) = event else { continue };
-            let line = source.location(event.span.start).line;
-            let hits = self.set.matching(event);
-            matches += hits.len();
-            for (ri, rule) in self.set.rules().iter().enumerate() {
-                let decision = policy.decide(self.set.logsource_map(), rule, event);
-                if decision.evaluate {
-                    let fired = hits.contains(&ri);
-                    self.explain_one(out, (index, line), ri, event, fired, &decision.fit)?;
-                }
+        let hits = self.set.matching(event);
+        for (ri, rule) in self.set.rules().iter().enumerate() {
+            let decision = policy.decide(self.set.logsource_map(), rule, event);
+            if decision.evaluate {
+                let fired = hits.contains(&ri);
+                self.explain_one(out, (index, line), ri, event, fired, &decision.fit)?;
             }
         }
-        Ok(matches)
+        Ok(hits.len())
     }
 
     fn explain_one(
         &self,
         out: &mut impl Write,
-        (index, line): (usize, usize),
+        (index, line): (usize, Option<usize>),
         ri: usize,
         event: &Event,
         fired: bool,

@@ -42,7 +42,9 @@ enum Command {
     /// Each line has `event` (0-based index of the event in the input, unreadable entries counted),
     /// `event_line`, `rule_id`, `title`, `level`, `file` (the rule file) and `matched` (the search
     /// identifiers that were true). Events are read as a JSON object, a JSON array, JSON Lines,
-    /// evtx_dump JSON (one record a line or pretty-printed one after another) or Event Viewer XML;
+    /// evtx_dump JSON (one record a line or pretty-printed one after another), Event Viewer XML
+    /// or a Windows event log file (`.evtx`, read a chunk at a time; its events have `event_line`
+    /// null and `event` counts records, unreadable ones included);
     /// the shape is detected.
     #[command(after_help = EXIT_CODES)]
     Eval(EvalArgs),

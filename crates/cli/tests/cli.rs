@@ -440,3 +440,71 @@ fn explain_several_rules_follows_the_routing() {
     ]);
     assert_eq!(json_lines(&all).len(), 3 * 6);
 }
+
+/// `tests/fixtures/evtx/new-user-security.evtx`: 4 Security records, the second a 4720.
+fn evtx_fixture() -> PathBuf {
+    fixtures().join("../fixtures/evtx/new-user-security.evtx")
+}
+
+#[test]
+fn eval_reads_evtx_files() {
+    let path = evtx_fixture();
+    let o = sigmaplay(&["eval", "rules-evtx.yml", "--events", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["event"], 1);
+    assert_eq!(lines[0]["event_line"], serde_json::Value::Null);
+    assert_eq!(lines[0]["title"], "User Account Created");
+    let text = sigmaplay(&[
+        "eval",
+        "rules-evtx.yml",
+        "--events",
+        path.to_str().unwrap(),
+        "--explain",
+        "--format",
+        "text",
+    ]);
+    let out = stdout(&text);
+    assert!(out.contains("event 1 · User Account Created"), "{out}");
+    assert!(out.contains("event 0 · User Account Created"), "{out}");
+}
+
+#[test]
+fn eval_reports_where_a_cut_evtx_file_stops() {
+    let bytes = std::fs::read(evtx_fixture()).unwrap();
+    let cut = std::env::temp_dir().join(format!("sigmaplay-cut-{}.evtx", std::process::id()));
+    std::fs::write(&cut, &bytes[..8000]).unwrap();
+    let o = sigmaplay(&["eval", "rules-evtx.yml", "--events", cut.to_str().unwrap()]);
+    std::fs::remove_file(&cut).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: the file ends inside chunk 0 (file offset 0x1000)")
+            && err.contains("cut short; the last record read before it is record 1"),
+        "{err}"
+    );
+    // The record before the cut was still evaluated (the 4720 after it is lost).
+    assert!(err.contains("1 rule(s), 1 event(s): 0 match(es)"), "{err}");
+}
+
+#[test]
+fn eval_refuses_evtx_on_stdin_with_a_reason() {
+    let bytes = std::fs::read(evtx_fixture()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigmaplay"))
+        .args(["eval", "rules-evtx.yml", "--events", "-"])
+        .current_dir(fixtures())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("a Windows event log (.evtx), not text"),
+        "{}",
+        stderr(&o)
+    );
+}

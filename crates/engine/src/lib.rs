@@ -2,7 +2,8 @@
 //!
 //! The layers, each a private module with one job (a module only uses the ones above it):
 //! - `source`: spans, line/column positions, diagnostics, YAML read with positions, case folding;
-//! - `event`: events in every supported shape (JSON, JSON Lines, evtx_dump, Event Viewer XML);
+//! - `event`: events in every supported shape (JSON, JSON Lines, evtx_dump, Event Viewer XML,
+//!   `.evtx` files);
 //! - `rule`: the rule model as written, its metadata checks, modifiers, values, conditions, lint;
 //! - `compile`: the driver ([`compile_rules`]) and the compiled program the next two run;
 //! - `eval`: the fast path ([`CompiledRule::matches`]);
@@ -27,8 +28,8 @@ mod testing;
 pub use bulk::{RuleHit, RuleSet, Scratch};
 pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule, MAX_RULE_BYTES};
 pub use event::{
-    flatten_windows, parse_events, Event, EventError, EventFormat, EventInput, FieldValue,
-    MAX_INPUT_BYTES,
+    evtx_to_json, flatten_windows, is_evtx, parse_events, parse_evtx, read_evtx, Event, EventError,
+    EventFormat, EventInput, EvtxJson, FieldValue, EVTX_MAGIC, MAX_INPUT_BYTES,
 };
 pub use explain::{
     ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, Linking, MatchTrace, Reason,

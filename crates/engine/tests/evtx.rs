@@ -1,7 +1,7 @@
 //! `.evtx` input: records flatten exactly as their evtx_dump JSON does (the fixture here, and every
 //! SigmaHQ regression `.evtx` against its `.json` in the shared corpus, skipped where absent);
 //! damaged files give errors that say where reading stopped, never a panic.
-use sigmaplay_engine::event::{
+use sigmaplay_engine::{
     evtx_to_json, parse_events, parse_evtx, read_evtx, EventFormat, EventInput,
 };
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// (omerbenamram/evtx, `samples/new-user-security.evtx`, MIT OR Apache-2.0).
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/evtx/new-user-security.evtx"
+    "/../../tests/fixtures/evtx/new-user-security.evtx"
 );
 
 fn fixture() -> Vec<u8> {

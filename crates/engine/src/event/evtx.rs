@@ -14,7 +14,7 @@
 //! empty.
 use super::windows::{flatten_windows_json, generic_event, Json};
 use super::{Event, EventError, EventFormat, EventInput, MAX_INPUT_BYTES};
-use crate::span::Span;
+use crate::source::Span;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -151,7 +151,7 @@ fn for_each_record<R: Read + Seek>(
                     last_record = Some(r.event_record_id);
                     each(Ok(r.data));
                 }
-                Err(e) => each(Err(record_error(&e, last_record))),
+                Err(e) => each(Err(record_error(&e, chunks_named, last_record))),
             }
         }
         chunks_named
@@ -245,8 +245,20 @@ fn not_evtx_message(start: &[u8], len: u64) -> String {
 }
 
 /// An error of one record or chunk, with where reading was.
-fn record_error(e: &evtx::err::EvtxError, last_record: Option<u64>) -> EventError {
+fn record_error(
+    e: &evtx::err::EvtxError,
+    chunks_named: u64,
+    last_record: Option<u64>,
+) -> EventError {
     let what = match e {
+        // A log not closed cleanly has chunks past those its header names: records, or leftovers.
+        evtx::err::EvtxError::FailedToParseChunk { chunk_id, .. } if *chunk_id >= chunks_named => {
+            format!(
+                "chunk {chunk_id} (file offset {:#x}), past the {chunks_named} chunk(s) the file \
+                 header names (a log not closed cleanly), skipped",
+                FILE_HEADER_SIZE + chunk_id * CHUNK_SIZE
+            )
+        }
         evtx::err::EvtxError::FailedToParseChunk { chunk_id, .. } => format!(
             "chunk {chunk_id} (file offset {:#x}) skipped",
             FILE_HEADER_SIZE + chunk_id * CHUNK_SIZE
@@ -258,7 +270,7 @@ fn record_error(e: &evtx::err::EvtxError, last_record: Option<u64>) -> EventErro
 
 fn after(last_record: Option<u64>) -> String {
     match last_record {
-        Some(id) => format!("the last record read before it is EventRecordID {id}"),
+        Some(id) => format!("the last record read before it is record {id}"),
         None => "no record was read before it".to_string(),
     }
 }
