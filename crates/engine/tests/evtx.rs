@@ -4,7 +4,9 @@
 use sigmaplay_engine::{
     evtx_to_json, parse_events, parse_evtx, read_evtx, EventFormat, EventInput,
 };
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{files_under, shared};
 
 /// One chunk of Security events (a user created), from the `evtx` crate's repository samples
 /// (omerbenamram/evtx, `samples/new-user-security.evtx`, MIT OR Apache-2.0).
@@ -175,33 +177,6 @@ fn damaged_record_bytes_never_panic() {
     assert!(damaged_runs > 0, "some damage is noticed");
 }
 
-fn shared() -> Option<PathBuf> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if dir.is_dir() {
-        Some(dir.to_path_buf())
-    } else {
-        println!("SKIPPED: the shared corpus ({}) is absent", dir.display());
-        None
-    }
-}
-
-fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files_under(&path, ext, out);
-        } else if path.extension().is_some_and(|e| e == ext) {
-            out.push(path);
-        }
-    }
-}
-
 /// How two renderings of one field differ, where they are not equal.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Rendering {
@@ -263,10 +238,13 @@ const DATA_DIFFERENCES: &[(&str, &str)] =
 /// evtx_dump that rendered GUIDs and timestamps differently ([`Rendering`], counted and printed).
 #[test]
 fn corpus_regression_evtx_equals_its_json() {
-    let Some(corpus) = shared() else { return };
+    let Some(shared) = shared() else { return };
     let mut files = Vec::new();
-    files_under(&corpus.join("sigmahq/regression_data"), "evtx", &mut files);
-    files.sort();
+    files_under(
+        &shared.join("corpus/sigmahq/regression_data"),
+        "evtx",
+        &mut files,
+    );
     assert!(!files.is_empty());
     let (mut records, mut fields, mut bytes_read) = (0, 0, 0);
     let mut renderings = std::collections::BTreeMap::<(Rendering, String), usize>::new();

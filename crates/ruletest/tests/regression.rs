@@ -169,40 +169,38 @@ fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.split('-').map(str::len).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
 }
 
-fn info_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Files under `dir` (recursively) that `wanted` accepts, sorted.
+fn files_under(dir: &Path, wanted: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            info_files(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "info.yml") {
+            files_under(&p, wanted, out);
+        } else if wanted(&p) {
             out.push(p);
         }
     }
+    out.sort();
 }
 
+/// Rule texts by their `id`.
 fn rule_by_id(roots: &[PathBuf]) -> std::collections::HashMap<String, String> {
-    fn walk(dir: &Path, out: &mut std::collections::HashMap<String, String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "yml") {
-                let text = std::fs::read_to_string(&p).unwrap();
-                if let Some(line) = text.lines().find(|l| l.starts_with("id:")) {
-                    out.insert(line[3..].trim().to_string(), text);
-                }
-            }
-        }
+    let mut files = Vec::new();
+    for r in roots {
+        files_under(
+            r,
+            &|p| p.extension().is_some_and(|x| x == "yml"),
+            &mut files,
+        );
     }
     let mut out = std::collections::HashMap::new();
-    for r in roots {
-        walk(r, &mut out);
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap();
+        if let Some(line) = text.lines().find(|l| l.starts_with("id:")) {
+            out.insert(line[3..].trim().to_string(), text);
+        }
     }
     out
 }
@@ -229,8 +227,8 @@ fn corpus_regression_folders_pass() {
         corpus.join("rules-threat-hunting"),
     ]);
     let mut infos = Vec::new();
-    info_files(&corpus.join("regression_data"), &mut infos);
-    infos.sort();
+    let is_info = |p: &Path| p.file_name().is_some_and(|n| n == "info.yml");
+    files_under(&corpus.join("regression_data"), &is_info, &mut infos);
     let (mut ran, mut skipped, mut failed, mut evtx_differs) = (0, 0, Vec::new(), Vec::new());
     for path in &infos {
         let folder = path.parent().unwrap();

@@ -12,6 +12,7 @@
 //! (a copy that stopped early) still gives the records before the cut, then an error saying where
 //! the file ends. EVTX errors have no line and column (`line` and `column` are 0); their `span` is
 //! empty.
+use super::input::refused_as_too_large;
 use super::windows::{flatten_windows_json, generic_event, Json};
 use super::{Event, EventError, EventFormat, EventInput, MAX_INPUT_BYTES};
 use crate::source::Span;
@@ -35,15 +36,7 @@ pub fn is_evtx(bytes: &[u8]) -> bool {
 /// `format: None`.
 pub fn parse_evtx(bytes: &[u8]) -> EventInput {
     if bytes.len() > MAX_INPUT_BYTES {
-        let message = format!(
-            "the file is {} MB; at most {} MB of events can be read at once",
-            bytes.len().div_ceil(1024 * 1024),
-            MAX_INPUT_BYTES / (1024 * 1024)
-        );
-        return EventInput {
-            format: None,
-            events: vec![Err(evtx_error(message))],
-        };
+        return refused_as_too_large("file", bytes.len(), 0);
     }
     let mut events = Vec::new();
     match read_evtx(Cursor::new(bytes), |e| events.push(e)) {
