@@ -5,10 +5,13 @@ use crate::correlate::{Correlations, Documents};
 use crate::{inputs, pipeline, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
-    parse_events, CompileOptions, CompiledRule, DiagnosticCode, Event, EventInput, LogSourceMap,
+    parse_events, read_evtx, CompileOptions, CompiledRule, DiagnosticCode, Event, LogSourceMap,
     LogSourcePolicy, RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
+
+/// The correlation feed: every event that matched, in input order.
+type Feed<'a> = sigmaplay_engine::Run<'a>;
 
 pub fn run(args: &EvalArgs) -> io::Result<Status> {
     if args.events.as_os_str() == "-" && args.rules.iter().any(|r| r.as_os_str() == "-") {
@@ -22,21 +25,13 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     let (rules, documents, mut errors) = load_rules(args, &options);
     let (correlations, correlation_errors) = documents.resolve(&rules.rules);
     errors += correlation_errors;
-    let events_input = match inputs::read(&args.events) {
-        Ok(i) => i,
+    let source = match inputs::read_events(&args.events) {
+        Ok(source) => source,
         Err(e) => {
             eprintln!("{e}");
             return Ok(Status::Errors);
         }
     };
-    let parsed = parse_events(&events_input.text);
-    for e in parsed.errors() {
-        eprintln!(
-            "{}:{}:{}: error: {}",
-            events_input.name, e.line, e.column, e.message
-        );
-        errors += 1;
-    }
 
     let format = args
         .format
@@ -58,24 +53,50 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         files: &rules.files,
         format,
         correlations: &correlations,
+        explain: args.explain,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut feed = correlations.start(args.timestamp_field.as_deref());
-    let matches = if args.explain {
-        run.explain_all(&mut out, &parsed, &events_input.text, &mut feed)?
-    } else {
-        run.matches(&mut out, &parsed, &events_input.text, &mut feed)?
+    let mut tally = Tally::default();
+    let events_name = match &source {
+        inputs::Events::Text(input) => {
+            let parsed = parse_events(&input.text);
+            let lines = SourceMap::new(&input.text);
+            for (index, event) in parsed.events.iter().enumerate() {
+                match event {
+                    Ok(event) => {
+                        let line = lines.location(event.span.start).line;
+                        tally.matches +=
+                            run.event(&mut out, (index, Some(line)), event, &mut feed)?;
+                        tally.events += 1;
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "{}:{}:{}: error: {}",
+                            input.name, e.line, e.column, e.message
+                        );
+                        errors += 1;
+                    }
+                }
+            }
+            &input.name
+        }
+        inputs::Events::Evtx { name, path } => {
+            errors += run.evtx(&mut out, name, path, &mut tally, &mut feed)?;
+            name
+        }
     };
     let outcome = feed.finish();
     let alerts =
-        correlations.write_outcome(&mut out, &outcome, &events_input.name, format, args.explain)?;
+        correlations.write_outcome(&mut out, &outcome, events_name, format, args.explain)?;
     out.flush()?;
     if io::stderr().is_terminal() || errors > 0 {
         eprintln!(
-            "{} rule(s), {} event(s): {matches} match(es){}{}",
+            "{} rule(s), {} event(s): {} match(es){}{}",
             set.rules().len(),
-            parsed.events.iter().filter(|e| e.is_ok()).count(),
+            tally.events,
+            tally.matches,
             if correlations.set.is_empty() {
                 String::new()
             } else {
@@ -93,6 +114,13 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     } else {
         Status::Ok
     })
+}
+
+/// Events read and matches written.
+#[derive(Default)]
+struct Tally {
+    events: usize,
+    matches: usize,
 }
 
 /// The rules of every file, and per rule the file it came from.
@@ -146,17 +174,89 @@ fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, Docume
     (loaded, documents, errors)
 }
 
-/// One evaluation of a rule set over parsed events, and where it writes.
+/// One evaluation of a rule set over events, and where it writes.
 struct Run<'a> {
     set: &'a RuleSet,
     files: &'a [String],
     format: OutputFormat,
     correlations: &'a Correlations,
+    explain: bool,
 }
 
 impl Run<'_> {
     fn file(&self, rule: usize) -> Option<&str> {
         self.files.get(rule).map(String::as_str)
+    }
+
+    /// Streams the records of an `.evtx` file through [`Run::event`] (one chunk in memory at a
+    /// time); returns the number of records that could not be read (reported on stderr).
+    fn evtx(
+        &self,
+        out: &mut impl Write,
+        name: &str,
+        path: &std::path::Path,
+        tally: &mut Tally,
+        feed: &mut Feed,
+    ) -> io::Result<usize> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => io::BufReader::new(f),
+            Err(e) => {
+                eprintln!("{name}: cannot read: {e}");
+                return Ok(1);
+            }
+        };
+        let mut errors = 0;
+        let mut write_error = None;
+        let mut index = 0;
+        let read = read_evtx(file, |event| {
+            if write_error.is_some() {
+                return;
+            }
+            match event {
+                Ok(event) => match self.event(out, (index, None), &event, feed) {
+                    Ok(n) => {
+                        tally.matches += n;
+                        tally.events += 1;
+                    }
+                    Err(e) => write_error = Some(e),
+                },
+                Err(e) => {
+                    eprintln!("{name}: error: {}", e.message);
+                    errors += 1;
+                }
+            }
+            index += 1;
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        if let Err(e) = read {
+            eprintln!("{name}: error: {}", e.message);
+            errors += 1;
+        }
+        Ok(errors)
+    }
+
+    /// Evaluates one event (filters applied) and feeds the correlations: a line per match, or
+    /// with `--explain` the explanation of every pair the policy evaluates. `at` is the event's
+    /// index and the line it starts on in a text input (none for `.evtx` records). Returns the
+    /// number of matches.
+    fn event(
+        &self,
+        out: &mut impl Write,
+        at: (usize, Option<usize>),
+        event: &Event,
+        feed: &mut Feed,
+    ) -> io::Result<usize> {
+        let fired = self.fired(event);
+        let matched: Vec<usize> = fired.iter().map(|(r, _)| *r).collect();
+        feed.push(at.0, event, &matched);
+        if self.explain {
+            self.explain_event(out, at, event, &matched)?;
+            Ok(matched.len())
+        } else {
+            self.matches(out, at, fired)
+        }
     }
 
     /// The rules `event` fired, filters applied: (rule, true search identifiers).
@@ -175,93 +275,75 @@ impl Run<'_> {
             .collect()
     }
 
-    /// One line per (event, rule) match; returns the number of matches.
+    /// One line per (event, rule) match a correlation does not hide; returns their number.
     fn matches(
         &self,
         out: &mut impl Write,
-        parsed: &EventInput,
-        text: &str,
-        feed: &mut sigmaplay_engine::Run,
+        (index, line): (usize, Option<usize>),
+        fired: Vec<(usize, Vec<String>)>,
     ) -> io::Result<usize> {
-        let source = SourceMap::new(text);
         let mut matches = 0;
-        for (index, event) in parsed.events.iter().enumerate() {
-            let Ok(event) = event else { continue };
-            let line = source.location(event.span.start).line;
-            let fired = self.fired(event);
-            let matched: Vec<usize> = fired.iter().map(|(r, _)| *r).collect();
-            feed.push(index, event, &matched);
-            for (ri, identifiers) in fired {
-                if !self.correlations.set.reports_matches_of(ri) {
-                    continue;
+        for (ri, identifiers) in fired {
+            if !self.correlations.set.reports_matches_of(ri) {
+                continue;
+            }
+            matches += 1;
+            let rule = &self.set.rules()[ri];
+            match self.format {
+                OutputFormat::Json => {
+                    let v = json!({
+                        "event": index,
+                        "event_line": line,
+                        "rule_id": rule.id,
+                        "title": rule.title,
+                        "level": rule.level,
+                        "matched": identifiers,
+                        "file": self.file(ri),
+                    });
+                    writeln!(out, "{v}")?;
                 }
-                matches += 1;
-                let rule = &self.set.rules()[ri];
-                match self.format {
-                    OutputFormat::Json => {
-                        let v = json!({
-                            "event": index,
-                            "event_line": line,
-                            "rule_id": rule.id,
-                            "title": rule.title,
-                            "level": rule.level,
-                            "matched": identifiers,
-                            "file": self.file(ri),
-                        });
-                        writeln!(out, "{v}")?;
-                    }
-                    OutputFormat::Text => writeln!(
-                        out,
-                        "event {index} (line {line}): {} [{}] {}: {}",
-                        rule.title,
-                        rule.id.as_deref().unwrap_or("no id"),
-                        rule.level.as_deref().unwrap_or("no level"),
-                        identifiers.join(", ")
-                    )?,
-                }
+                OutputFormat::Text => writeln!(
+                    out,
+                    "event {index}{}: {} [{}] {}: {}",
+                    tree::where_(line),
+                    rule.title,
+                    rule.id.as_deref().unwrap_or("no id"),
+                    rule.level.as_deref().unwrap_or("no level"),
+                    identifiers.join(", ")
+                )?,
             }
         }
         Ok(matches)
     }
 
-    /// The explanation of every (event, rule) pair the policy evaluates; returns the number of
-    /// matches.
-    fn explain_all(
+    /// The explanation of every (event, rule) pair the policy evaluates.
+    fn explain_event(
         &self,
         out: &mut impl Write,
-        parsed: &EventInput,
-        text: &str,
-        feed: &mut sigmaplay_engine::Run,
-    ) -> io::Result<usize> {
-        let source = SourceMap::new(text);
+        at: (usize, Option<usize>),
+        event: &Event,
+        hits: &[usize],
+    ) -> io::Result<()> {
         // A single rule sees every event (its trace notes a log source misfit); several rules
         // only the events of their log source.
         let policy = match self.set.policy() {
             LogSourcePolicy::Route if self.set.rules().len() == 1 => LogSourcePolicy::Note,
             policy => policy,
         };
-        let mut matches = 0;
-        for (index, event) in parsed.events.iter().enumerate() {
-            let Ok(event) = event else { continue };
-            let line = source.location(event.span.start).line;
-            let hits: Vec<usize> = self.fired(event).into_iter().map(|(r, _)| r).collect();
-            feed.push(index, event, &hits);
-            matches += hits.len();
-            for (ri, rule) in self.set.rules().iter().enumerate() {
-                let decision = policy.decide(self.set.logsource_map(), rule, event);
-                if decision.evaluate {
-                    let fired = hits.contains(&ri);
-                    self.explain_one(out, (index, line), ri, event, fired, &decision.fit)?;
-                }
+        for (ri, rule) in self.set.rules().iter().enumerate() {
+            let decision = policy.decide(self.set.logsource_map(), rule, event);
+            if decision.evaluate {
+                let fired = hits.contains(&ri);
+                self.explain_one(out, at, ri, event, fired, &decision.fit)?;
             }
         }
-        Ok(matches)
+        Ok(())
     }
 
     fn explain_one(
         &self,
         out: &mut impl Write,
-        (index, line): (usize, usize),
+        (index, line): (usize, Option<usize>),
         ri: usize,
         event: &Event,
         fired: bool,

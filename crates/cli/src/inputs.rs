@@ -17,7 +17,7 @@ pub fn read(path: &Path) -> Result<Input, String> {
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
-        let text = String::from_utf8(bytes).map_err(|e| format!("<stdin>: not UTF-8 text: {e}"))?;
+        let text = text_of("<stdin>", bytes)?;
         return Ok(Input {
             name: "<stdin>".into(),
             text,
@@ -25,8 +25,43 @@ pub fn read(path: &Path) -> Result<Input, String> {
     }
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8 text: {e}"))?;
+    let text = text_of(&name, bytes)?;
     Ok(Input { name, text })
+}
+
+fn text_of(name: &str, bytes: Vec<u8>) -> Result<String, String> {
+    if sigmaplay_engine::is_evtx(&bytes) {
+        return Err(format!(
+            "{name}: a Windows event log (.evtx), not text: give it as a file, `--events FILE.evtx`"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8 text: {e}"))
+}
+
+/// An events argument: text (read whole), or a Windows event log file, streamed record by record.
+pub enum Events {
+    Text(Input),
+    Evtx { name: String, path: PathBuf },
+}
+
+/// Reads an events argument: a file that starts with the `.evtx` magic is an event log (its
+/// records are read later, a chunk at a time); anything else is read as text. From stdin, an
+/// event log is spooled into memory (stdin cannot seek).
+pub fn read_events(path: &Path) -> Result<Events, String> {
+    if path.as_os_str() != "-" {
+        let name = path.display().to_string();
+        let mut magic = [0u8; 8];
+        let is_evtx = std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok_and(|()| sigmaplay_engine::is_evtx(&magic));
+        if is_evtx {
+            return Ok(Events::Evtx {
+                name,
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    read(path).map(Events::Text)
 }
 
 /// Expands arguments into files: a folder gives its files ending in one of `extensions`,

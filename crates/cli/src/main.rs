@@ -7,6 +7,7 @@ mod eval;
 mod inputs;
 mod link;
 mod pipeline;
+mod regression;
 mod test;
 mod tree;
 
@@ -44,7 +45,9 @@ enum Command {
     /// Each line has `event` (0-based index of the event in the input, unreadable entries counted),
     /// `event_line`, `rule_id`, `title`, `level`, `file` (the rule file) and `matched` (the search
     /// identifiers that were true). Events are read as a JSON object, a JSON array, JSON Lines,
-    /// evtx_dump JSON (one record a line or pretty-printed one after another) or Event Viewer XML;
+    /// evtx_dump JSON (one record a line or pretty-printed one after another), Event Viewer XML
+    /// or a Windows event log file (`.evtx`, read a chunk at a time; its events have `event_line`
+    /// null and `event` counts records, unreadable ones included);
     /// the shape is detected.
     ///
     /// Correlation rules among the rules print one line per alert after the matches:
@@ -57,7 +60,8 @@ enum Command {
     /// Check rules: errors and lint warnings as `path:line:col: severity: message [code]`.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
-    /// Run rule-test files (made by the playground's export, format `sigmaplay-test/1`).
+    /// Run rule-test files (made by the playground's export, format `sigmaplay-test/1`) and
+    /// SigmaHQ regression test folders (`info.yml` with the events JSON or `.evtx`).
     #[command(after_help = EXIT_CODES)]
     Test(TestArgs),
     /// Print the share link of a rule-test file, or with --decode the test file of a link.
@@ -151,9 +155,15 @@ pub struct CheckArgs {
 
 #[derive(clap::Args)]
 pub struct TestArgs {
-    /// Rule-test files, or folders (searched recursively for .json files).
+    /// Rule-test files, or folders searched recursively for them (.json files) and for SigmaHQ
+    /// regression folders (a folder with an `info.yml`: one test each).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Where the rules of regression folders are (files or folders, searched recursively for
+    /// .yml); each folder's rule is found by its id (`rule_metadata[0].id`). A rule file inside
+    /// the regression folder itself is found too.
+    #[arg(long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
     /// Also write the results as JUnit XML to this file.
     #[arg(long, value_name = "OUT.xml")]
     pub junit: Option<PathBuf>,

@@ -1,6 +1,6 @@
 //! `sigmaplay test`: run rule-test files.
 
-use crate::{inputs, pipeline, Status, TestArgs};
+use crate::{inputs, pipeline, regression, Status, TestArgs};
 use sigmaplay_ruletest::{junit_xml, run_with_pipelines, Outcome, RuleTest, TestReport, Verdict};
 use std::io::{self, Write};
 
@@ -8,7 +8,7 @@ pub fn run(args: &TestArgs) -> io::Result<Status> {
     let Some(pipelines) = pipeline::load(&args.pipelines) else {
         return Ok(Status::Errors);
     };
-    let (paths, expand_errors) = inputs::expand(&args.files, &["json"]);
+    let (paths, expand_errors) = inputs::expand(&args.files, &["json", "yml"]);
     let mut results: Vec<(String, TestReport)> = Vec::new();
     for e in expand_errors {
         results.push((
@@ -16,20 +16,40 @@ pub fn run(args: &TestArgs) -> io::Result<Status> {
             TestReport::failed_to_load(None, e),
         ));
     }
+    let mut rules = regression::RuleIndex::new(&args.rules);
     for path in &paths {
-        let report = match inputs::read(path) {
-            Err(e) => TestReport::failed_to_load(None, e),
-            Ok(input) => match RuleTest::from_json(&input.text) {
-                Err(e) => TestReport::failed_to_load(None, format!("{}: {e}", input.name)),
-                Ok(test) => run_with_pipelines(&test, &pipelines),
-            },
-        };
         let name = if path.as_os_str() == "-" {
             "<stdin>".to_string()
         } else {
             path.display().to_string()
         };
+        let named = args.files.iter().any(|a| a == path);
+        let report = match regression::role(path, named) {
+            regression::Role::Folder(folder) => {
+                let name = folder.display().to_string();
+                match regression::run_folder(&folder, &mut rules) {
+                    regression::FolderOutcome::Ran(report) => results.push((name, report)),
+                    regression::FolderOutcome::Skipped(why) => {
+                        if !args.quiet {
+                            println!("SKIP {name}: {why}");
+                        }
+                    }
+                }
+                continue;
+            }
+            regression::Role::PartOfFolder | regression::Role::NotATest => continue,
+            regression::Role::TestFile => match inputs::read(path) {
+                Err(e) => TestReport::failed_to_load(None, e),
+                Ok(input) => match RuleTest::from_json(&input.text) {
+                    Err(e) => TestReport::failed_to_load(None, format!("{}: {e}", input.name)),
+                    Ok(test) => run_with_pipelines(&test, &pipelines),
+                },
+            },
+        };
         results.push((name, report));
+    }
+    for e in rules.errors() {
+        eprintln!("sigmaplay: {e}");
     }
 
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -40,7 +60,7 @@ pub fn run(args: &TestArgs) -> io::Result<Status> {
     let passed = results.len() - failed;
     writeln!(
         out,
-        "{} test file(s): {passed} passed, {failed} failed",
+        "{} test(s): {passed} passed, {failed} failed",
         results.len()
     )?;
     out.flush()?;

@@ -14,10 +14,15 @@ fn mark(value: bool) -> &'static str {
     }
 }
 
+/// " (line N)" for an event of a text input; nothing for an `.evtx` record.
+pub fn where_(line: Option<usize>) -> String {
+    line.map(|l| format!(" (line {l})")).unwrap_or_default()
+}
+
 pub fn write_trace(
     out: &mut impl Write,
     index: usize,
-    line: usize,
+    line: Option<usize>,
     file: Option<&str>,
     fired: bool,
     trace: &MatchTrace,
@@ -31,7 +36,8 @@ pub fn write_trace(
     let file = file.map(|f| format!(" ({f})")).unwrap_or_default();
     writeln!(
         out,
-        "event {index} (line {line}) · {}{id}{file}: {verdict}",
+        "event {index}{} · {}{id}{file}: {verdict}",
+        where_(line),
         trace.title
     )?;
     if !trace.summary.is_empty() {

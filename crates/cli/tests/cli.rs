@@ -685,3 +685,153 @@ fn eval_reports_bad_correlations_with_their_place() {
         "{err}"
     );
 }
+
+/// `tests/fixtures/evtx/new-user-security.evtx`: 4 Security records, the second a 4720.
+fn evtx_fixture() -> PathBuf {
+    fixtures().join("../fixtures/evtx/new-user-security.evtx")
+}
+
+#[test]
+fn eval_reads_evtx_files() {
+    let path = evtx_fixture();
+    let o = sigmaplay(&["eval", "rules-evtx.yml", "--events", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["event"], 1);
+    assert_eq!(lines[0]["event_line"], serde_json::Value::Null);
+    assert_eq!(lines[0]["title"], "User Account Created");
+    let text = sigmaplay(&[
+        "eval",
+        "rules-evtx.yml",
+        "--events",
+        path.to_str().unwrap(),
+        "--explain",
+        "--format",
+        "text",
+    ]);
+    let out = stdout(&text);
+    assert!(out.contains("event 1 · User Account Created"), "{out}");
+    assert!(out.contains("event 0 · User Account Created"), "{out}");
+}
+
+#[test]
+fn eval_reports_where_a_cut_evtx_file_stops() {
+    let bytes = std::fs::read(evtx_fixture()).unwrap();
+    let cut = std::env::temp_dir().join(format!("sigmaplay-cut-{}.evtx", std::process::id()));
+    std::fs::write(&cut, &bytes[..8000]).unwrap();
+    let o = sigmaplay(&["eval", "rules-evtx.yml", "--events", cut.to_str().unwrap()]);
+    std::fs::remove_file(&cut).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: the file ends inside chunk 0 (file offset 0x1000)")
+            && err.contains("cut short; the last record read before it is record 1"),
+        "{err}"
+    );
+    // The record before the cut was still evaluated (the 4720 after it is lost).
+    assert!(err.contains("1 rule(s), 1 event(s): 0 match(es)"), "{err}");
+}
+
+#[test]
+fn eval_refuses_evtx_on_stdin_with_a_reason() {
+    let bytes = std::fs::read(evtx_fixture()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigmaplay"))
+        .args(["eval", "rules-evtx.yml", "--events", "-"])
+        .current_dir(fixtures())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("a Windows event log (.evtx), not text"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn test_runs_regression_folders_with_junit() {
+    let junit = std::env::temp_dir().join(format!("sigmaplay-reg-{}.xml", std::process::id()));
+    let o = sigmaplay(&[
+        "test",
+        "regression",
+        "--rules",
+        "rules",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("PASS regression/whoami_priv: 2 event(s), 2 fired, 0 not fired; 2/2"),
+        "{out}"
+    );
+    assert!(out.contains("1 test(s): 1 passed, 0 failed"), "{out}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    std::fs::remove_file(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"regression/whoami_priv\" tests=\"3\" failures=\"0\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn test_fails_a_regression_folder_whose_rule_does_not_fire() {
+    let o = sigmaplay(&[
+        "test",
+        "regression-failing",
+        "regression",
+        "--rules",
+        "rules",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAIL regression-failing/whoami_filtered"),
+        "{out}"
+    );
+    assert!(
+        out.contains("event 0 (line 1): should fire, did not fire"),
+        "{out}"
+    );
+    assert!(out.contains("PASS regression/whoami_priv"), "{out}");
+    assert!(out.contains("2 test(s): 1 passed, 1 failed"), "{out}");
+    // Without --rules the rule cannot be found.
+    let o = sigmaplay(&["test", "regression"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("rule 5e1b1c3a-0f7e-4c57-9a0b-2f0d6f3a9a01 not found"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// SigmaHQ's own regression folders (shared corpus; skipped where absent): every folder with a
+/// runnable case passes, from its JSON and from its `.evtx`.
+#[test]
+fn test_runs_the_corpus_regression_folders() {
+    let corpus = fixtures().join("../../../shared/corpus/sigmahq");
+    if !corpus.join("regression_data").is_dir() {
+        println!(
+            "SKIPPED: the shared corpus ({}) is absent",
+            corpus.display()
+        );
+        return;
+    }
+    let arg = |p: &str| corpus.join(p).to_str().unwrap().to_string();
+    let (data, rules) = (arg("regression_data"), arg("rules"));
+    let (et, th) = (arg("rules-emerging-threats"), arg("rules-threat-hunting"));
+    let o = sigmaplay(&[
+        "test", "-q", &data, "--rules", &rules, "--rules", &et, "--rules", &th,
+    ]);
+    let out = stdout(&o);
+    println!("{out}");
+    let summary = out.lines().last().unwrap_or_default().to_string();
+    assert!(summary.starts_with("146 test(s): "), "{summary}");
+    assert!(o.status.success(), "{out}");
+}

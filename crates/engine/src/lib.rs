@@ -2,7 +2,8 @@
 //!
 //! The layers, each a private module with one job (a module only uses the ones above it):
 //! - `source`: spans, line/column positions, diagnostics, YAML read with positions, case folding;
-//! - `event`: events in every supported shape (JSON, JSON Lines, evtx_dump, Event Viewer XML);
+//! - `event`: events in every supported shape (JSON, JSON Lines, evtx_dump, Event Viewer XML,
+//!   `.evtx` files);
 //! - `rule`: the rule model as written, its metadata checks, modifiers, values, conditions, lint;
 //! - `pipeline`: processing pipelines (pySigma's YAML format) that rewrite a rule's model before
 //!   it compiles ([`Pipeline`], [`process_rules`]), and the built-in ones;
@@ -40,7 +41,8 @@ pub use correlation::{
     UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
 };
 pub use event::{
-    flatten_windows, parse_events, Event, EventError, EventFormat, EventInput, FieldValue,
+    evtx_to_json, flatten_windows, is_evtx, parse_events, parse_evtx, read_evtx, Event, EventError,
+    EventFormat, EventInput, EvtxJson, FieldValue, EVTX_MAGIC,
 };
 pub use explain::{
     ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, Linking, MatchTrace, Reason,

@@ -2,32 +2,10 @@
 //! shared corpus (`../shared/corpus`, skipped with a message where absent), Event Viewer XML.
 use serde_json::Value;
 use sigmaplay_engine::{flatten_windows, parse_events, Event, EventFormat, EventInput, FieldValue};
-use std::path::{Path, PathBuf};
+mod common;
 
-fn shared() -> Option<PathBuf> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
-    if dir.join("corpus").is_dir() {
-        Some(dir.to_path_buf())
-    } else {
-        println!("SKIPPED: the shared corpus ({}) is absent", dir.display());
-        None
-    }
-}
-
-fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files_under(&path, ext, out);
-        } else if path.extension().is_some_and(|e| e == ext) {
-            out.push(path);
-        }
-    }
-    out.sort();
-}
+use common::{files_under, shared};
+use std::path::Path;
 
 fn ok_events(input: &EventInput) -> Vec<&Event> {
     input

@@ -7,6 +7,7 @@
 //!   "rule": "title: ...\nlogsource: ...\ndetection: ...",
 //!   "events": "{\"Image\": \"C:\\\\Windows\\\\System32\\\\cmstp.exe\", ...}\n...",
 //!   "expectations": [{"event": 0, "should_fire": true}, {"event": 1, "should_fire": false}],
+//!   "min_fired": 1,
 //!   "placeholders": {"Admins": ["alice", "bob"]},
 //!   "options": {"logsource_check": false}
 //! }
@@ -16,6 +17,7 @@
 //! JSON Lines, evtx_dump JSON, Event Viewer XML). `expectations[].event` is a 0-based index into
 //! the events the engine reads from that text, counting unreadable entries too (so a bad JSON Lines
 //! line keeps the indices of the lines after it). Events without an expectation are unchecked.
+//! `min_fired` (optional) asks that at least that many events fire, whichever they are.
 //!
 //! Compatibility: fields this version does not know are ignored, missing optional fields take their
 //! defaults, so files gain fields without a new format number. A change that old readers would
@@ -50,6 +52,10 @@ pub struct RuleTest {
     /// At most one expectation per event, kept sorted by event index.
     #[serde(default)]
     pub expectations: Vec<Expectation>,
+    /// At least this many events must fire (SigmaHQ's `match_count`, for a regression test whose
+    /// events do not all fire); `None`: no such requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_fired: Option<usize>,
     /// Values for `|expand` placeholders, by name without `%`.
     #[serde(default)]
     pub placeholders: BTreeMap<String, Vec<String>>,
@@ -65,6 +71,7 @@ impl Default for RuleTest {
             rule: String::new(),
             events: String::new(),
             expectations: Vec::new(),
+            min_fired: None,
             placeholders: BTreeMap::new(),
             options: TestOptions::default(),
         }

@@ -7,6 +7,8 @@
 //!   [`RuleTest::to_json`]) that `sigmaplay test FILE...` runs and the page imports;
 //! - run by [`run`] into a [`TestReport`] (verdict per event, expectation, pass/fail, overall pass,
 //!   rule diagnostics), rendered as JUnit XML by [`junit_xml`];
+//! - imported from and exported as a SigmaHQ regression test folder (`info.yml` + events JSON,
+//!   [`import_regression`], [`export_regression`]);
 //! - shared as a link whose fragment carries the whole test, compressed and versioned
 //!   ([`encode_link`], [`decode_link`], `base#v1.<base64url(zlib(json))>`).
 //!
@@ -16,6 +18,7 @@ mod evaluator;
 mod file;
 mod junit;
 mod link;
+mod regression;
 mod report;
 
 pub use evaluator::{Evaluator, EventVerdict, Verdict};
@@ -26,5 +29,9 @@ pub use junit::junit_xml;
 pub use link::{
     decode_link, encode_fragment, encode_link, LinkError, LINK_VERSION, MAX_DECODED_BYTES,
     MAX_LINK_LEN,
+};
+pub use regression::{
+    export_regression, import_regression, ExportOptions, RegressionCase, RegressionError,
+    RegressionFolder, RegressionInfo, RuleMetadata,
 };
 pub use report::{run, run_with_pipelines, EventResult, Outcome, RuleInfo, TestCounts, TestReport};

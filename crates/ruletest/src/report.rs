@@ -200,6 +200,14 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
             Outcome::Unchecked => counts.unchecked += 1,
         }
     }
+    if let Some(min) = test.min_fired {
+        if !rule_failed && counts.fired < min {
+            problems.push(format!(
+                "{} event(s) fired; at least {min} should (min_fired)",
+                counts.fired
+            ));
+        }
+    }
     let passed = !rule_failed && problems.is_empty() && counts.failed == 0 && counts.errors == 0;
     TestReport {
         name: test.name.clone(),

@@ -131,6 +131,7 @@ pub fn format_label(format: Option<EventFormat>) -> &'static str {
         Some(EventFormat::JsonStream) => "JSON objects",
         Some(EventFormat::EvtxJson) => "Windows event JSON (evtx_dump)",
         Some(EventFormat::EventXml) => "Event Viewer XML",
+        Some(EventFormat::Evtx) => "Windows event log (.evtx)",
     }
 }
 

@@ -35,11 +35,15 @@ pub enum EventFormat {
     JsonStream,
     EvtxJson,
     EventXml,
+    /// A Windows event log file (`.evtx`), read by [`super::parse_evtx`].
+    Evtx,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventError {
     pub message: String,
+    /// 1-based line in the events text; 0 for binary input (`.evtx`), whose message names the
+    /// chunk, file offset and last record read instead.
     pub line: usize,
     pub column: usize,
     pub span: Span,
@@ -68,20 +72,7 @@ impl EventInput {
 /// Reads events from `text`, detecting the shape (see the module documentation).
 pub fn parse_events(text: &str) -> EventInput {
     if text.len() > MAX_INPUT_BYTES {
-        let message = format!(
-            "the input is {} MB; at most {} MB of events can be read at once",
-            text.len().div_ceil(1024 * 1024),
-            MAX_INPUT_BYTES / (1024 * 1024)
-        );
-        return EventInput {
-            format: None,
-            events: vec![Err(EventError {
-                message,
-                line: 1,
-                column: 1,
-                span: Span::point(0),
-            })],
-        };
+        return refused_as_too_large("input", text.len(), 1);
     }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let start = skip_ws(text, bom);
@@ -124,6 +115,24 @@ pub fn parse_events(text: &str) -> EventInput {
         }
     };
     sink.finish(container)
+}
+
+/// The answer for an input over [`MAX_INPUT_BYTES`]: one error (at `line`, 0 for binary input).
+pub(super) fn refused_as_too_large(what: &str, len: usize, line: usize) -> EventInput {
+    let message = format!(
+        "the {what} is {} MB; at most {} MB of events can be read at once",
+        len.div_ceil(1024 * 1024),
+        MAX_INPUT_BYTES / (1024 * 1024)
+    );
+    EventInput {
+        format: None,
+        events: vec![Err(EventError {
+            message,
+            line,
+            column: line.min(1),
+            span: Span::point(0),
+        })],
+    }
 }
 
 /// Collects events as they are read: each JSON value becomes an event right away (no tree of

@@ -5,10 +5,12 @@
 //! once, so the evaluator only ever sees flat names (`Image`, `Provider_Name`, `a.b.c`).
 //! Nested JSON objects become dotted names; lists stay lists (a list matches when any element does).
 
+mod evtx;
 mod input;
 mod windows;
 mod xml;
 
+pub use evtx::{evtx_to_json, is_evtx, parse_evtx, read_evtx, EvtxJson, EVTX_MAGIC};
 pub use input::{parse_events, EventError, EventFormat, EventInput};
 pub use windows::flatten_windows;
 
