@@ -36,9 +36,9 @@ pub use bulk::{RuleHit, RuleSet, Scratch};
 pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};
 pub use correlation::{
     rfc3339, Alert, Alias, BaseRule, Condition, ConditionOp, CorrelationRule, CorrelationSet,
-    CorrelationType, Filter, FilterRule, FilterSet, FilterTargets, GroupBy, GroupTrace, Located,
-    MissingTime, Outcome, RuleRef, Run, RunOptions, Threshold, Timespan, TimestampField,
-    UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
+    CorrelationType, Correlations, Exclusion, Filter, FilterRule, FilterSet, FilterTargets,
+    GroupBy, GroupTrace, Located, MissingTime, Outcome, RuleRef, Run, RunOptions, Threshold,
+    Timespan, TimestampField, UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
 };
 pub use event::{
     evtx_to_json, flatten_windows, is_evtx, parse_events, parse_evtx, read_evtx, Event, EventError,
