@@ -19,8 +19,8 @@ pub mod protocol;
 
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
-    compile_rules, parse_events, CompileOptions, CompiledRule, Diagnostic, Event, EventFormat,
-    LogSourcePolicy, MatchTrace, SourceMap,
+    compile_rules, event_fields, parse_events, CompileOptions, CompiledRule, Diagnostic, Event,
+    EventFormat, FieldHint, LogSourcePolicy, MatchTrace, SourceMap,
 };
 use sigmaplay_ruletest::Evaluator;
 pub use sigmaplay_ruletest::Verdict;
@@ -152,7 +152,13 @@ pub struct EventsSummary {
     /// 1-based line where each event starts (to jump there and to label the verdict list).
     pub lines: Vec<u32>,
     pub errors: Vec<EventErrorView>,
+    /// The events' fields, most frequent first (at most [`MAX_FIELD_HINTS`]), for completion.
+    #[serde(default)]
+    pub fields: Vec<FieldHint>,
 }
+
+/// Completion offers at most this many of the events' fields.
+pub const MAX_FIELD_HINTS: usize = 300;
 
 /// Parsed events kept by the worker between evaluations, with their compiled rules.
 ///
@@ -204,11 +210,14 @@ impl Session {
                 }
             }
         }
+        let mut fields = event_fields(events.iter().filter_map(|e| e.as_ref().ok()));
+        fields.truncate(MAX_FIELD_HINTS);
         self.summary = EventsSummary {
             format: format_label(input.format).to_string(),
             count: events.len(),
             lines,
             errors,
+            fields,
         };
         self.events = events;
         &self.summary

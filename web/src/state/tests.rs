@@ -38,6 +38,7 @@ fn evaluated(state: Rc<AppState>, job: u64, kinds: &[Verdict]) -> Rc<AppState> {
                 count: kinds.len(),
                 lines: vec![1; kinds.len()],
                 errors: vec![],
+                fields: vec![],
             },
         }),
     );

@@ -8,7 +8,7 @@ use crate::rule::modifier::{apply, Modifier, Scalar, NAMES};
 use std::collections::BTreeMap;
 
 /// What the page knows besides the rule text: the events' fields and the placeholder names.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuthoringHints {
     pub event_fields: Vec<FieldHint>,
     pub placeholders: Vec<String>,

@@ -3,10 +3,11 @@
 //! per category, as SigmaHQ's rules name them).
 
 use crate::event::{Event, FieldValue};
+
 use std::collections::HashMap;
 
 /// A field the events have: how many events have it, and one value to show.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldHint {
     pub name: String,
     pub count: usize,

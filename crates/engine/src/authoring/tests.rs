@@ -48,7 +48,10 @@ fn modifiers_only_those_the_chain_accepts() {
     let after_re = labels("detection:\n    selection:\n        CommandLine|re|┃", &h);
     assert!(after_re.contains(&"ignorecase".to_string()), "{after_re:?}");
     for refused in ["base64", "windash", "cidr", "wide"] {
-        assert!(!after_re.contains(&refused.to_string()), "{refused}: {after_re:?}");
+        assert!(
+            !after_re.contains(&refused.to_string()),
+            "{refused}: {after_re:?}"
+        );
     }
     assert!(!after_re.contains(&"re".to_string()));
     // `cidr` must come first: not offered after `contains`.
