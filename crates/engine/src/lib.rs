@@ -36,8 +36,9 @@ mod source;
 mod testing;
 
 pub use authoring::{
-    complete, event_fields, hover, AuthoringHints, Completion, CompletionKind, CompletionList,
-    FieldHint, Hover,
+    add_to_selection, complete, event_fields, exclude_like, hover, rule_from_event, sigma_literal,
+    AuthoringHints, Completion, CompletionKind, CompletionList, DraftMatch, FieldHint, Hover,
+    TextEdit,
 };
 pub use bulk::{RuleHit, RuleSet, Scratch};
 pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};

@@ -6,10 +6,14 @@
 mod catalog;
 mod complete;
 mod cursor;
+mod draft;
 mod fields;
 mod hover;
 
 pub use complete::{complete, AuthoringHints, Completion, CompletionKind, CompletionList};
+pub use draft::{
+    add_to_selection, exclude_like, rule_from_event, sigma_literal, DraftMatch, TextEdit,
+};
 pub use fields::{event_fields, FieldHint};
 pub use hover::{hover, Hover};
 

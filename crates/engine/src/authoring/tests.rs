@@ -158,3 +158,93 @@ fn hover_on_a_value_lists_what_it_is_compared_as() {
     assert!(b.contains("compares 3 pattern(s)"), "{b}");
     assert!(hover_at("detection:\n    sel:\n        Image: 'x┃'").is_none());
 }
+
+mod drafting {
+    use super::super::*;
+    use crate::compile::{compile_rules, CompileOptions};
+    use crate::event::{parse_events, Event};
+    use crate::logsource::LogSourceMap;
+
+    const EVENT: &str = r#"{"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo *done?\\*", "User": "CORP\\bob"}"#;
+    const OTHER: &str = r#"{"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo done", "User": "CORP\\bob"}"#;
+
+    fn event(json: &str) -> Event {
+        parse_events(json).events.remove(0).unwrap()
+    }
+
+    fn fires(rule: &str, json: &str) -> bool {
+        let c = compile_rules(rule, &CompileOptions::default());
+        assert!(!c.has_errors(), "{rule}\n{:?}", c.diagnostics);
+        c.rules[0].matches(&event(json))
+    }
+
+    const RULE: &str = "title: t\n# kept\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    selection:\n        Image|endswith: '\\cmd.exe'\n    condition: selection\nlevel: low\n";
+
+    #[test]
+    fn literals_match_themselves_exactly() {
+        let value = r"cmd /c echo *done?\*";
+        let text = add_to_selection(RULE, "selection", "CommandLine", value, DraftMatch::Exact)
+            .unwrap()
+            .apply(RULE);
+        assert!(text.contains("# kept"), "{text}");
+        assert!(
+            text.contains("        CommandLine: 'cmd /c echo \\*done\\?\\\\\\*'\n    condition"),
+            "{text}"
+        );
+        assert!(fires(&text, EVENT));
+        assert!(!fires(&text, OTHER), "wildcards are literal");
+        assert_eq!(sigma_literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn add_to_a_new_selection_and_by_modifier() {
+        let edit =
+            add_to_selection(RULE, "selection_user", "User", "bob", DraftMatch::EndsWith).unwrap();
+        let text = edit.apply(RULE);
+        assert!(
+            text.contains(
+                "    selection_user:\n        User|endswith: 'bob'\n    condition: selection\n"
+            ),
+            "{text}"
+        );
+        let c = compile_rules(&text, &CompileOptions::default());
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        assert!(add_to_selection("title: x\n", "selection", "a", "b", DraftMatch::Exact).is_none());
+    }
+
+    #[test]
+    fn exclude_like_adds_a_filter_and_the_condition() {
+        let text = exclude_like(RULE, "CommandLine", "cmd /c echo done")
+            .unwrap()
+            .apply(RULE);
+        assert!(
+            text.contains("    filter_main_commandline:\n        CommandLine: 'cmd /c echo done'\n    condition: selection and not 1 of filter_main_*\n"),
+            "{text}"
+        );
+        assert!(fires(&text, EVENT));
+        assert!(!fires(&text, OTHER), "the excluded event no longer fires");
+        // A second exclusion of the same field: a new name, the condition already says it.
+        let again = exclude_like(&text, "CommandLine", "x")
+            .unwrap()
+            .apply(&text);
+        assert!(again.contains("filter_main_commandline_2:"), "{again}");
+        assert_eq!(
+            again.matches("not 1 of filter_main_*").count(),
+            1,
+            "{again}"
+        );
+    }
+
+    #[test]
+    fn a_new_rule_from_an_event_fits_its_log_source_and_fires_on_it() {
+        let e = event(EVENT);
+        let text = rule_from_event(&e, &["Image", "User"], &LogSourceMap::builtin());
+        assert!(
+            text.contains("    category: process_creation\n    product: windows\n"),
+            "{text}"
+        );
+        assert!(fires(&text, EVENT));
+        let c = compile_rules(&text, &CompileOptions::default());
+        assert!(c.diagnostics.iter().all(|d| !d.is_error()));
+    }
+}
