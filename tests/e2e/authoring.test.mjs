@@ -1,21 +1,9 @@
 // Writing a rule in the page: completion in context and hover help, as a person types.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, newPage, shot, waitForVerdicts, replaceEditorText, editorText } from './harness.mjs';
+import { suite, newPage, shot, waitForVerdicts, replaceEditorText, editorText } from './harness.mjs';
 
-let server;
-let base;
-let browser;
-
-before(async () => {
-  ({ server, base } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = suite();
 
 const completions = '.cm-tooltip-autocomplete';
 
@@ -47,8 +35,8 @@ async function hoverWord(page, word) {
 }
 
 test('completion offers fields from the events, modifiers the chain accepts, and condition identifiers', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   await replaceEditorText(page, 'rule-editor',
     'title: Typed here\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    selection:\n        ');
@@ -79,8 +67,8 @@ test('completion offers fields from the events, modifiers the chain accepts, and
 });
 
 test('hover explains a modifier and what a value is compared as', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   await replaceEditorText(page, 'rule-editor',
     "title: Hover\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    selection:\n        CommandLine|windash|contains: ' -enc '\n    condition: selection\n");

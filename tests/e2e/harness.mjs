@@ -5,6 +5,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,6 +37,21 @@ export function startServer() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
     resolve({ server, base: `http://127.0.0.1:${server.address().port}/` });
   }));
+}
+
+/// The set-up of one test file: a server for dist/ and a browser, started before its tests and
+/// closed after them. Read `base` and `browser` inside the tests.
+export function suite() {
+  const s = { server: null, base: null, browser: null };
+  before(async () => {
+    ({ server: s.server, base: s.base } = await startServer());
+    s.browser = await launch();
+  });
+  after(async () => {
+    await s.browser?.close();
+    s.server?.close();
+  });
+  return s;
 }
 
 export async function launch() {

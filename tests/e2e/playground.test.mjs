@@ -2,30 +2,18 @@
 // `trunk build --release`). They wait for what the page shows, never for fixed times; figures
 // (size, time to verdicts, keystroke latency) are recorded in artifacts/measurements.json, not
 // asserted.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import {
-  startServer, launch, newPage, shot, waitForVerdicts, verdicts, replaceEditorText, editorText, record,
+  suite, newPage, shot, waitForVerdicts, verdicts, replaceEditorText, editorText, record,
   networkEvents, dist,
 } from './harness.mjs';
 
-let server;
-let base;
-let browser;
-
-before(async () => {
-  ({ server, base } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = suite();
 
 test('first load transfer size (gzip) is measured', () => {
   const sizes = {};
@@ -41,9 +29,9 @@ test('first load transfer size (gzip) is measured', () => {
 });
 
 test('first load shows the example and its verdicts', async () => {
-  const { context, page } = await newPage(browser);
+  const { context, page } = await newPage(env.browser);
   const started = Date.now();
-  await page.goto(base);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   record('navigation_to_example_verdicts_ms', Date.now() - started);
   assert.deepEqual(await verdicts(page, 5), ['fired', 'not_fired', 'not_fired', 'not_fired', 'not_fired']);
@@ -108,8 +96,8 @@ const OWN_EVENTS = [
 ].map((e) => JSON.stringify(e)).join('\n');
 
 test('typing a rule and events gives the right verdicts, explanation and test results', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   await replaceEditorText(page, 'rule-editor', OWN_RULE);
   await replaceEditorText(page, 'events-editor', OWN_EVENTS);
@@ -147,8 +135,8 @@ test('typing a rule and events gives the right verdicts, explanation and test re
   const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(saved.format, 'sigmaplay-test/2');
   assert.deepEqual(saved.expectations, [{ event: 0, should_fire: true }, { event: 2, should_fire: false }]);
-  const fresh = await newPage(browser);
-  await fresh.page.goto(base);
+  const fresh = await newPage(env.browser);
+  await fresh.page.goto(env.base);
   await waitForVerdicts(fresh.page, 5);
   await fresh.page.setInputFiles('[data-testid="import-file"]', file);
   await waitForVerdicts(fresh.page, 3);
@@ -160,8 +148,8 @@ test('typing a rule and events gives the right verdicts, explanation and test re
 });
 
 test('share link reproduces the state in a fresh browser context', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   await replaceEditorText(page, 'rule-editor', OWN_RULE);
   await replaceEditorText(page, 'events-editor', OWN_EVENTS);
@@ -177,7 +165,7 @@ test('share link reproduces the state in a fresh browser context', async () => {
   await shot(page, '04-share');
   await context.close();
 
-  const other = await newPage(browser);
+  const other = await newPage(env.browser);
   await other.page.goto(link);
   await waitForVerdicts(other.page, 3);
   assert.equal((await editorText(other.page, 'rule-editor')).trim(), OWN_RULE.trim());
@@ -189,8 +177,8 @@ test('share link reproduces the state in a fresh browser context', async () => {
 });
 
 test('reload restores the work; a corrupted link says so and keeps it', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   await page.click('[data-testid="rule-editor"] .cm-content');
   await page.keyboard.press('Control+Home');
@@ -205,14 +193,14 @@ test('reload restores the work; a corrupted link says so and keeps it', async ()
   assert.match(await editorText(page, 'rule-editor'), /Cmstp\.EXE \(edited\)/);
 
   // A link cut in the middle of its payload.
-  await page.goto(base + '#v1.eJzLSM3JyVcozy_KSQEAGgQEXQ');
+  await page.goto(env.base + '#v1.eJzLSM3JyVcozy_KSQEAGgQEXQ');
   await page.waitForSelector('[data-testid="notice-error"]');
   assert.match(await page.textContent('[data-testid="notice-error"]'), /link/i);
   await waitForVerdicts(page, 5);
   assert.match(await editorText(page, 'rule-editor'), /\(edited\)/);
   await shot(page, '05-corrupted-link');
   // A link of a future format version.
-  await page.goto(base + '#v9.AAAA');
+  await page.goto(env.base + '#v9.AAAA');
   await page.waitForSelector('[data-testid="notice-error"]:has-text("newer")');
 
   // A lesson replaces the work but keeps it; so does a valid link opened over saved work.
@@ -237,8 +225,8 @@ test('reload restores the work; a corrupted link says so and keeps it', async ()
 });
 
 test('broken YAML gives a located error; the last results stay, marked stale', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   await page.click('[data-testid="rule-editor"] .cm-content');
   await page.keyboard.press('Control+End');
@@ -255,8 +243,8 @@ test('broken YAML gives a located error; the last results stay, marked stale', a
 });
 
 test('dark theme, laptop width and keyboard use', async () => {
-  const { context, page } = await newPage(browser, { viewport: { width: 1280, height: 720 }, colorScheme: 'dark' });
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser, { viewport: { width: 1280, height: 720 }, colorScheme: 'dark' });
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
   await page.focus('[data-testid="verdict-0"]');
@@ -302,8 +290,8 @@ async function keystrokeLatency(page, keys) {
 }
 
 test('1,000 events: time from a keystroke in the rule to updated verdicts', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   await replaceEditorText(page, 'events-editor', networkEvents(1000));
   await waitForVerdicts(page, 1000);
@@ -333,8 +321,8 @@ test('1,000 events: time from a keystroke in the rule to updated verdicts', asyn
 });
 
 test('10,000 pasted events: typing stays immediate while results follow', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   const text = networkEvents(10_000);
   await page.click('[data-testid="events-editor"] .cm-content');
@@ -361,8 +349,8 @@ test('10,000 pasted events: typing stays immediate while results follow', async 
 });
 
 test('100,000 events (~50 MB) from a file evaluate without freezing the page', async () => {
-  const { context, page } = await newPage(browser);
-  await page.goto(base);
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
   await waitForVerdicts(page, 5);
   const file = path.join(os.tmpdir(), `sigmaplay-100k-${process.pid}.jsonl`);
   let text = networkEvents(100_000);
