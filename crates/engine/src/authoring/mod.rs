@@ -8,6 +8,7 @@ mod complete;
 mod cursor;
 mod draft;
 mod fields;
+mod fixes;
 mod hover;
 
 pub use complete::{complete, AuthoringHints, Completion, CompletionKind, CompletionList};
@@ -15,6 +16,7 @@ pub use draft::{
     add_to_selection, exclude_like, rule_from_event, sigma_literal, DraftMatch, TextEdit,
 };
 pub use fields::{event_fields, FieldHint};
+pub use fixes::{quick_fixes, QuickFix};
 pub use hover::{hover, Hover};
 
 #[cfg(test)]

@@ -248,3 +248,65 @@ mod drafting {
         assert!(c.diagnostics.iter().all(|d| !d.is_error()));
     }
 }
+
+mod fixing {
+    use super::super::*;
+    use crate::compile::{compile_rules, CompileOptions};
+
+    fn fixed(text: &str) -> (Vec<String>, String) {
+        let fixes = quick_fixes(text);
+        let titles = fixes.iter().map(|f| f.title.clone()).collect();
+        // Apply from the end so earlier offsets stay valid.
+        let mut out = text.to_string();
+        let mut edits: Vec<_> = fixes.iter().map(|f| f.edit.clone()).collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.from));
+        for e in edits {
+            out = e.apply(&out);
+        }
+        (titles, out)
+    }
+
+    #[test]
+    fn every_did_you_mean_has_a_fix_and_the_result_compiles() {
+        let text = "title: t\nstatus: Experimantal\nlogsource:\n    product: windows\ndetection:\n    selection:\n        CommandLine|contians: whoami\n        Image: '*\\cmd.exe'\n    filter:\n        User: '*admin*'\n    condition: selectoin and not filter\nlevel: hihg\n";
+        let before = compile_rules(text, &CompileOptions::default());
+        assert!(before.has_errors());
+        let (titles, after) = fixed(text);
+        assert_eq!(
+            titles,
+            [
+                "Change to 'experimental'",
+                "Change to 'contains'",
+                "Use |endswith",
+                "Use |contains",
+                "Change to 'selection'",
+                "Change to 'high'"
+            ]
+        );
+        assert!(after.contains("CommandLine|contains: whoami"), "{after}");
+        assert!(after.contains("Image|endswith: '\\cmd.exe'"), "{after}");
+        assert!(after.contains("User|contains: 'admin'"), "{after}");
+        let c = compile_rules(&after, &CompileOptions::default());
+        assert!(!c.has_errors(), "{after}\n{:?}", c.diagnostics);
+        // Each fix spans the text its diagnostic points at.
+        for d in before.diagnostics.iter().filter(|d| d.is_error()) {
+            let span = d.span.unwrap();
+            assert!(
+                quick_fixes(text)
+                    .iter()
+                    .any(|f| f.from < span.end.max(span.start + 1) && span.start < f.to),
+                "no fix for {d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn all_of_them_written_out() {
+        let text =
+            "detection:\n    a:\n        x: 1\n    b:\n        y: 2\n    condition: all of them\n";
+        let (titles, after) = fixed(text);
+        assert_eq!(titles, ["Write it out: a and b"]);
+        assert!(after.ends_with("    condition: a and b\n"), "{after}");
+        assert!(quick_fixes("detection:\n    a:\n        x: '*y*z*'\n").is_empty());
+    }
+}
