@@ -9,7 +9,8 @@
 //!   "expectations": [{"event": 0, "should_fire": true}, {"event": 1, "should_fire": false}],
 //!   "min_fired": 1,
 //!   "placeholders": {"Admins": ["alice", "bob"]},
-//!   "options": {"logsource_check": false}
+//!   "options": {"logsource_check": false},
+//!   "pipeline": {"builtin": "ecs_windows"}
 //! }
 //! ```
 //!
@@ -17,12 +18,15 @@
 //! JSON Lines, evtx_dump JSON, Event Viewer XML). `expectations[].event` is a 0-based index into
 //! the events the engine reads from that text, counting unreadable entries too (so a bad JSON Lines
 //! line keeps the indices of the lines after it). Events without an expectation are unchecked.
+//! `pipeline` (optional; absent in older files) is the processing pipeline the rule goes through
+//! before it compiles: `{"builtin": NAME}` or `{"custom": YAML}` ([`PipelineChoice`]).
 //! `min_fired` (optional) asks that at least that many events fire, whichever they are.
 //!
 //! Compatibility: fields this version does not know are ignored, missing optional fields take their
 //! defaults, so files gain fields without a new format number. A change that old readers would
 //! misread gets `sigmaplay-test/2`; files of older formats are migrated in [`RuleTest::from_value`].
 
+use crate::pipeline::PipelineChoice;
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::LogSourcePolicy;
 use std::collections::BTreeMap;
@@ -61,6 +65,10 @@ pub struct RuleTest {
     pub placeholders: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub options: TestOptions,
+    /// The processing pipeline the rule goes through; `None`: today's log-source taxonomy only.
+    /// Left out of the JSON when `None`, so tests without one read and link as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<PipelineChoice>,
 }
 
 impl Default for RuleTest {
@@ -74,6 +82,7 @@ impl Default for RuleTest {
             min_fired: None,
             placeholders: BTreeMap::new(),
             options: TestOptions::default(),
+            pipeline: None,
         }
     }
 }
@@ -323,6 +332,34 @@ mod tests {
             RuleTest::from_json(r#"{"format":"sigmaplay-test/1","rule":"r","future":1}"#).unwrap();
         assert_eq!(t.events, "");
         assert!(!t.options.logsource_check);
+        assert_eq!(t.pipeline, None);
+    }
+
+    #[test]
+    fn pipeline_round_trips_and_stays_out_when_unset() {
+        let plain = RuleTest::new("title: x", "{}");
+        assert!(!plain.to_json().contains("pipeline"));
+        for choice in [
+            PipelineChoice::Builtin("ecs_windows".into()),
+            PipelineChoice::Custom("name: mine\ntransformations: []\n".into()),
+        ] {
+            let t = RuleTest {
+                pipeline: Some(choice.clone()),
+                ..RuleTest::new("title: x", "{}")
+            };
+            let back = RuleTest::from_json(&t.to_json()).unwrap();
+            assert_eq!(back.pipeline, Some(choice));
+        }
+        let t = RuleTest::from_json(
+            r#"{"format":"sigmaplay-test/1","rule":"r","pipeline":{"builtin":"sysmon"}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.pipeline, Some(PipelineChoice::Builtin("sysmon".into())));
+        let bad = r#"{"format":"sigmaplay-test/1","rule":"r","pipeline":"sysmon"}"#;
+        assert!(matches!(
+            RuleTest::from_json(bad),
+            Err(TestFileError::Invalid(_))
+        ));
     }
 
     #[test]
