@@ -28,6 +28,15 @@ pub enum LineChange {
 }
 
 impl LineChange {
+    /// Its name, as serialized (`same`, `added`, `removed`).
+    pub fn label(self) -> &'static str {
+        match self {
+            LineChange::Same => "same",
+            LineChange::Added => "added",
+            LineChange::Removed => "removed",
+        }
+    }
+
     /// The diff gutter mark.
     pub fn mark(self) -> &'static str {
         match self {
