@@ -90,7 +90,7 @@ fn processed_view(rules: &[ProcessedView]) -> Html {
             <summary>{ format!("Rule after the pipeline · {} processing item(s) applied", applied.len()) }</summary>
             <ul class="applied" data-testid="pipeline-applied" aria-label="Processing items that applied">
                 { for applied.iter().map(|a| html! {
-                    <li data-item-id={a.item.clone()} data-pipeline={a.pipeline.clone()}><code>{ a.to_string() }</code></li>
+                    <li data-item-id={a.item.clone()} data-pipeline={a.pipeline.clone()} title={a.to_string()}><code>{ a.item.clone() }</code></li>
                 }) }
                 if applied.is_empty() { <li class="muted">{"No processing item applied to this rule."}</li> }
             </ul>
