@@ -158,6 +158,7 @@ mod tests {
                 },
             ],
             problems: vec![],
+            pipeline_failed: false,
             counts: TestCounts::default(),
         };
         let xml = junit_xml([("a<b>&\"c\".json", &report)]);

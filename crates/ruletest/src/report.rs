@@ -79,6 +79,10 @@ pub struct TestReport {
     /// Problems that are not about one event: no rule in the text, an expectation for an event that
     /// does not exist, a file that could not be read...
     pub problems: Vec<String>,
+    /// The test's own pipeline could not be read (the reason is in `problems`): no event was
+    /// evaluated.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pipeline_failed: bool,
     pub counts: TestCounts,
 }
 
@@ -92,6 +96,7 @@ impl TestReport {
             diagnostics: Vec::new(),
             events: Vec::new(),
             problems: vec![problem.into()],
+            pipeline_failed: false,
             counts: TestCounts::default(),
         }
     }
@@ -241,6 +246,7 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
         diagnostics: compilation.diagnostics,
         events,
         problems,
+        pipeline_failed,
         counts,
     }
 }

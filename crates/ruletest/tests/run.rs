@@ -185,6 +185,7 @@ fn the_tests_own_pipeline_applies() {
     t.pipeline = Some(PipelineChoice::Builtin("ecs_windows".into()));
     let with = run(&t);
     assert!(with.passed, "{with:#?}");
+    assert!(!with.pipeline_failed);
     // Named on the command line too: applied once, same result.
     let ecs = sigmaplay_engine::builtin_pipeline("ecs_windows").unwrap();
     assert_eq!(run_with_pipelines(&t, &[ecs]), with);
@@ -211,6 +212,8 @@ fn a_custom_pipeline_applies_and_its_errors_fail_the_test() {
         "{:?}",
         r.problems
     );
+    assert!(r.pipeline_failed);
+    assert!(r.pipeline_failed);
     assert!(r.events.iter().all(|e| e.verdict == Verdict::Error));
     t.pipeline = Some(PipelineChoice::Builtin("no_such".into()));
     let r = run(&t);
