@@ -94,8 +94,8 @@ pub fn EventsPane(props: &EventsPaneProps) -> Html {
                 if let Some(suggested) = suggested.filter(|s| *s != props.pipeline) {
                     <button class="suggest" data-testid="suggest-pipeline" data-pipeline={suggested.clone()}
                         title="Rewrite the rule's field names for these events"
-                        onclick={props.on_pipeline.reform(move |_: MouseEvent| suggested.clone())}>
-                        { format!("Use the {} pipeline", props.summary.as_ref().and_then(|s| s.suggested_pipeline.as_deref()).unwrap_or_default()) }
+                        onclick={props.on_pipeline.reform({ let s = suggested.clone(); move |_: MouseEvent| s.clone() })}>
+                        { format!("Use the {suggested} pipeline") }
                     </button>
                 }
                 <div class="spacer"></div>
