@@ -434,6 +434,14 @@ mod tests {
         assert_eq!(summary.format, "Winlogbeat/ECS · JSON object");
         assert_eq!(summary.suggested_pipeline.as_deref(), Some("ecs_windows"));
         assert_eq!(session.set_events(EVENTS).suggested_pipeline, None);
+        let legacy = session.set_events(
+            "{\"log_name\": \"Security\", \"event_id\": 4688, \"event_data\": {\"NewProcessName\": \"x\"}}\n",
+        );
+        assert_eq!(legacy.format, "Winlogbeat 6 · JSON object");
+        assert_eq!(
+            legacy.suggested_pipeline.as_deref(),
+            Some("ecs_windows_old")
+        );
         session.set_events(ECS_EVENTS);
         session.set_rule(RULE, &RuleOptions::with_lint());
         assert_eq!(session.evaluate_chunk(0, 1), vec![Verdict::NotFired]);
