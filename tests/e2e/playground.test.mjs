@@ -145,7 +145,7 @@ test('typing a rule and events gives the right verdicts, explanation and test re
   const file = path.join(os.tmpdir(), `sigmaplay-test-${process.pid}.json`);
   await download.saveAs(file);
   const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-  assert.equal(saved.format, 'sigmaplay-test/1');
+  assert.equal(saved.format, 'sigmaplay-test/2');
   assert.deepEqual(saved.expectations, [{ event: 0, should_fire: true }, { event: 2, should_fire: false }]);
   const fresh = await newPage(browser);
   await fresh.page.goto(base);

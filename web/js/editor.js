@@ -12,6 +12,8 @@ import {
 } from '@codemirror/language';
 import { searchKeymap, highlightSelectionMatches } from '@codemirror/search';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
+import { autocompletion } from '@codemirror/autocomplete';
+import { hoverTooltip } from '@codemirror/view';
 import { yaml } from '@codemirror/lang-yaml';
 import { json } from '@codemirror/lang-json';
 import { tags } from '@lezer/highlight';
@@ -37,7 +39,45 @@ const baseTheme = EditorView.theme({
   '.cm-sp-linemark': { backgroundColor: 'var(--mark-bg)', boxShadow: 'inset 3px 0 0 var(--accent)' },
   '.cm-panels': { backgroundColor: 'var(--panel)', color: 'var(--fg)' },
   '.cm-tooltip': { backgroundColor: 'var(--panel)', color: 'var(--fg)', border: '1px solid var(--border)' },
+  '.cm-sp-hover': { padding: '4px 8px', maxWidth: '36em', whiteSpace: 'pre-wrap', fontSize: '12px' },
+  '.cm-completionDetail': { color: 'var(--muted)', marginLeft: '0.8em', fontStyle: 'normal' },
+  '.cm-tooltip-autocomplete ul li[aria-selected] .cm-completionDetail': { color: 'inherit', opacity: '0.85' },
 });
+
+// Help while writing a rule: the engine answers (opts.complete / opts.hover, in Rust) from the
+// text, the cursor and what the page knows; this only shows the answers.
+const completionTypes = { key: 'property', value: 'enum', field: 'variable', modifier: 'function', identifier: 'variable', keyword: 'keyword' };
+function ruleHelp(opts) {
+  if (!opts.complete) return [];
+  const source = (ctx) => {
+    const list = opts.complete(ctx.state.doc.toString(), ctx.pos);
+    if (!list || !list.items.length) return null;
+    return {
+      from: list.from,
+      options: list.items.map((i, rank) => ({
+        label: i.label, detail: i.detail || undefined, info: i.info || undefined,
+        apply: i.apply || i.label, type: completionTypes[i.kind], boost: -rank / 1000,
+      })),
+      validFor: /^[\w.*-]*$/,
+    };
+  };
+  const hover = hoverTooltip((view, pos) => {
+    const h = opts.hover(view.state.doc.toString(), pos);
+    if (!h) return null;
+    return {
+      pos: h.from, end: h.to, above: true,
+      create() {
+        const dom = document.createElement('div');
+        dom.className = 'cm-sp-hover';
+        dom.setAttribute('data-testid', 'hover-help');
+        dom.textContent = h.text;
+        return { dom };
+      },
+    };
+  });
+  // autocompletion() brings its keymap (arrows, Enter, Escape) ahead of the editor's own.
+  return [autocompletion({ override: [source], icons: false }), hover];
+}
 
 // Lines marked from outside (hovering an explanation item marks its rule line).
 const setLineMarks = StateEffect.define();
@@ -103,6 +143,7 @@ class Editor {
         syntaxHighlighting(highlightStyle), lintGutter(), lineMarks, baseTheme, largeInputGuard,
         EditorView.lineWrapping,
         EditorState.tabSize.of(4),
+        ruleHelp(opts),
         keymap.of([...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
         this.language.of(languageFor(opts.kind, opts.doc)),
         this.readOnly.of(EditorState.readOnly.of(!!opts.readOnly)),

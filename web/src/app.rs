@@ -67,6 +67,7 @@ pub fn App() -> Html {
         saved: state.saved_revision,
         error: state.save_error.clone(),
     };
+    let hints = std::rc::Rc::new(state.authoring_hints());
     let selected_line = state.selected.and_then(|index| {
         let results = state.results.as_ref()?;
         results.events.lines.get(index).copied()
@@ -82,7 +83,7 @@ pub fn App() -> Html {
                     <RulePane rule={AttrValue::from(state.workspace.rule.clone())} sync={state.editor_sync}
                         compile={state.compile.clone()} placeholders_text={state.placeholders_text.clone()}
                         logsource_check={state.workspace.logsource_check} on_edit={actions.reform(Action::RuleEdited)}
-                        on_placeholders={actions.reform(Action::PlaceholdersEdited)}
+                        on_placeholders={actions.reform(Action::PlaceholdersEdited)} hints={hints}
                         on_logsource_check={actions.reform(|()| Action::ToggleLogsourceCheck)} />
                     <PipelinePane value={AttrValue::from(state.pipeline_value().to_string())}
                         custom_text={AttrValue::from(state.custom_pipeline_text.clone())} sync={state.editor_sync}

@@ -5,8 +5,7 @@ use crate::check::RuleFile;
 use crate::OutputFormat;
 use serde_json::json;
 use sigmaplay_engine::{
-    BaseRule, CompiledRule, CorrelationRule, CorrelationSet, Diagnostic, Event, Filter, FilterSet,
-    Outcome, Run, RunOptions, SourceMap,
+    CompiledRule, CorrelationRule, Correlations, Diagnostic, Filter, Outcome, Run, SourceMap,
 };
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -35,156 +34,122 @@ impl Documents {
         self.files.push((file.name.clone(), Arc::clone(&c.source)));
     }
 
-    fn report(&self, file: usize, d: Diagnostic) -> String {
-        let (name, source) = &self.files[file];
-        d.locate(source).render(name)
-    }
-
     /// Resolves references across the files; errors are printed and counted, warnings printed.
     pub fn resolve(self, rules: &[CompiledRule]) -> (Correlations, usize) {
-        let base: Vec<BaseRule> = rules.iter().map(BaseRule::from).collect();
-        let (correlations, corr_files): (Vec<_>, Vec<_>) =
-            self.correlations.iter().cloned().unzip();
-        let (filters, filter_files): (Vec<_>, Vec<_>) = self.filters.iter().cloned().unzip();
-        let (set, diags) = CorrelationSet::new(correlations, &base);
-        let (filters, warnings) = FilterSet::new(filters, &base);
+        let (correlations, corr_files): (Vec<_>, Vec<_>) = self.correlations.into_iter().unzip();
+        let (filters, filter_files): (Vec<_>, Vec<_>) = self.filters.into_iter().unzip();
+        let (resolved, diags, warnings) = Correlations::resolve(correlations, filters, rules);
         let mut errors = 0;
         for (i, d) in diags {
             errors += usize::from(d.is_error());
-            eprintln!("{}", self.report(corr_files[i], d));
+            eprintln!("{}", report(&self.files, corr_files[i], d));
         }
         for (i, d) in warnings {
-            eprintln!("{}", self.report(filter_files[i], d));
+            eprintln!("{}", report(&self.files, filter_files[i], d));
         }
-        (Correlations { set, filters }, errors)
+        (resolved, errors)
     }
 }
 
-/// The resolved correlations and filters of a rule set.
-pub struct Correlations {
-    pub set: CorrelationSet,
-    pub filters: FilterSet,
+fn report(files: &[(String, Arc<SourceMap>)], file: usize, d: Diagnostic) -> String {
+    let (name, source) = &files[file];
+    d.locate(source).render(name)
 }
 
-impl Correlations {
-    pub fn start(&self, timestamp_field: Option<&str>) -> Run<'_> {
-        self.set.start(RunOptions {
-            timestamp: timestamp_field.map_or_else(Default::default, |f| {
-                sigmaplay_engine::TimestampField::Named(f.to_string())
-            }),
-            trace: true,
-            ..RunOptions::default()
-        })
-    }
+/// The correlation feed of `eval`: `--timestamp-field` or the default fields.
+pub fn start<'c>(correlations: &'c Correlations, timestamp_field: Option<&str>) -> Run<'c> {
+    correlations.start(timestamp_field.map_or_else(Default::default, |f| {
+        sigmaplay_engine::TimestampField::Named(f.to_string())
+    }))
+}
 
-    /// The filter (its title) that removes `event` from `rule`'s matches, if one does.
-    pub fn excluded_by(
-        &self,
-        rule: usize,
-        compiled: &CompiledRule,
-        event: &Event,
-        map: &sigmaplay_engine::LogSourceMap,
-    ) -> Option<&str> {
-        if self.filters.applying_to(rule).is_empty() {
-            return None;
-        }
-        let mappings = match map.fit(&compiled.logsource, event) {
-            sigmaplay_engine::LogSourceFit::Fits { field_mappings } => field_mappings.to_vec(),
-            _ => Vec::new(),
-        };
-        self.filters
-            .excluding(rule, event, &mappings)
-            .map(|f| f.rule.title.as_str())
+/// Events without a time, the limits reached, then one line per alert.
+pub fn write_outcome(
+    correlations: &Correlations,
+    out: &mut impl Write,
+    outcome: &Outcome,
+    events_name: &str,
+    format: OutputFormat,
+    explain: bool,
+) -> io::Result<usize> {
+    for u in &outcome.untimed {
+        eprintln!("{events_name}: warning: {u}");
     }
+    for n in &outcome.notices {
+        eprintln!("{events_name}: warning: {n}");
+    }
+    let mut alerts: Vec<_> = outcome.alerts.iter().flatten().collect();
+    alerts.sort_by_key(|a| (a.closing_event, a.window_end, a.correlation));
+    for a in &alerts {
+        let v = correlations.set.alert_json(a);
+        match format {
+            OutputFormat::Json => writeln!(out, "{v}")?,
+            OutputFormat::Text => {
+                let c = &v["correlation"];
+                writeln!(
+                    out,
+                    "event {}: correlation {} [{}] {}: {} {} in {} .. {}, events {}",
+                    a.closing_event,
+                    v["title"].as_str().unwrap_or(""),
+                    v["level"].as_str().unwrap_or("no level"),
+                    c["group"],
+                    c["type"].as_str().unwrap_or(""),
+                    c["value"],
+                    c["window_start"].as_str().unwrap_or(""),
+                    c["window_end"].as_str().unwrap_or(""),
+                    c["events"]
+                )?
+            }
+        }
+    }
+    if explain {
+        write_groups(correlations, out, outcome, format)?;
+    }
+    Ok(alerts.len())
+}
 
-    /// Events without a time, the limits reached, then one line per alert.
-    pub fn write_outcome(
-        &self,
-        out: &mut impl Write,
-        outcome: &Outcome,
-        events_name: &str,
-        format: OutputFormat,
-        explain: bool,
-    ) -> io::Result<usize> {
-        for u in &outcome.untimed {
-            eprintln!("{events_name}: warning: {u}");
-        }
-        for n in &outcome.notices {
-            eprintln!("{events_name}: warning: {n}");
-        }
-        let mut alerts: Vec<_> = outcome.alerts.iter().flatten().collect();
-        alerts.sort_by_key(|a| (a.closing_event, a.window_end, a.correlation));
-        for a in &alerts {
-            let v = self.set.alert_json(a);
+/// `--explain`: per correlation and group, the metric over time and why it alerted or not.
+fn write_groups(
+    correlations: &Correlations,
+    out: &mut impl Write,
+    outcome: &Outcome,
+    format: OutputFormat,
+) -> io::Result<()> {
+    for (c, rule) in correlations.set.correlations() {
+        for g in &outcome.traces[c] {
+            let sentence = g.sentence(rule);
             match format {
-                OutputFormat::Json => writeln!(out, "{v}")?,
-                OutputFormat::Text => {
-                    let c = &v["correlation"];
-                    writeln!(
-                        out,
-                        "event {}: correlation {} [{}] {}: {} {} in {} .. {}, events {}",
-                        a.closing_event,
-                        v["title"].as_str().unwrap_or(""),
-                        v["level"].as_str().unwrap_or("no level"),
-                        c["group"],
-                        c["type"].as_str().unwrap_or(""),
-                        c["value"],
-                        c["window_start"].as_str().unwrap_or(""),
-                        c["window_end"].as_str().unwrap_or(""),
-                        c["events"]
-                    )?
-                }
-            }
-        }
-        if explain {
-            self.write_groups(out, outcome, format)?;
-        }
-        Ok(alerts.len())
-    }
-
-    /// `--explain`: per correlation and group, the metric over time and why it alerted or not.
-    fn write_groups(
-        &self,
-        out: &mut impl Write,
-        outcome: &Outcome,
-        format: OutputFormat,
-    ) -> io::Result<()> {
-        for (c, rule) in self.set.correlations() {
-            for g in &outcome.traces[c] {
-                let sentence = g.sentence(rule);
-                match format {
-                    OutputFormat::Text => writeln!(out, "{}: {sentence}", rule.title)?,
-                    OutputFormat::Json => {
-                        let group: serde_json::Map<String, serde_json::Value> = g
-                            .group
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone().into()))
-                            .collect();
-                        let windows: Vec<serde_json::Value> = g
-                            .windows
-                            .iter()
-                            .map(|w| {
-                                json!({
-                                    "window_start": sigmaplay_engine::rfc3339(w.window_start),
-                                    "window_end": sigmaplay_engine::rfc3339(w.window_end),
-                                    "value": w.value,
-                                    "alerted": w.alerted,
-                                })
+                OutputFormat::Text => writeln!(out, "{}: {sentence}", rule.title)?,
+                OutputFormat::Json => {
+                    let group: serde_json::Map<String, serde_json::Value> = g
+                        .group
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone().into()))
+                        .collect();
+                    let windows: Vec<serde_json::Value> = g
+                        .windows
+                        .iter()
+                        .map(|w| {
+                            json!({
+                                "window_start": sigmaplay_engine::rfc3339(w.window_start),
+                                "window_end": sigmaplay_engine::rfc3339(w.window_end),
+                                "value": w.value,
+                                "alerted": w.alerted,
                             })
-                            .collect();
-                        let v = json!({
-                            "rule_id": rule.id,
-                            "title": rule.title,
-                            "group": group,
-                            "alerted": g.windows.iter().any(|w| w.alerted),
-                            "summary": sentence,
-                            "windows": windows,
-                        });
-                        writeln!(out, "{v}")?;
-                    }
+                        })
+                        .collect();
+                    let v = json!({
+                        "rule_id": rule.id,
+                        "title": rule.title,
+                        "group": group,
+                        "alerted": g.windows.iter().any(|w| w.alerted),
+                        "summary": sentence,
+                        "windows": windows,
+                    });
+                    writeln!(out, "{v}")?;
                 }
             }
         }
-        Ok(())
     }
+    Ok(())
 }

@@ -1,12 +1,12 @@
 //! `sigmaplay eval`: rules over events, one JSON line per match, or explanations.
 
 use crate::check::compile_files;
-use crate::correlate::{Correlations, Documents};
+use crate::correlate::{self, Documents};
 use crate::{inputs, pipeline, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
-    parse_events, read_evtx, CompileOptions, CompiledRule, DiagnosticCode, Event, LogSourceMap,
-    LogSourcePolicy, RuleSet, SourceMap,
+    parse_events, read_evtx, CompileOptions, CompiledRule, Correlations, DiagnosticCode, Event,
+    LogSourceMap, LogSourcePolicy, RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
 
@@ -57,7 +57,7 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut feed = correlations.start(args.timestamp_field.as_deref());
+    let mut feed = correlate::start(&correlations, args.timestamp_field.as_deref());
     let mut tally = Tally::default();
     let events_name = match &source {
         inputs::Events::Text(input) => {
@@ -88,8 +88,14 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         }
     };
     let outcome = feed.finish();
-    let alerts =
-        correlations.write_outcome(&mut out, &outcome, events_name, format, args.explain)?;
+    let alerts = correlate::write_outcome(
+        &correlations,
+        &mut out,
+        &outcome,
+        events_name,
+        format,
+        args.explain,
+    )?;
     out.flush()?;
     if io::stderr().is_terminal() || errors > 0 {
         eprintln!(
@@ -267,9 +273,7 @@ impl Run<'_> {
             .filter(|h| {
                 let rule = &self.set.rules()[h.rule];
                 let map = self.set.logsource_map();
-                self.correlations
-                    .excluded_by(h.rule, rule, event, map)
-                    .is_none()
+                !self.correlations.excludes(h.rule, rule, event, map)
             })
             .map(|h| (h.rule, h.identifiers))
             .collect()
@@ -353,7 +357,7 @@ impl Run<'_> {
         let trace = rule.explain_with(event, fit);
         let excluded_by = self
             .correlations
-            .excluded_by(ri, rule, event, self.set.logsource_map());
+            .exclusion(ri, rule, event, self.set.logsource_map());
         match self.format {
             OutputFormat::Json => {
                 let v = json!({
@@ -371,7 +375,7 @@ impl Run<'_> {
             OutputFormat::Text => {
                 tree::write_trace(out, index, line, self.file(ri), fired, &trace)?;
                 match excluded_by {
-                    Some(f) => writeln!(out, "  excluded by filter '{f}'"),
+                    Some(e) => writeln!(out, "  {e}"),
                     None => Ok(()),
                 }
             }

@@ -60,8 +60,10 @@ enum Command {
     /// Check rules: errors and lint warnings as `path:line:col: severity: message [code]`.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
-    /// Run rule-test files (made by the playground's export, format `sigmaplay-test/1`) and
-    /// SigmaHQ regression test folders (`info.yml` with the events JSON or `.evtx`).
+    /// Run rule-test files (made by the playground's export, format `sigmaplay-test/2`; version 1
+    /// files read too) and SigmaHQ regression test folders (`info.yml` with the events JSON or
+    /// `.evtx`). Filters among a test's rules apply; correlation groups are graded against the
+    /// test's alert expectations.
     #[command(after_help = EXIT_CODES)]
     Test(TestArgs),
     /// Print the share link of a rule-test file, or with --decode the test file of a link.

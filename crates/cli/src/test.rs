@@ -89,7 +89,12 @@ fn write_report(
         return Ok(());
     }
     let c = &report.counts;
-    let checked = c.passed + c.failed;
+    let alerts_checked = report.alerts.iter().filter(|a| a.expected.is_some());
+    let alerts_met = alerts_checked
+        .clone()
+        .filter(|a| a.outcome == Outcome::Pass)
+        .count();
+    let checked = c.passed + c.failed + alerts_checked.count();
     writeln!(
         out,
         "{} {name}: {} event(s), {} fired, {} not fired{}; {}/{checked} expectation(s) met",
@@ -102,7 +107,7 @@ fn write_report(
         } else {
             String::new()
         },
-        c.passed,
+        c.passed + alerts_met,
     )?;
     for d in report.rule_errors() {
         writeln!(out, "  {}", d.render("rule"))?;
@@ -128,14 +133,30 @@ fn write_report(
             Some(false) => "should not fire, ",
             None => "",
         };
-        let note = match (e.verdict, &e.message) {
+        let mut note = match (e.verdict, &e.message) {
             (Verdict::Error, _) | (_, None) => String::new(),
             (_, Some(m)) => format!(" ({m})"),
         };
+        if let Some(x) = &e.excluded {
+            note.push_str(&format!(" ({x})"));
+        }
         writeln!(
             out,
             "  event {} (line {}): {expected}{what}{note}",
             e.index, e.line
+        )?;
+    }
+    for a in report.alerts.iter().filter(|a| a.outcome == Outcome::Fail) {
+        let expected = if a.expected == Some(true) {
+            "should alert"
+        } else {
+            "should not alert"
+        };
+        let group = serde_json::to_string(&a.group).unwrap_or_default();
+        writeln!(
+            out,
+            "  correlation '{}' {group}: {expected}; {}",
+            a.correlation, a.summary
         )?;
     }
     Ok(())

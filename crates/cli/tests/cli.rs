@@ -543,10 +543,13 @@ fn link_round_trip() {
     let o = sigmaplay(&["link", "--decode", &link]);
     assert!(o.status.success(), "{}", stderr(&o));
     let decoded: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let original: serde_json::Value = serde_json::from_str(
+    let mut original: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(fixtures().join("tests/whoami.json")).unwrap(),
     )
     .unwrap();
+    // The file is format 1; a link carries the test in the current format, otherwise unchanged.
+    assert_eq!(original["format"], "sigmaplay-test/1");
+    original["format"] = "sigmaplay-test/2".into();
     assert_eq!(decoded, original);
     // From stdin too.
     let o = sigmaplay_stdin(&["link", "--decode", "-"], Some(&link));
@@ -834,4 +837,25 @@ fn test_runs_the_corpus_regression_folders() {
     let summary = out.lines().last().unwrap_or_default().to_string();
     assert!(summary.starts_with("146 test(s): "), "{summary}");
     assert!(o.status.success(), "{out}");
+}
+
+#[test]
+fn test_grades_correlation_groups_and_explains_filtered_events() {
+    // The test expects what the rules alone would do; the filter among them removes ADM01's
+    // failure, so event 1 no longer fires and alice stays below the threshold.
+    let o = sigmaplay(&["test", "correlation-tests/brute.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("FAIL correlation-tests/brute.json"), "{out}");
+    assert!(out.contains("2/4 expectation(s) met"), "{out}");
+    assert!(
+        out.contains("event 1 (line 2): should fire, did not fire (excluded by filter 'Admin hosts' (line 21): "),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            r#"correlation 'Brute force' {"TargetUserName":"alice"}: should alert; alice: 1 to 2 events within 5m (never ≥ 3), no alert"#
+        ),
+        "{out}"
+    );
 }

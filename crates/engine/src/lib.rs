@@ -12,12 +12,15 @@
 //! - `explain`: the same evaluation with a full trace ([`MatchTrace`]) and its words;
 //! - `logsource`: the Sigma taxonomy for Windows, which events fit a rule ([`LogSourceFit`]),
 //!   and the policy for those that do not ([`LogSourcePolicy`]);
-//! - `bulk`: many rules over many events ([`RuleSet`]): routing, a literal prefilter, field ids.
+//! - `bulk`: many rules over many events ([`RuleSet`]): routing, a literal prefilter, field ids;
+//! - `correlation`: correlation rules and filters over an event stream ([`Correlations`]);
+//! - `authoring`: completion and hover help while a rule is written ([`complete`], [`hover`]).
 //!
 //! [`limits`] holds every bound the engine puts on user input.
 //!
 //! No web dependency lives here.
 
+mod authoring;
 mod bulk;
 mod compile;
 mod correlation;
@@ -32,13 +35,17 @@ mod source;
 #[cfg(test)]
 mod testing;
 
+pub use authoring::{
+    complete, event_fields, hover, AuthoringHints, Completion, CompletionKind, CompletionList,
+    FieldHint, Hover,
+};
 pub use bulk::{RuleHit, RuleSet, Scratch};
 pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};
 pub use correlation::{
     rfc3339, Alert, Alias, BaseRule, Condition, ConditionOp, CorrelationRule, CorrelationSet,
-    CorrelationType, Filter, FilterRule, FilterSet, FilterTargets, GroupBy, GroupTrace, Located,
-    MissingTime, Outcome, RuleRef, Run, RunOptions, Threshold, Timespan, TimestampField,
-    UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
+    CorrelationType, Correlations, Exclusion, Filter, FilterRule, FilterSet, FilterTargets,
+    GroupBy, GroupTrace, Located, MissingTime, Outcome, RuleRef, Run, RunOptions, Threshold,
+    Timespan, TimestampField, UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
 };
 pub use event::{
     evtx_to_json, flatten_windows, is_evtx, parse_events, parse_evtx, read_evtx, Event, EventError,

@@ -2,7 +2,9 @@
 //! both take it (so the page and the CLI never disagree).
 
 use serde::{Deserialize, Serialize};
-use sigmaplay_engine::{CompiledRule, Event, LogSourceMap, LogSourcePolicy, MatchTrace};
+use sigmaplay_engine::{
+    CompiledRule, Correlations, Event, Exclusion, LogSourceMap, LogSourcePolicy, MatchTrace,
+};
 
 /// What the rule did with one event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,16 +27,20 @@ pub struct EventVerdict {
     pub matched: Vec<String>,
     /// Set when the event's log source does not fit the (first) rule's.
     pub note: Option<String>,
+    /// Set when a rule matched but a filter removed the event (the first such rule's filter).
+    pub excluded: Option<Exclusion>,
 }
 
 /// Evaluates compiled rules event by event: an event fires when any rule fires. The log source
 /// mapping is applied to each event: its field renames (Security 4688's `NewProcessName` read as
 /// `Image`) are always used where the event fits; under [`LogSourcePolicy::Route`] an event whose
 /// log source does not fit cannot fire, under [`LogSourcePolicy::Note`] the misfit is only noted.
+/// A rule a filter document applies to fires only where the filter's condition holds too.
 pub struct Evaluator {
     rules: Vec<CompiledRule>,
     map: LogSourceMap,
     policy: LogSourcePolicy,
+    correlations: Correlations,
 }
 
 impl Evaluator {
@@ -47,7 +53,24 @@ impl Evaluator {
         map: LogSourceMap,
         policy: LogSourcePolicy,
     ) -> Evaluator {
-        Evaluator { rules, map, policy }
+        let (correlations, _, _) = Correlations::resolve(Vec::new(), Vec::new(), &rules);
+        Evaluator {
+            rules,
+            map,
+            policy,
+            correlations,
+        }
+    }
+
+    /// The filters and correlations that apply after the rules (resolved against
+    /// [`Evaluator::rules`]).
+    pub fn with_correlations(mut self, correlations: Correlations) -> Evaluator {
+        self.correlations = correlations;
+        self
+    }
+
+    pub fn correlations(&self) -> &Correlations {
+        &self.correlations
     }
 
     pub fn rules(&self) -> &[CompiledRule] {
@@ -64,29 +87,48 @@ impl Evaluator {
 
     /// The verdict for one event.
     pub fn evaluate(&self, event: &Event) -> EventVerdict {
-        let mut note = None;
-        for (i, rule) in self.rules.iter().enumerate() {
-            let decision = self.policy.decide(&self.map, rule, event);
-            if i == 0 {
-                note = decision
-                    .misfit()
-                    .map(|reason| format!("log source does not fit: {reason}"));
-            }
-            if decision.evaluate && rule.matches_with(event, &decision.fit) {
-                return EventVerdict {
-                    verdict: Verdict::Fired,
-                    rule: Some(i),
-                    matched: rule.matched_identifiers_with(event, &decision.fit),
-                    note,
-                };
-            }
-        }
-        EventVerdict {
+        self.evaluate_all(event).0
+    }
+
+    /// The verdict for one event, and every rule that fired on it (filters applied), as
+    /// correlations count them.
+    pub fn evaluate_all(&self, event: &Event) -> (EventVerdict, Vec<usize>) {
+        let mut verdict = EventVerdict {
             verdict: Verdict::NotFired,
             rule: None,
             matched: Vec::new(),
-            note,
+            note: None,
+            excluded: None,
+        };
+        let mut fired = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let decision = self.policy.decide(&self.map, rule, event);
+            if i == 0 {
+                verdict.note = decision
+                    .misfit()
+                    .map(|reason| format!("log source does not fit: {reason}"));
+            }
+            if !(decision.evaluate && rule.matches_with(event, &decision.fit)) {
+                continue;
+            }
+            if let Some(exclusion) = self.correlations.exclusion(i, rule, event, &self.map) {
+                verdict.excluded.get_or_insert(exclusion);
+                continue;
+            }
+            if fired.is_empty() {
+                verdict.verdict = Verdict::Fired;
+                verdict.rule = Some(i);
+                verdict.matched = rule.matched_identifiers_with(event, &decision.fit);
+            }
+            fired.push(i);
         }
+        (verdict, fired)
+    }
+
+    /// The filter that removes `event` from rule `rule`'s matches, if one does, and why.
+    pub fn exclusion(&self, rule: usize, event: &Event) -> Option<Exclusion> {
+        self.correlations
+            .exclusion(rule, &self.rules[rule], event, &self.map)
     }
 
     /// The full explanation of rule `rule` (index into [`Evaluator::rules`]) for one event,

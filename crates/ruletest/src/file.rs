@@ -1,15 +1,16 @@
-//! The rule-test file format (`"format": "sigmaplay-test/1"`).
+//! The rule-test file format (`"format": "sigmaplay-test/2"`).
 //!
 //! ```json
 //! {
-//!   "format": "sigmaplay-test/1",
+//!   "format": "sigmaplay-test/2",
 //!   "name": "cmstp outbound connections",
 //!   "rule": "title: ...\nlogsource: ...\ndetection: ...",
 //!   "events": "{\"Image\": \"C:\\\\Windows\\\\System32\\\\cmstp.exe\", ...}\n...",
 //!   "expectations": [{"event": 0, "should_fire": true}, {"event": 1, "should_fire": false}],
 //!   "min_fired": 1,
+//!   "alert_expectations": [{"correlation": "Brute force", "group": {"User": "alice"}, "should_alert": true}],
 //!   "placeholders": {"Admins": ["alice", "bob"]},
-//!   "options": {"logsource_check": false},
+//!   "options": {"logsource_check": false, "timestamp_field": "UtcTime"},
 //!   "pipeline": {"builtin": "ecs_windows"}
 //! }
 //! ```
@@ -21,23 +22,28 @@
 //! `pipeline` (optional; absent in older files) is the processing pipeline the rule goes through
 //! before it compiles: `{"builtin": NAME}` or `{"custom": YAML}` ([`PipelineChoice`]).
 //! `min_fired` (optional) asks that at least that many events fire, whichever they are.
+//! `alert_expectations` (optional) grade the correlation rules of the rule text per group: the
+//! correlation by id, name or title, the group as group-by field → value (compared
+//! case-insensitively, as groups are formed; `{}` for a correlation without group-by).
 //!
 //! Compatibility: fields this version does not know are ignored, missing optional fields take their
 //! defaults, so files gain fields without a new format number. A change that old readers would
-//! misread gets `sigmaplay-test/2`; files of older formats are migrated in [`RuleTest::from_value`].
+//! misread gets a new number; files of older formats are migrated in [`RuleTest::from_value`].
+//! Version 2 added `alert_expectations` (a version 1 reader would ignore them and pass a test
+//! that should fail); a version 1 file reads unchanged.
 
 use crate::pipeline::PipelineChoice;
 use serde::{Deserialize, Serialize};
-use sigmaplay_engine::LogSourcePolicy;
+use sigmaplay_engine::{CorrelationRule, GroupTrace, LogSourcePolicy, TimestampField};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// The format tag this version writes.
-pub const FORMAT: &str = "sigmaplay-test/1";
+pub const FORMAT: &str = "sigmaplay-test/2";
 /// The format tag's prefix; the number after it is [`FORMAT_VERSION`].
 pub const FORMAT_PREFIX: &str = "sigmaplay-test/";
 /// The newest file format version this version reads (and the one it writes).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One rule test: a rule, events and what each event should do. See the module documentation for
 /// the JSON shape. Construct with [`RuleTest::new`] or `RuleTest { .., ..Default::default() }`.
@@ -60,6 +66,9 @@ pub struct RuleTest {
     /// events do not all fire); `None`: no such requirement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_fired: Option<usize>,
+    /// At most one expectation per (correlation, group), in the order written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alert_expectations: Vec<AlertExpectation>,
     /// Values for `|expand` placeholders, by name without `%`.
     #[serde(default)]
     pub placeholders: BTreeMap<String, Vec<String>>,
@@ -80,6 +89,7 @@ impl Default for RuleTest {
             events: String::new(),
             expectations: Vec::new(),
             min_fired: None,
+            alert_expectations: Vec::new(),
             placeholders: BTreeMap::new(),
             options: TestOptions::default(),
             pipeline: None,
@@ -95,6 +105,25 @@ pub struct Expectation {
     pub should_fire: bool,
 }
 
+/// "Correlation `correlation` should (not) alert for group `group`."
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AlertExpectation {
+    /// The correlation rule's id, name or title.
+    pub correlation: String,
+    /// Group-by field → value; empty for a correlation without group-by.
+    #[serde(default)]
+    pub group: BTreeMap<String, String>,
+    pub should_alert: bool,
+}
+
+impl AlertExpectation {
+    /// Whether this expectation is about `correlation`'s group `group`.
+    pub fn is_about(&self, correlation: &CorrelationRule, group: &GroupTrace) -> bool {
+        correlation.answers_to(&self.correlation)
+            && group.is_group(self.group.iter().map(|(f, v)| (f.as_str(), v.as_str())))
+    }
+}
+
 /// Options of a test. Add fields with `#[serde(default)]` only; construct with
 /// `TestOptions { logsource_check: true, ..Default::default() }`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,12 +134,23 @@ pub struct TestOptions {
     /// When false (the default, as in the playground), every event is evaluated and a misfit is only
     /// noted.
     pub logsource_check: bool,
+    /// The event field correlations read the time from; by default the first present of
+    /// `@timestamp`, `timestamp`, `TimeCreated_SystemTime`, `UtcTime`, `EventTime`, `time`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp_field: Option<String>,
 }
 
 impl TestOptions {
     /// The log-source policy the options ask for.
     pub fn policy(&self) -> LogSourcePolicy {
         LogSourcePolicy::checked(self.logsource_check)
+    }
+
+    /// Where correlations read each event's time.
+    pub fn timestamp(&self) -> TimestampField {
+        self.timestamp_field
+            .as_ref()
+            .map_or_else(Default::default, |f| TimestampField::Named(f.clone()))
     }
 }
 
@@ -215,8 +255,8 @@ impl RuleTest {
             )));
         };
         match number.parse::<u32>() {
-            Ok(FORMAT_VERSION) => {}
-            // Migrations from older formats go here (none exist: 1 is the first released format).
+            // Version 1 is version 2 without alert expectations: it reads as is.
+            Ok(1) | Ok(FORMAT_VERSION) => {}
             Ok(n) => {
                 return Err(TestFileError::UnsupportedVersion {
                     found: format,
@@ -259,6 +299,15 @@ impl RuleTest {
                 return Err(TestFileError::Invalid(format!(
                     "event {} has more than one expectation",
                     e.event
+                )));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &self.alert_expectations {
+            if !seen.insert((&e.correlation, &e.group)) {
+                return Err(TestFileError::Invalid(format!(
+                    "correlation '{}' has more than one expectation for the group {:?}",
+                    e.correlation, e.group
                 )));
             }
         }
@@ -376,7 +425,7 @@ mod tests {
             RuleTest::from_json(r#"{"rule":"x"}"#),
             Err(TestFileError::NotATestFile(_))
         ));
-        let newer = RuleTest::from_json(r#"{"format":"sigmaplay-test/2","rule":"x"}"#).unwrap_err();
+        let newer = RuleTest::from_json(r#"{"format":"sigmaplay-test/3","rule":"x"}"#).unwrap_err();
         assert!(newer.to_string().contains("newer version"), "{newer}");
         let old = RuleTest::from_json(r#"{"format":"sigmaplay-test/0","rule":"x"}"#).unwrap_err();
         assert!(matches!(

@@ -2,7 +2,8 @@
 //!
 //! One `<testsuite>` per rule test; in it a `rule` test case (fails on rule errors and on problems
 //! such as a missing rule), then one test case per event that has an expectation or could not be
-//! read: `event 3 (line 4) should fire`.
+//! read: `event 3 (line 4) should fire`, then one per correlation group that has an expectation:
+//! `Brute force {"User":"alice"} should alert`.
 
 use crate::evaluator::Verdict;
 use crate::report::{Outcome, TestReport};
@@ -90,6 +91,38 @@ pub fn junit_xml<'a>(suites: impl IntoIterator<Item = (&'a str, &'a TestReport)>
                 cases.push_str("/>\n");
             }
         }
+        for a in report.alerts.iter().filter(|a| a.expected.is_some()) {
+            tests += 1;
+            let group = serde_json::to_string(&a.group).unwrap_or_default();
+            let should = if a.expected == Some(true) {
+                "should alert"
+            } else {
+                "should not alert"
+            };
+            let case_name = format!("{} {group} {should}", a.correlation);
+            let _ = write!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                esc(name),
+                esc(&case_name)
+            );
+            if a.outcome == Outcome::Fail {
+                failures += 1;
+                let verdict = if a.alerted {
+                    "alerted"
+                } else {
+                    "did not alert"
+                };
+                let _ = write!(
+                    cases,
+                    ">\n      <failure message=\"{}\" type=\"expectation\">{}</failure>\n    </testcase>\n",
+                    esc(verdict),
+                    esc(&a.summary)
+                );
+            } else {
+                cases.push_str("/>\n");
+            }
+        }
         all_tests += tests;
         all_failures += failures;
         all_errors += errors;
@@ -146,6 +179,7 @@ mod tests {
                     outcome: Outcome::Fail,
                     matched: vec![],
                     message: None,
+                    excluded: None,
                 },
                 EventResult {
                     index: 1,
@@ -155,8 +189,10 @@ mod tests {
                     outcome: Outcome::Unchecked,
                     matched: vec!["selection".into()],
                     message: None,
+                    excluded: None,
                 },
             ],
+            alerts: vec![],
             problems: vec![],
             pipeline_failed: false,
             counts: TestCounts::default(),

@@ -24,7 +24,8 @@ mod report;
 
 pub use evaluator::{Evaluator, EventVerdict, Verdict};
 pub use file::{
-    Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX, FORMAT_VERSION,
+    AlertExpectation, Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX,
+    FORMAT_VERSION,
 };
 pub use junit::junit_xml;
 pub use link::{
@@ -36,4 +37,6 @@ pub use regression::{
     export_regression, import_regression, ExportOptions, RegressionCase, RegressionError,
     RegressionFolder, RegressionInfo, RuleMetadata,
 };
-pub use report::{run, run_with_pipelines, EventResult, Outcome, RuleInfo, TestCounts, TestReport};
+pub use report::{
+    run, run_with_pipelines, AlertResult, EventResult, Outcome, RuleInfo, TestCounts, TestReport,
+};

@@ -5,8 +5,10 @@ use crate::file::RuleTest;
 use crate::pipeline::PipelineChoice;
 use serde::Serialize;
 use sigmaplay_engine::{
-    compile_rules, parse_events, CompileOptions, Diagnostic, Pipeline, SourceMap,
+    compile_rules, parse_events, CompileOptions, Correlations, Diagnostic, Event, Exclusion,
+    Pipeline, SourceMap, UntimedEvent,
 };
+use std::collections::BTreeMap;
 
 /// An event's verdict against its expectation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -28,6 +30,15 @@ impl Outcome {
             (Some(_), _) => Outcome::Fail,
         }
     }
+
+    /// The same for a correlation group: passes when it alerted exactly as expected.
+    pub fn grade_alert(alerted: bool, should_alert: Option<bool>) -> Outcome {
+        match should_alert {
+            None => Outcome::Unchecked,
+            Some(expected) if expected == alerted => Outcome::Pass,
+            Some(_) => Outcome::Fail,
+        }
+    }
 }
 
 /// One event's result.
@@ -46,6 +57,26 @@ pub struct EventResult {
     /// The error (unreadable event) or a note (log source does not fit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// A rule matched, but a filter removed the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<Exclusion>,
+}
+
+/// One group of one correlation rule: whether it alerted, against its expectation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertResult {
+    /// The correlation's title.
+    pub correlation: String,
+    pub rule_id: Option<String>,
+    /// Group-by field → value (as the events wrote it for an expectation's group, folded for
+    /// groups the events formed).
+    pub group: BTreeMap<String, String>,
+    pub alerted: bool,
+    /// The expectation: should alert (`true`) / should not (`false`) / none.
+    pub expected: Option<bool>,
+    pub outcome: Outcome,
+    /// Why it did or did not alert ("alice: 3 events within 5m (≥ 3) → alert at ...").
+    pub summary: String,
 }
 
 /// A detection rule found in the test's rule text.
@@ -76,6 +107,9 @@ pub struct TestReport {
     /// The rule's errors and lint warnings (located in the rule text). Warnings do not fail a test.
     pub diagnostics: Vec<Diagnostic>,
     pub events: Vec<EventResult>,
+    /// Per correlation rule of the text, per group: the groups the events formed, and the
+    /// groups an expectation names that they did not form.
+    pub alerts: Vec<AlertResult>,
     /// Problems that are not about one event: no rule in the text, an expectation for an event that
     /// does not exist, a file that could not be read...
     pub problems: Vec<String>,
@@ -95,6 +129,7 @@ impl TestReport {
             rules: Vec::new(),
             diagnostics: Vec::new(),
             events: Vec::new(),
+            alerts: Vec::new(),
             problems: vec![problem.into()],
             pipeline_failed: false,
             counts: TestCounts::default(),
@@ -160,18 +195,34 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
             id: r.id.clone(),
         })
         .collect();
-    let compiled = if rule_failed {
-        Vec::new()
+    let (compiled, correlations, filters) = if rule_failed {
+        (Vec::new(), Vec::new(), Vec::new())
     } else {
-        compilation.rules
+        (
+            compilation.rules,
+            compilation.correlations,
+            compilation.filters,
+        )
     };
-    let evaluator = Evaluator::new(compiled, test.options.policy());
+    let (correlations, correlation_diags, filter_warnings) =
+        Correlations::resolve(correlations, filters, &compiled);
+    let mut diagnostics = compilation.diagnostics;
+    let resolve_failed = correlation_diags.iter().any(|(_, d)| d.is_error());
+    diagnostics.extend(
+        correlation_diags
+            .into_iter()
+            .chain(filter_warnings)
+            .map(|(_, d)| d.locate(&compilation.source)),
+    );
+    let evaluator = Evaluator::new(compiled, test.options.policy()).with_correlations(correlations);
+    let mut fired_per_event: Vec<(usize, &Event, Vec<usize>)> = Vec::new();
 
     let input = parse_events(&test.events);
     let source = SourceMap::new(&test.events);
     let mut events = Vec::with_capacity(input.events.len());
     for (index, parsed) in input.events.iter().enumerate() {
         let expected = test.expectation(index);
+        let mut excluded = None;
         let (line, verdict, matched, message) = match parsed {
             Err(e) => (
                 e.line,
@@ -189,7 +240,9 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
                         Some(why_no_verdicts.to_string()),
                     )
                 } else {
-                    let v = evaluator.evaluate(event);
+                    let (v, fired) = evaluator.evaluate_all(event);
+                    fired_per_event.push((index, event, fired));
+                    excluded = v.excluded;
                     (line, v.verdict, v.matched, v.note)
                 }
             }
@@ -202,8 +255,30 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
             outcome: Outcome::grade(verdict, expected),
             matched,
             message,
+            excluded,
         });
     }
+    let alerts = if rule_failed || resolve_failed {
+        Vec::new()
+    } else {
+        let (alerts, untimed) = grade_alerts(
+            test,
+            evaluator.correlations(),
+            &fired_per_event,
+            &mut problems,
+        );
+        // A note on the event, not a failure: the correlations could not place it in time.
+        for u in untimed {
+            if let Some(e) = events.get_mut(u.event) {
+                let note = format!("correlations skip it: {}", u.reason);
+                e.message = Some(match e.message.take() {
+                    Some(m) => format!("{m}; {note}"),
+                    None => note,
+                });
+            }
+        }
+        alerts
+    };
     for e in &test.expectations {
         if e.event >= events.len() {
             problems.push(format!(
@@ -238,15 +313,86 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
             ));
         }
     }
-    let passed = !rule_failed && problems.is_empty() && counts.failed == 0 && counts.errors == 0;
+    let alerts_failed = alerts.iter().any(|a| a.outcome == Outcome::Fail);
+    let passed = !rule_failed
+        && !resolve_failed
+        && problems.is_empty()
+        && counts.failed == 0
+        && counts.errors == 0
+        && !alerts_failed;
     TestReport {
         name: test.name.clone(),
         passed,
         rules,
-        diagnostics: compilation.diagnostics,
+        diagnostics,
         events,
+        alerts,
         problems,
         pipeline_failed,
         counts,
     }
+}
+
+/// Runs the correlations over the events that fired (in input order) and grades every group
+/// against the alert expectations.
+fn grade_alerts(
+    test: &RuleTest,
+    correlations: &Correlations,
+    fired: &[(usize, &Event, Vec<usize>)],
+    problems: &mut Vec<String>,
+) -> (Vec<AlertResult>, Vec<UntimedEvent>) {
+    let mut run = correlations.start(test.options.timestamp());
+    for (index, event, rules) in fired {
+        run.push(*index, event, rules);
+    }
+    let outcome = run.finish();
+    let mut results = Vec::new();
+    let mut used = vec![false; test.alert_expectations.len()];
+    for (c, rule) in correlations.set.correlations() {
+        for group in &outcome.traces[c] {
+            let expectation = test
+                .alert_expectations
+                .iter()
+                .position(|e| e.is_about(rule, group));
+            if let Some(e) = expectation {
+                used[e] = true;
+            }
+            let alerted = group.windows.iter().any(|w| w.alerted);
+            let expected = expectation.map(|e| test.alert_expectations[e].should_alert);
+            results.push(AlertResult {
+                correlation: rule.title.clone(),
+                rule_id: rule.id.clone(),
+                group: group.group.iter().cloned().collect(),
+                alerted,
+                expected,
+                outcome: Outcome::grade_alert(alerted, expected),
+                summary: group.sentence(rule),
+            });
+        }
+    }
+    for (e, _) in used.iter().enumerate().filter(|(_, used)| !**used) {
+        let expectation = &test.alert_expectations[e];
+        let Some((_, rule)) = correlations
+            .set
+            .correlations()
+            .find(|(_, r)| r.answers_to(&expectation.correlation))
+        else {
+            problems.push(format!(
+                "an alert expectation names correlation '{}', which the rule text does not hold",
+                expectation.correlation
+            ));
+            continue;
+        };
+        // No event of that group reached the correlation: it did not alert.
+        results.push(AlertResult {
+            correlation: rule.title.clone(),
+            rule_id: rule.id.clone(),
+            group: expectation.group.clone(),
+            alerted: false,
+            expected: Some(expectation.should_alert),
+            outcome: Outcome::grade_alert(false, Some(expectation.should_alert)),
+            summary: "no event of this group matched a rule the correlation counts".into(),
+        });
+    }
+    (results, outcome.untimed)
 }

@@ -24,8 +24,8 @@ use pipeline::{
 
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
-    compile_rules, parse_events, CompileOptions, CompiledRule, Diagnostic, Event, EventFormat,
-    LogSourcePolicy, MatchTrace, SourceMap,
+    compile_rules, event_fields, parse_events, CompileOptions, CompiledRule, Diagnostic, Event,
+    EventFormat, FieldHint, LogSourcePolicy, MatchTrace, SourceMap,
 };
 pub use sigmaplay_ruletest::Verdict;
 use sigmaplay_ruletest::{Evaluator, PipelineChoice, PipelineError};
@@ -194,7 +194,13 @@ pub struct EventsSummary {
     /// 1-based line where each event starts (to jump there and to label the verdict list).
     pub lines: Vec<u32>,
     pub errors: Vec<EventErrorView>,
+    /// The events' fields, most frequent first (at most [`MAX_FIELD_HINTS`]), for completion.
+    #[serde(default)]
+    pub fields: Vec<FieldHint>,
 }
+
+/// Completion offers at most this many of the events' fields.
+pub const MAX_FIELD_HINTS: usize = 300;
 
 /// Parsed events kept by the worker between evaluations, with their compiled rules.
 ///
@@ -254,6 +260,8 @@ impl Session {
             .find_map(|e: &Result<Event, String>| e.as_ref().ok())
             .and_then(EventSource::of);
         let format = format_label(input.format);
+        let mut fields = event_fields(events.iter().filter_map(|e| e.as_ref().ok()));
+        fields.truncate(MAX_FIELD_HINTS);
         self.summary = EventsSummary {
             format: match source {
                 Some(source) => format!("{} · {format}", source.label()),
@@ -263,6 +271,7 @@ impl Session {
             count: events.len(),
             lines,
             errors,
+            fields,
         };
         self.events = events;
         &self.summary

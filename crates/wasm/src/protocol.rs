@@ -168,6 +168,11 @@ mod tests {
                     line: 2,
                     column: 1,
                 }],
+                fields: vec![sigmaplay_engine::FieldHint {
+                    name: "Image".into(),
+                    count: 1,
+                    example: "C:\\x\\cmd.exe".into(),
+                }],
             },
         });
         round_trip(WorkerResponse::Compiled {

@@ -4,6 +4,7 @@
 use super::file_button::NamedText;
 use crate::bindings::{self, EditorHandle, EditorMark};
 use crate::state::LARGE_EVENTS_CHARS;
+use sigmaplay_engine::AuthoringHints;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -56,12 +57,25 @@ pub struct CodeEditorProps {
     /// A paste or a dropped file too large for the editor (the events editor only).
     #[prop_or_default]
     pub on_large_input: Option<Callback<NamedText>>,
+    /// Completion and hover help (the rule editor only), from what the page knows now.
+    #[prop_or_default]
+    pub hints: Option<Rc<AuthoringHints>>,
 }
 
 #[component]
 pub fn CodeEditor(props: &CodeEditorProps) -> Html {
     let host = use_node_ref();
     let kind = props.kind;
+    // The editor's help closures are made once; they read the hints through this cell.
+    let hints = use_mut_ref(AuthoringHints::default);
+    {
+        let hints = hints.clone();
+        use_effect_with(props.hints.clone(), move |new| {
+            if let Some(new) = new {
+                *hints.borrow_mut() = (**new).clone();
+            }
+        });
+    }
     {
         let host = host.clone();
         let options = EditorOptions {
@@ -72,6 +86,7 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
             read_only: props.read_only,
             on_change: props.on_change.clone(),
             on_large_input: props.on_large_input.clone(),
+            hints: props.hints.is_some().then(|| hints.clone()),
         };
         use_effect_with((), move |_| {
             let mut closures = Vec::new();
@@ -117,6 +132,7 @@ struct EditorOptions {
     read_only: bool,
     on_change: Callback<Option<String>>,
     on_large_input: Option<Callback<NamedText>>,
+    hints: Option<Rc<RefCell<AuthoringHints>>>,
 }
 
 impl EditorOptions {
@@ -155,6 +171,54 @@ impl EditorOptions {
             set("onLargeInput", large.as_ref());
             closures.push(large.into_js_value());
         }
+        if let Some(hints) = &self.hints {
+            let for_complete = hints.clone();
+            let complete =
+                Closure::<dyn Fn(String, f64) -> JsValue>::new(move |text: String, pos: f64| {
+                    let offset = utf16_to_byte(&text, pos as usize);
+                    let mut list =
+                        sigmaplay_engine::complete(&text, offset, &for_complete.borrow());
+                    list.from = byte_to_utf16(&text, list.from);
+                    serde_wasm_bindgen::to_value(&list).unwrap_or(JsValue::NULL)
+                });
+            set("complete", complete.as_ref());
+            closures.push(complete.into_js_value());
+            let for_hover = hints.clone();
+            let hover =
+                Closure::<dyn Fn(String, f64) -> JsValue>::new(move |text: String, pos: f64| {
+                    let offset = utf16_to_byte(&text, pos as usize);
+                    match sigmaplay_engine::hover(&text, offset, &for_hover.borrow()) {
+                        Some(mut h) => {
+                            h.from = byte_to_utf16(&text, h.from);
+                            h.to = byte_to_utf16(&text, h.to);
+                            serde_wasm_bindgen::to_value(&h).unwrap_or(JsValue::NULL)
+                        }
+                        None => JsValue::NULL,
+                    }
+                });
+            set("hover", hover.as_ref());
+            closures.push(hover.into_js_value());
+        }
         options.into()
     }
+}
+
+/// The byte offset of a JavaScript (UTF-16) position in `text`.
+fn utf16_to_byte(text: &str, pos: usize) -> usize {
+    let mut units = 0;
+    for (i, c) in text.char_indices() {
+        if units >= pos {
+            return i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// The JavaScript (UTF-16) position of a byte offset in `text`.
+fn byte_to_utf16(text: &str, offset: usize) -> usize {
+    text.char_indices()
+        .take_while(|(i, _)| *i < offset)
+        .map(|(_, c)| c.len_utf16())
+        .sum()
 }

@@ -3,7 +3,7 @@
 
 use super::code_editor::{move_cursor, CodeEditor, EditorKind};
 use crate::bindings::EditorMark;
-use sigmaplay_engine::{Diagnostic, Location};
+use sigmaplay_engine::{AuthoringHints, Diagnostic, Location};
 use sigmaplay_wasm::{position_label, CompileReport};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -19,6 +19,8 @@ pub struct RulePaneProps {
     pub on_edit: Callback<Rc<str>>,
     pub on_placeholders: Callback<String>,
     pub on_logsource_check: Callback<()>,
+    /// What completion and hover know besides the rule text.
+    pub hints: Rc<AuthoringHints>,
 }
 
 #[component]
@@ -53,7 +55,7 @@ pub fn RulePane(props: &RulePaneProps) -> Html {
                 <span class="muted">{ rule_title(props.compile.as_ref()) }</span>
             </div>
             <CodeEditor kind={EditorKind::Rule} text={props.rule.clone()} sync={props.sync} read_only=false {marks}
-                label="Sigma rule (YAML)" testid="rule-editor" {on_change} />
+                label="Sigma rule (YAML)" testid="rule-editor" {on_change} hints={Some(props.hints.clone())} />
             <details class="options">
                 <summary>{"Placeholders and options"}</summary>
                 <label class="block">

@@ -38,7 +38,8 @@ fn evaluated(state: Rc<AppState>, job: u64, kinds: &[Verdict]) -> Rc<AppState> {
                 count: kinds.len(),
                 lines: vec![1; kinds.len()],
                 errors: vec![],
-                ..EventsSummary::default()
+                fields: vec![],
+                suggested_pipeline: None,
             },
         }),
     );

@@ -2,6 +2,7 @@
 //! rule test file and a share link carry, and the reducer's edits of it.
 
 use super::{AppState, NewNotice};
+use sigmaplay_engine::AuthoringHints;
 use sigmaplay_ruletest::{PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -143,6 +144,19 @@ impl AppState {
         match &self.large_events {
             Some(large) => large.preview.clone(),
             None => self.workspace.events.clone(),
+        }
+    }
+
+    /// What the rule editor's completion and hover know: the events' fields and the
+    /// placeholder names of the page.
+    pub fn authoring_hints(&self) -> AuthoringHints {
+        AuthoringHints {
+            event_fields: self
+                .events_summary
+                .as_ref()
+                .map(|s| s.fields.clone())
+                .unwrap_or_default(),
+            placeholders: self.workspace.placeholders.keys().cloned().collect(),
         }
     }
 

@@ -46,6 +46,19 @@ fn measure(rule: &CorrelationRule) -> String {
 }
 
 impl GroupTrace {
+    /// Whether this is the group `group` (group-by field → value; values compare
+    /// case-insensitively, as groups are formed). Fields the correlation does not group by do
+    /// not match.
+    pub fn is_group<'a>(&self, group: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+        let wanted: Vec<(&str, &str)> = group.into_iter().collect();
+        wanted.len() == self.group.len()
+            && wanted.iter().all(|(field, value)| {
+                self.group
+                    .iter()
+                    .any(|(f, v)| f == field && *v == crate::source::text::fold(value))
+            })
+    }
+
     /// The group as people read it: `alice`, `alice, WS1`, or `all events` without group-by.
     pub fn label(&self) -> String {
         if self.group.is_empty() {

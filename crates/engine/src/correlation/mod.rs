@@ -2,6 +2,7 @@
 //!
 //! See `README.md` in this folder for the semantics and the decisions the specification leaves open.
 
+mod documents;
 mod explain;
 mod filter;
 mod model;
@@ -12,6 +13,7 @@ mod time;
 mod value;
 mod window;
 
+pub use documents::{Correlations, Exclusion};
 pub(crate) use filter::parse_filter;
 pub use filter::{Filter, FilterRule, FilterSet, FilterTargets};
 pub use model::{

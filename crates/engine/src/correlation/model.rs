@@ -35,6 +35,12 @@ impl CorrelationRule {
             .or(self.id.as_deref())
             .unwrap_or(&self.title)
     }
+
+    /// Whether `name` names this correlation: its id, its name or its title (as rule tests
+    /// refer to one).
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.id.as_deref() == Some(name) || self.name.as_deref() == Some(name) || self.title == name
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

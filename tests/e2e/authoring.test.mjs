@@ -1,0 +1,101 @@
+// Writing a rule in the page: completion in context and hover help, as a person types.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, newPage, shot, waitForVerdicts, replaceEditorText, editorText } from './harness.mjs';
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  ({ server, base } = await startServer());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const completions = '.cm-tooltip-autocomplete';
+
+/// The labels of the open completion list.
+async function offered(page) {
+  await page.waitForSelector(completions);
+  return page.$$eval(`${completions} .cm-completionLabel`, (els) => els.map((e) => e.textContent));
+}
+
+/// Moves the mouse over the first occurrence of `word` in the rule editor.
+async function hoverWord(page, word) {
+  const box = await page.evaluate((w) => {
+    const content = document.querySelector('[data-testid="rule-editor"] .cm-content');
+    const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const at = n.textContent.indexOf(w);
+      if (at >= 0) {
+        const r = document.createRange();
+        r.setStart(n, at + 1);
+        r.setEnd(n, at + 2);
+        const b = r.getBoundingClientRect();
+        return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      }
+    }
+    return null;
+  }, word);
+  assert.ok(box, `${word} is in the editor`);
+  await page.mouse.move(box.x, box.y);
+}
+
+test('completion offers fields from the events, modifiers the chain accepts, and condition identifiers', async () => {
+  const { context, page } = await newPage(browser);
+  await page.goto(base);
+  await waitForVerdicts(page, 5);
+  await replaceEditorText(page, 'rule-editor',
+    'title: Typed here\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    selection:\n        ');
+  // A field name: the example's events have Image; the log source's known fields follow.
+  await page.keyboard.type('Ima');
+  const fields = await offered(page);
+  assert.equal(fields[0], 'Image', `${fields}`);
+  await page.keyboard.press('Enter');
+  // After `|`: the modifiers, each with its one-line help.
+  await page.keyboard.type('|');
+  const modifiers = await offered(page);
+  for (const m of ['contains', 'endswith', 'windash', 're', 'cidr']) assert.ok(modifiers.includes(m), `${m} in ${modifiers}`);
+  await page.keyboard.type('endsw');
+  await page.waitForFunction(() => document.querySelector('.cm-tooltip-autocomplete .cm-completionLabel')?.textContent === 'endswith');
+  await shot(page, 'authoring-01-modifier-completion');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText(": '\\cmd.exe'\n    condition: ");
+  await page.keyboard.type('sel');
+  assert.deepEqual(await offered(page), ['selection']);
+  await page.keyboard.press('Enter');
+  const text = await editorText(page, 'rule-editor');
+  assert.match(text, /^ {8}Image\|endswith: '\\cmd\.exe'$/m, text);
+  assert.match(text, /^ {4}condition: selection$/m, text);
+  // The rule is complete: it compiles and the verdicts follow.
+  await page.waitForSelector('.pane-head:has-text("Typed here")');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('hover explains a modifier and what a value is compared as', async () => {
+  const { context, page } = await newPage(browser);
+  await page.goto(base);
+  await waitForVerdicts(page, 5);
+  await replaceEditorText(page, 'rule-editor',
+    "title: Hover\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    selection:\n        CommandLine|windash|contains: ' -enc '\n    condition: selection\n");
+  await hoverWord(page, 'windash');
+  const help = page.locator('[data-testid="hover-help"]');
+  await help.waitFor();
+  assert.match(await help.textContent(), /^\|windash: Also matches the value with - replaced by \//);
+  await page.mouse.move(5, 5);
+  await help.waitFor({ state: 'detached' });
+  await hoverWord(page, '-enc');
+  await help.waitFor();
+  const variants = await help.textContent();
+  assert.match(variants, /compares 5 pattern\(s\)/, variants);
+  assert.match(variants, /\/enc/, variants);
+  await shot(page, 'authoring-02-hover-variants');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
