@@ -6,6 +6,7 @@ use crate::components::events_pane::EventsPane;
 use crate::components::explanation::ExplanationPanel;
 use crate::components::file_button::NamedText;
 use crate::components::notices::NoticeBar;
+use crate::components::pipeline_pane::PipelinePane;
 use crate::components::rule_pane::RulePane;
 use crate::components::share_panel::SharePanel;
 use crate::components::top_bar::{SaveState, TopBar};
@@ -84,12 +85,17 @@ pub fn App() -> Html {
                         logsource_check={state.workspace.logsource_check} on_edit={actions.reform(Action::RuleEdited)}
                         on_placeholders={actions.reform(Action::PlaceholdersEdited)} hints={hints}
                         on_logsource_check={actions.reform(|()| Action::ToggleLogsourceCheck)} />
+                    <PipelinePane value={AttrValue::from(state.pipeline_value().to_string())}
+                        custom_text={AttrValue::from(state.custom_pipeline_text.clone())} sync={state.editor_sync}
+                        compile={state.compile.clone()} on_select={actions.reform(Action::SelectPipeline)}
+                        on_edit={actions.reform(Action::PipelineEdited)} />
                 </section>
                 <section class="pane events-pane" aria-label="Events">
                     <EventsPane text={AttrValue::from(state.events_editor_text())} sync={state.editor_sync}
                         large_events={state.large_events.clone()} summary={state.events_summary.clone()}
                         on_edit={actions.reform(Action::EventsEdited)} on_replace={actions.reform(Action::LoadEvents)}
-                        on_large={on_large_events} />
+                        on_large={on_large_events} pipeline={AttrValue::from(state.pipeline_value().to_string())}
+                        on_pipeline={actions.reform(Action::SelectPipeline)} />
                 </section>
                 <section class="pane verdicts-pane" aria-label="Verdicts">
                     <VerdictList results={state.results.clone()} expectations={state.workspace.expectations.clone()}
@@ -100,7 +106,8 @@ pub fn App() -> Html {
                         on_drop_dangling={actions.reform(|()| Action::DropDanglingExpectations)} />
                 </section>
                 <section class="pane explain-pane" aria-label="Explanation">
-                    <ExplanationPanel selected={state.selected} explanation={state.explanation.clone()} line={selected_line} />
+                    <ExplanationPanel selected={state.selected} explanation={state.explanation.clone()} line={selected_line}
+                        on_pipeline={actions.reform(Action::SelectPipeline)} />
                 </section>
             </main>
         </div>

@@ -7,7 +7,7 @@
 
 use crate::state::Workspace;
 use serde::Deserialize;
-use sigmaplay_ruletest::Expectation;
+use sigmaplay_ruletest::{Expectation, PipelineChoice};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -21,6 +21,8 @@ pub struct Lesson {
     pub events: &'static str,
     pub expectations: Vec<Expectation>,
     pub placeholders: BTreeMap<String, Vec<String>>,
+    /// The built-in pipeline the lesson runs its rule through.
+    pub pipeline: Option<String>,
 }
 
 /// `lesson.json`.
@@ -33,6 +35,8 @@ struct LessonText {
     expectations: Vec<Expectation>,
     #[serde(default)]
     placeholders: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pipeline: Option<String>,
 }
 
 struct LessonFiles {
@@ -54,7 +58,7 @@ macro_rules! lesson_files {
 }
 
 /// The lessons in the menu's order.
-const FILES: [LessonFiles; 11] = lesson_files![
+const FILES: [LessonFiles; 12] = lesson_files![
     "cmstp",
     "keywords",
     "one-of-vs-all-of",
@@ -66,6 +70,7 @@ const FILES: [LessonFiles; 11] = lesson_files![
     "null-vs-exists",
     "fieldref",
     "expand",
+    "cmstp-ecs",
 ];
 
 impl LessonFiles {
@@ -80,6 +85,7 @@ impl LessonFiles {
             events: self.events,
             expectations: text.expectations,
             placeholders: text.placeholders,
+            pipeline: text.pipeline,
         })
     }
 }
@@ -120,6 +126,7 @@ impl Lesson {
             placeholders: self.placeholders.clone(),
             logsource_check: false,
             name: Some(self.title.clone()),
+            pipeline: self.pipeline.clone().map(PipelineChoice::Builtin),
         }
     }
 

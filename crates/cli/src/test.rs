@@ -115,8 +115,9 @@ fn write_report(
     for p in &report.problems {
         writeln!(out, "  {p}")?;
     }
-    // When the rule has errors every event is an error: the rule's diagnostics above say it all.
-    let rule_failed = report.rule_errors().next().is_some();
+    // When the rule (or its pipeline) has errors every event is an error: the rule's diagnostics
+    // or the pipeline's problem above say it all.
+    let rule_failed = report.pipeline_failed || report.rule_errors().next().is_some();
     for e in &report.events {
         let shown = e.outcome == Outcome::Fail || e.verdict == Verdict::Error;
         if !shown || rule_failed {

@@ -10,7 +10,8 @@
 //!   "min_fired": 1,
 //!   "alert_expectations": [{"correlation": "Brute force", "group": {"User": "alice"}, "should_alert": true}],
 //!   "placeholders": {"Admins": ["alice", "bob"]},
-//!   "options": {"logsource_check": false, "timestamp_field": "UtcTime"}
+//!   "options": {"logsource_check": false, "timestamp_field": "UtcTime"},
+//!   "pipeline": {"builtin": "ecs_windows"}
 //! }
 //! ```
 //!
@@ -18,6 +19,8 @@
 //! JSON Lines, evtx_dump JSON, Event Viewer XML). `expectations[].event` is a 0-based index into
 //! the events the engine reads from that text, counting unreadable entries too (so a bad JSON Lines
 //! line keeps the indices of the lines after it). Events without an expectation are unchecked.
+//! `pipeline` (optional; absent in older files) is the processing pipeline the rule goes through
+//! before it compiles: `{"builtin": NAME}` or `{"custom": YAML}` ([`PipelineChoice`]).
 //! `min_fired` (optional) asks that at least that many events fire, whichever they are.
 //! `alert_expectations` (optional) grade the correlation rules of the rule text per group: the
 //! correlation by id, name or title, the group as group-by field → value (compared
@@ -29,6 +32,7 @@
 //! Version 2 added `alert_expectations` (a version 1 reader would ignore them and pass a test
 //! that should fail); a version 1 file reads unchanged.
 
+use crate::pipeline::PipelineChoice;
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{CorrelationRule, GroupTrace, LogSourcePolicy, TimestampField};
 use std::collections::BTreeMap;
@@ -70,6 +74,10 @@ pub struct RuleTest {
     pub placeholders: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub options: TestOptions,
+    /// The processing pipeline the rule goes through; `None`: today's log-source taxonomy only.
+    /// Left out of the JSON when `None`, so tests without one read and link as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<PipelineChoice>,
 }
 
 impl Default for RuleTest {
@@ -84,6 +92,7 @@ impl Default for RuleTest {
             alert_expectations: Vec::new(),
             placeholders: BTreeMap::new(),
             options: TestOptions::default(),
+            pipeline: None,
         }
     }
 }
@@ -372,6 +381,34 @@ mod tests {
             RuleTest::from_json(r#"{"format":"sigmaplay-test/1","rule":"r","future":1}"#).unwrap();
         assert_eq!(t.events, "");
         assert!(!t.options.logsource_check);
+        assert_eq!(t.pipeline, None);
+    }
+
+    #[test]
+    fn pipeline_round_trips_and_stays_out_when_unset() {
+        let plain = RuleTest::new("title: x", "{}");
+        assert!(!plain.to_json().contains("pipeline"));
+        for choice in [
+            PipelineChoice::Builtin("ecs_windows".into()),
+            PipelineChoice::Custom("name: mine\ntransformations: []\n".into()),
+        ] {
+            let t = RuleTest {
+                pipeline: Some(choice.clone()),
+                ..RuleTest::new("title: x", "{}")
+            };
+            let back = RuleTest::from_json(&t.to_json()).unwrap();
+            assert_eq!(back.pipeline, Some(choice));
+        }
+        let t = RuleTest::from_json(
+            r#"{"format":"sigmaplay-test/1","rule":"r","pipeline":{"builtin":"sysmon"}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.pipeline, Some(PipelineChoice::Builtin("sysmon".into())));
+        let bad = r#"{"format":"sigmaplay-test/1","rule":"r","pipeline":"sysmon"}"#;
+        assert!(matches!(
+            RuleTest::from_json(bad),
+            Err(TestFileError::Invalid(_))
+        ));
     }
 
     #[test]

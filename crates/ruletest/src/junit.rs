@@ -194,6 +194,7 @@ mod tests {
             ],
             alerts: vec![],
             problems: vec![],
+            pipeline_failed: false,
             counts: TestCounts::default(),
         };
         let xml = junit_xml([("a<b>&\"c\".json", &report)]);

@@ -1,7 +1,7 @@
 //! Rule tests for Sigma Playground.
 //!
 //! A [`RuleTest`] is everything the playground shows: a rule text, the events text as pasted,
-//! which events should fire, placeholder values and options. It is
+//! which events should fire, placeholder values, options and the processing pipeline. It is
 //!
 //! - saved as a JSON file (`"format": "sigmaplay-test/1"`, see [`RuleTest::from_json`] and
 //!   [`RuleTest::to_json`]) that `sigmaplay test FILE...` runs and the page imports;
@@ -18,6 +18,7 @@ mod evaluator;
 mod file;
 mod junit;
 mod link;
+mod pipeline;
 mod regression;
 mod report;
 
@@ -31,6 +32,7 @@ pub use link::{
     decode_link, encode_fragment, encode_link, LinkError, LINK_VERSION, MAX_DECODED_BYTES,
     MAX_LINK_LEN,
 };
+pub use pipeline::{PipelineChoice, PipelineError, CUSTOM_PIPELINE_ORIGIN};
 pub use regression::{
     export_regression, import_regression, ExportOptions, RegressionCase, RegressionError,
     RegressionFolder, RegressionInfo, RuleMetadata,

@@ -2,6 +2,7 @@
 
 use crate::evaluator::{Evaluator, Verdict};
 use crate::file::RuleTest;
+use crate::pipeline::PipelineChoice;
 use serde::Serialize;
 use sigmaplay_engine::{
     compile_rules, parse_events, CompileOptions, Correlations, Diagnostic, Event, Exclusion,
@@ -112,6 +113,10 @@ pub struct TestReport {
     /// Problems that are not about one event: no rule in the text, an expectation for an event that
     /// does not exist, a file that could not be read...
     pub problems: Vec<String>,
+    /// The test's own pipeline could not be read (the reason is in `problems`): no event was
+    /// evaluated.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pipeline_failed: bool,
     pub counts: TestCounts,
 }
 
@@ -126,6 +131,7 @@ impl TestReport {
             events: Vec::new(),
             alerts: Vec::new(),
             problems: vec![problem.into()],
+            pipeline_failed: false,
             counts: TestCounts::default(),
         }
     }
@@ -142,19 +148,43 @@ pub fn run(test: &RuleTest) -> TestReport {
     run_with_pipelines(test, &[])
 }
 
-/// [`run`], with processing pipelines rewriting the rule before it compiles.
+/// [`run`], with processing pipelines rewriting the rule before it compiles: `pipelines` (the
+/// CLI's `--pipeline`) and the test's own [`RuleTest::pipeline`] (a built-in named both ways
+/// applies once). A test whose own pipeline cannot be read fails with the reason as a problem.
 pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport {
+    let mut problems = Vec::new();
+    let mut all = pipelines.to_vec();
+    let mut pipeline_failed = false;
+    if let Some(choice) = &test.pipeline {
+        match choice.load() {
+            Ok(own) => {
+                let named_already = matches!(choice, PipelineChoice::Builtin(_))
+                    && all.iter().any(|p| p.origin == own.origin);
+                if !named_already {
+                    all.push(own);
+                }
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                pipeline_failed = true;
+            }
+        }
+    }
     let compilation = compile_rules(
         &test.rule,
         &CompileOptions {
             placeholders: test.placeholders.clone(),
             lint: true,
-            pipelines: pipelines.to_vec(),
+            pipelines: all,
         },
     );
-    let rule_failed = compilation.has_errors();
-    let mut problems = Vec::new();
-    if !rule_failed && compilation.rules.is_empty() {
+    let rule_failed = compilation.has_errors() || pipeline_failed;
+    let why_no_verdicts = if compilation.has_errors() {
+        "the rule has errors"
+    } else {
+        "the pipeline has errors"
+    };
+    if !compilation.has_errors() && compilation.rules.is_empty() {
         problems.push("the rule text holds no detection rule".to_string());
     }
     let rules: Vec<RuleInfo> = compilation
@@ -207,7 +237,7 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
                         line,
                         Verdict::Error,
                         Vec::new(),
-                        Some("the rule has errors".to_string()),
+                        Some(why_no_verdicts.to_string()),
                     )
                 } else {
                     let (v, fired) = evaluator.evaluate_all(event);
@@ -298,6 +328,7 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
         events,
         alerts,
         problems,
+        pipeline_failed,
         counts,
     }
 }

@@ -227,3 +227,29 @@ fn too_long_for_a_link() {
     let fragment = encode_fragment(&t).unwrap();
     assert_eq!(decode_link(&fragment).unwrap(), t);
 }
+
+#[test]
+fn links_carry_the_pipeline() {
+    for choice in [
+        PipelineChoice::Builtin("ecs_windows".into()),
+        PipelineChoice::Custom("name: mine\ntransformations: []\n".into()),
+    ] {
+        let t = RuleTest {
+            pipeline: Some(choice),
+            ..RuleTest::new("title: x", "{}")
+        };
+        let link = encode_link(&t, "https://example.org/").unwrap();
+        assert_eq!(decode_link(&link).unwrap(), t);
+    }
+    // A link made before tests carried a pipeline opens with none.
+    let old = link_for_json(r#"{"format":"sigmaplay-test/1","rule":"title: x","events":"{}"}"#);
+    assert_eq!(decode_link(&old).unwrap().pipeline, None);
+    // A link without a pipeline is the same bytes as before the field existed.
+    let plain = RuleTest::new("title: x", "{}");
+    assert!(!decode_json_of(&encode_link(&plain, "http://x/").unwrap()).contains("pipeline"));
+}
+
+fn decode_json_of(link: &str) -> String {
+    let z = URL_SAFE_NO_PAD.decode(payload_of(link)).unwrap();
+    String::from_utf8(miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap()).unwrap()
+}

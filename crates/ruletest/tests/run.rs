@@ -167,3 +167,58 @@ fn logsource_check_and_field_mappings() {
     assert_eq!(r.events[1].verdict, Verdict::Fired);
     assert_eq!(r.events[2].verdict, Verdict::Fired);
 }
+
+const ECS_EVENTS: &str = r#"{"ecs": {"version": "1.12.0"}, "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": 1}, "event": {"code": "1"}, "process": {"executable": "C:\\Windows\\System32\\cmd.exe", "command_line": "cmd /c echo hi"}}
+{"ecs": {"version": "1.12.0"}, "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": 1}, "event": {"code": "1"}, "process": {"executable": "C:\\Windows\\System32\\cmd.exe", "command_line": "cmd /c dir"}}
+"#;
+
+#[test]
+fn the_tests_own_pipeline_applies() {
+    let mut t = RuleTest::new(RULE, ECS_EVENTS);
+    t.set_expectation(0, Some(true));
+    t.set_expectation(1, Some(false));
+    let without = run(&t);
+    assert!(
+        !without.passed,
+        "ECS events need the pipeline: {without:#?}"
+    );
+    t.pipeline = Some(PipelineChoice::Builtin("ecs_windows".into()));
+    let with = run(&t);
+    assert!(with.passed, "{with:#?}");
+    assert!(!with.pipeline_failed);
+    // Named on the command line too: applied once, same result.
+    let ecs = sigmaplay_engine::builtin_pipeline("ecs_windows").unwrap();
+    assert_eq!(run_with_pipelines(&t, &[ecs]), with);
+}
+
+#[test]
+fn a_custom_pipeline_applies_and_its_errors_fail_the_test() {
+    let mut t = RuleTest::new(RULE, ECS_EVENTS);
+    t.set_expectation(0, Some(true));
+    t.pipeline = Some(PipelineChoice::Custom(
+        "name: mine\ntransformations:\n  - id: ecs\n    type: field_name_mapping\n    mapping:\n      Image: process.executable\n      CommandLine: process.command_line\n      User: user.name\n".into(),
+    ));
+    let r = run(&t);
+    assert!(r.passed, "{r:#?}");
+    t.pipeline = Some(PipelineChoice::Custom(
+        "transformations:\n  - id: x\n    type: no_such_type\n".into(),
+    ));
+    let r = run(&t);
+    assert!(!r.passed);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains("custom pipeline") && p.contains("3:")),
+        "{:?}",
+        r.problems
+    );
+    assert!(r.pipeline_failed);
+    assert!(r.pipeline_failed);
+    assert!(r.events.iter().all(|e| e.verdict == Verdict::Error));
+    t.pipeline = Some(PipelineChoice::Builtin("no_such".into()));
+    let r = run(&t);
+    assert!(r
+        .problems
+        .iter()
+        .any(|p| p.contains("no built-in pipeline 'no_such'")));
+}

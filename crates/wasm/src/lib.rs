@@ -15,15 +15,20 @@
 
 #[cfg(feature = "js-api")]
 pub mod js;
+pub mod pipeline;
 pub mod protocol;
+
+use pipeline::{
+    processed_views, suggest_pipelines, EventSource, PipelineSuggestion, ProcessedView,
+};
 
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
     compile_rules, event_fields, parse_events, CompileOptions, CompiledRule, Diagnostic, Event,
     EventFormat, FieldHint, LogSourcePolicy, MatchTrace, SourceMap,
 };
-use sigmaplay_ruletest::Evaluator;
 pub use sigmaplay_ruletest::Verdict;
+use sigmaplay_ruletest::{Evaluator, PipelineChoice, PipelineError};
 use std::collections::BTreeMap;
 
 /// Options a user sets for a rule: placeholder values for `|expand` and whether lint runs.
@@ -38,6 +43,9 @@ pub struct RuleOptions {
     /// with routing); off by default in the playground, where a misfit is only noted.
     #[serde(default)]
     pub logsource_check: bool,
+    /// The processing pipeline the rule goes through before it compiles.
+    #[serde(default)]
+    pub pipeline: Option<PipelineChoice>,
 }
 
 impl RuleOptions {
@@ -46,6 +54,7 @@ impl RuleOptions {
             placeholders: BTreeMap::new(),
             lint: true,
             logsource_check: false,
+            pipeline: None,
         }
     }
 
@@ -95,17 +104,43 @@ pub struct CompileReport {
     pub diagnostics: Vec<Diagnostic>,
     pub rules: Vec<RuleSummary>,
     pub has_errors: bool,
+    /// The chosen pipeline's errors: located in the custom pipeline's text, or without a
+    /// location (an unknown built-in).
+    #[serde(default)]
+    pub pipeline_diagnostics: Vec<Diagnostic>,
+    /// The rules after the pipeline (empty without one).
+    #[serde(default)]
+    pub processed: Vec<ProcessedView>,
 }
 
 /// Compiles a rule text; returns the compiled rules (for evaluation) and the report (for the UI).
 pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, CompileReport) {
-    let compilation = compile_rules(text, &options.to_engine());
+    let mut engine_options = options.to_engine();
+    let mut pipeline_diagnostics = Vec::new();
+    match options.pipeline.as_ref().map(PipelineChoice::load) {
+        None => {}
+        Some(Ok(pipeline)) => engine_options.pipelines.push(pipeline),
+        Some(Err(PipelineError::Invalid(diagnostics))) => pipeline_diagnostics = diagnostics,
+        Some(Err(e @ PipelineError::UnknownBuiltin(_))) => {
+            pipeline_diagnostics.push(Diagnostic::error(
+                sigmaplay_engine::DiagnosticCode::Pipeline,
+                e.to_string(),
+                None,
+            ));
+        }
+    }
+    let compilation = compile_rules(text, &engine_options);
     let diagnostics: Vec<Diagnostic> = compilation
         .diagnostics
         .iter()
         .map(|d| d.clone().locate(&compilation.source))
         .collect();
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error)
+        || pipeline_diagnostics.iter().any(Diagnostic::is_error);
+    let processed = match engine_options.pipelines.first() {
+        Some(pipeline) if !has_errors => processed_views(text, pipeline),
+        _ => Vec::new(),
+    };
     let rules_summary = compilation
         .rules
         .iter()
@@ -117,6 +152,8 @@ pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, Compile
             diagnostics,
             rules: rules_summary,
             has_errors,
+            pipeline_diagnostics,
+            processed,
         },
     )
 }
@@ -147,7 +184,12 @@ pub struct EventErrorView {
 /// What the UI needs to know about parsed events, before any rule runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventsSummary {
+    /// The input format, named after the events' source when their shape tells it
+    /// ("Winlogbeat/ECS · JSON Lines").
     pub format: String,
+    /// The built-in pipeline that fits the events' source (`ecs_windows` for Winlogbeat/ECS).
+    #[serde(default)]
+    pub suggested_pipeline: Option<String>,
     pub count: usize,
     /// 1-based line where each event starts (to jump there and to label the verdict list).
     pub lines: Vec<u32>,
@@ -168,6 +210,8 @@ pub struct Session {
     events: Vec<Result<Event, String>>,
     summary: EventsSummary,
     evaluator: Evaluator,
+    /// The rule text and options the evaluator's rules were compiled from (for suggestions).
+    compiled_from: (String, RuleOptions),
 }
 
 impl Default for Session {
@@ -182,6 +226,7 @@ impl Session {
             events: Vec::new(),
             summary: EventsSummary::default(),
             evaluator: Evaluator::new(Vec::new(), LogSourcePolicy::Note),
+            compiled_from: (String::new(), RuleOptions::default()),
         }
     }
 
@@ -210,10 +255,19 @@ impl Session {
                 }
             }
         }
+        let source = events
+            .iter()
+            .find_map(|e: &Result<Event, String>| e.as_ref().ok())
+            .and_then(EventSource::of);
+        let format = format_label(input.format);
         let mut fields = event_fields(events.iter().filter_map(|e| e.as_ref().ok()));
         fields.truncate(MAX_FIELD_HINTS);
         self.summary = EventsSummary {
-            format: format_label(input.format).to_string(),
+            format: match source {
+                Some(source) => format!("{} · {format}", source.label()),
+                None => format.to_string(),
+            },
+            suggested_pipeline: source.map(|s| s.pipeline().to_string()),
             count: events.len(),
             lines,
             errors,
@@ -238,6 +292,7 @@ impl Session {
         if !report.has_errors {
             self.evaluator =
                 Evaluator::new(rules, LogSourcePolicy::checked(options.logsource_check));
+            self.compiled_from = (text.to_string(), options.clone());
         }
         report
     }
@@ -267,7 +322,14 @@ impl Session {
             Some(Err(message)) => {
                 ExplainReport::error(index, format!("the event could not be read: {message}"))
             }
-            Some(Ok(event)) => explain_event(&self.evaluator, event, index),
+            Some(Ok(event)) => {
+                let mut report = explain_event(&self.evaluator, event, index);
+                let (rule, options) = &self.compiled_from;
+                let chosen = options.pipeline.as_ref().map(PipelineChoice::name);
+                report.pipeline_suggestions =
+                    suggest_pipelines(rule, &options.to_engine(), chosen, event);
+                report
+            }
         }
     }
 }
@@ -281,6 +343,9 @@ pub struct ExplainReport {
     pub traces: Vec<MatchTrace>,
     /// Set when the event itself could not be read or explained.
     pub error: Option<String>,
+    /// Built-in pipelines that would find fields the rule reads and this event lacks.
+    #[serde(default)]
+    pub pipeline_suggestions: Vec<PipelineSuggestion>,
 }
 
 impl ExplainReport {
@@ -307,6 +372,7 @@ pub fn explain_event(evaluator: &Evaluator, event: &Event, index: usize) -> Expl
         fields,
         traces,
         error: None,
+        pipeline_suggestions: Vec::new(),
     }
 }
 
@@ -366,6 +432,90 @@ mod tests {
         let located = bad.diagnostics.iter().find(|d| d.is_error()).unwrap();
         assert!(located.location.is_some());
         assert_eq!(session.rules().len(), 1);
+    }
+
+    const ECS_EVENTS: &str = "{\"ecs\": {\"version\": \"8.0.0\"}, \"winlog\": {\"channel\": \"Microsoft-Windows-Sysmon/Operational\"}, \"event\": {\"code\": \"3\"}, \"process\": {\"executable\": \"C:\\\\Windows\\\\System32\\\\cmstp.exe\"}, \"winlog.event_data.Initiated\": \"true\"}\n";
+
+    #[test]
+    fn winlogbeat_events_are_named_and_get_their_pipeline_suggested() {
+        let mut session = Session::new();
+        let summary = session.set_events(ECS_EVENTS).clone();
+        assert_eq!(summary.format, "Winlogbeat/ECS · JSON object");
+        assert_eq!(summary.suggested_pipeline.as_deref(), Some("ecs_windows"));
+        assert_eq!(session.set_events(EVENTS).suggested_pipeline, None);
+        let legacy = session.set_events(
+            "{\"log_name\": \"Security\", \"event_id\": 4688, \"event_data\": {\"NewProcessName\": \"x\"}}\n",
+        );
+        assert_eq!(legacy.format, "Winlogbeat 6 · JSON object");
+        assert_eq!(
+            legacy.suggested_pipeline.as_deref(),
+            Some("ecs_windows_old")
+        );
+        session.set_events(ECS_EVENTS);
+        session.set_rule(RULE, &RuleOptions::with_lint());
+        assert_eq!(session.evaluate_chunk(0, 1), vec![Verdict::NotFired]);
+        let explained = session.explain(0);
+        let first = explained
+            .pipeline_suggestions
+            .first()
+            .expect("a suggestion");
+        assert_eq!(first.pipeline, "ecs_windows");
+        assert_eq!(first.field, "Image");
+        assert_eq!(first.mapped_to, "process.executable");
+    }
+
+    #[test]
+    fn a_pipeline_rewrites_the_rule_and_reports_what_it_did() {
+        let mut session = Session::new();
+        let options = RuleOptions {
+            pipeline: Some(PipelineChoice::Builtin("ecs_windows".into())),
+            ..RuleOptions::with_lint()
+        };
+        let report = session.set_rule(RULE, &options);
+        assert!(!report.has_errors, "{:?}", report.pipeline_diagnostics);
+        let view = &report.processed[0];
+        assert!(view
+            .applied
+            .iter()
+            .any(|a| a.pipeline == "ecs_windows" && a.item == "ecs_windows_field_mapping"));
+        let added: Vec<&str> = view
+            .diff
+            .iter()
+            .filter(|l| l.change == pipeline::LineChange::Added)
+            .map(|l| l.text.trim())
+            .collect();
+        assert!(
+            added.contains(&"process.executable.caseless|endswith: \\cmstp.exe"),
+            "{added:?}"
+        );
+        session.set_events(ECS_EVENTS);
+        let item = match &session.explain(0).traces[0].identifiers[0].search {
+            sigmaplay_engine::SearchTrace::AllOf { children, .. } => match &children[0] {
+                sigmaplay_engine::SearchTrace::Item(item) => item.clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(item.renamed_from.as_deref(), Some("Image"));
+        assert!(session.explain(0).pipeline_suggestions.is_empty());
+    }
+
+    #[test]
+    fn a_broken_custom_pipeline_is_a_located_error() {
+        let mut session = Session::new();
+        let options = RuleOptions {
+            pipeline: Some(PipelineChoice::Custom(
+                "name: mine\ntransformations:\n  - id: x\n    type: no_such_type\n".into(),
+            )),
+            ..RuleOptions::with_lint()
+        };
+        let report = session.set_rule(RULE, &options);
+        assert!(report.has_errors);
+        assert!(!report.diagnostics.iter().any(Diagnostic::is_error));
+        let d = &report.pipeline_diagnostics[0];
+        assert_eq!(d.location.map(|l| l.line), Some(4), "{d:?}");
+        assert!(d.message.contains("no_such_type"), "{}", d.message);
+        assert!(report.processed.is_empty());
     }
 
     #[test]

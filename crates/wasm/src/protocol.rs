@@ -139,6 +139,9 @@ mod tests {
         options
             .placeholders
             .insert("Admins".into(), vec!["root".into(), "admin".into()]);
+        options.pipeline = Some(sigmaplay_ruletest::PipelineChoice::Custom(
+            "name: x\n".into(),
+        ));
         round_trip(WorkerRequest::Evaluate {
             job: 9,
             rule: "title: x".into(),
@@ -156,6 +159,7 @@ mod tests {
             revision: 1,
             summary: EventsSummary {
                 format: "JSON Lines".into(),
+                suggested_pipeline: Some("ecs_windows".into()),
                 count: 2,
                 lines: vec![1, 2],
                 errors: vec![EventErrorView {
@@ -185,6 +189,7 @@ mod tests {
                 }],
                 rules: vec![],
                 has_errors: false,
+                ..CompileReport::default()
             },
         });
         round_trip(WorkerResponse::Progress {

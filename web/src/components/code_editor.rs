@@ -17,6 +17,8 @@ use yew::prelude::*;
 pub enum EditorKind {
     Rule,
     Events,
+    /// The custom processing pipeline (YAML).
+    Pipeline,
 }
 
 thread_local! {
@@ -141,7 +143,7 @@ impl EditorOptions {
             let _ = js_sys::Reflect::set(&options, &JsValue::from_str(k), v);
         };
         let language = match self.kind {
-            EditorKind::Rule => "yaml",
+            EditorKind::Rule | EditorKind::Pipeline => "yaml",
             EditorKind::Events => "events",
         };
         set("kind", &JsValue::from_str(language));

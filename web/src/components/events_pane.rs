@@ -32,6 +32,10 @@ pub struct EventsPaneProps {
     pub on_replace: Callback<Rc<str>>,
     /// Events too large for the editor, from a paste or a file.
     pub on_large: Callback<NamedText>,
+    /// The pipeline picker's value (the events' own pipeline is offered when it differs).
+    pub pipeline: AttrValue,
+    /// Picks the pipeline the events' source suggests.
+    pub on_pipeline: Callback<String>,
 }
 
 #[component]
@@ -65,6 +69,10 @@ pub fn EventsPane(props: &EventsPaneProps) -> Html {
         .as_ref()
         .map(|s| s.format.clone())
         .unwrap_or_else(|| "…".into());
+    let suggested = props
+        .summary
+        .as_ref()
+        .and_then(|s| s.suggested_pipeline.clone());
     let marks: Rc<[EditorMark]> = props
         .summary
         .iter()
@@ -83,6 +91,13 @@ pub fn EventsPane(props: &EventsPaneProps) -> Html {
             <div class="pane-head">
                 <h2>{"Events"}</h2>
                 <span class="badge" data-testid="events-format" title="Detected input format">{ format_label }</span>
+                if let Some(suggested) = suggested.filter(|s| *s != props.pipeline) {
+                    <button class="suggest" data-testid="suggest-pipeline" data-pipeline={suggested.clone()}
+                        title="Rewrite the rule's field names for these events"
+                        onclick={props.on_pipeline.reform({ let s = suggested.clone(); move |_: MouseEvent| s.clone() })}>
+                        { format!("Use the {suggested} pipeline") }
+                    </button>
+                }
                 <div class="spacer"></div>
                 if props.large_events.is_some() {
                     <button data-testid="clear-events" onclick={on_clear}>{"Clear events"}</button>

@@ -6,6 +6,7 @@ pub mod events_pane;
 pub mod explanation;
 pub mod file_button;
 pub mod notices;
+pub mod pipeline_pane;
 pub mod rule_pane;
 pub mod share_panel;
 pub mod top_bar;

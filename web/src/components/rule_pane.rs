@@ -3,7 +3,7 @@
 
 use super::code_editor::{move_cursor, CodeEditor, EditorKind};
 use crate::bindings::EditorMark;
-use sigmaplay_engine::{AuthoringHints, Location};
+use sigmaplay_engine::{AuthoringHints, Diagnostic, Location};
 use sigmaplay_wasm::{position_label, CompileReport};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -42,19 +42,12 @@ pub fn RulePane(props: &RulePaneProps) -> Html {
         })
     };
     let on_logsource_check = props.on_logsource_check.reform(|_: Event| ());
-    let marks: Rc<[EditorMark]> = props
+    let diagnostics: Rc<[Diagnostic]> = props
         .compile
         .iter()
-        .flat_map(|report| &report.diagnostics)
-        .map(|d| EditorMark {
-            line: d.location.map(|l| l.line),
-            column: d.location.map(|l| l.column),
-            end_line: d.end_location.map(|l| l.line),
-            end_column: d.end_location.map(|l| l.column),
-            severity: d.severity,
-            message: d.message.clone(),
-        })
+        .flat_map(|report| report.diagnostics.iter().cloned())
         .collect();
+    let marks = editor_marks(&diagnostics);
     html! {
         <>
             <div class="pane-head">
@@ -74,7 +67,8 @@ pub fn RulePane(props: &RulePaneProps) -> Html {
                     {" Only events of the rule's log source can fire (as when many rules run)"}
                 </label>
             </details>
-            <DiagnosticsList compile={props.compile.clone()} />
+            <DiagnosticsList {diagnostics} editor={EditorKind::Rule} testid="diagnostics" item_testid="diagnostic"
+                label="Rule diagnostics" />
         </>
     }
 }
@@ -99,26 +93,45 @@ fn rule_title(compile: Option<&CompileReport>) -> String {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct DiagnosticsListProps {
-    compile: Option<CompileReport>,
+/// The underlines of located diagnostics in their editor.
+pub fn editor_marks(diagnostics: &[Diagnostic]) -> Rc<[EditorMark]> {
+    diagnostics
+        .iter()
+        .map(|d| EditorMark {
+            line: d.location.map(|l| l.line),
+            column: d.location.map(|l| l.column),
+            end_line: d.end_location.map(|l| l.line),
+            end_column: d.end_location.map(|l| l.column),
+            severity: d.severity,
+            message: d.message.clone(),
+        })
+        .collect()
 }
 
+#[derive(Properties, PartialEq)]
+pub struct DiagnosticsListProps {
+    pub diagnostics: Rc<[Diagnostic]>,
+    /// The editor whose text the diagnostics are located in (a click moves its cursor there).
+    pub editor: EditorKind,
+    pub testid: AttrValue,
+    pub item_testid: AttrValue,
+    pub label: AttrValue,
+}
+
+/// A list of located diagnostics; clicking one moves its editor's cursor there.
 #[component]
-fn DiagnosticsList(props: &DiagnosticsListProps) -> Html {
-    let Some(report) = &props.compile else {
-        return html! { <ul class="diagnostics" data-testid="diagnostics"></ul> };
-    };
+pub fn DiagnosticsList(props: &DiagnosticsListProps) -> Html {
+    let editor = props.editor;
     html! {
-        <ul class="diagnostics" data-testid="diagnostics" aria-label="Rule diagnostics">
-            { for report.diagnostics.iter().map(|d| {
+        <ul class="diagnostics" data-testid={props.testid.clone()} aria-label={props.label.clone()}>
+            { for props.diagnostics.iter().map(|d| {
                 let at = d.location.unwrap_or(Location { line: 1, column: 1 });
                 let (line, column) = (at.line, at.column);
-                let onclick = Callback::from(move |_: MouseEvent| move_cursor(EditorKind::Rule, line, column));
+                let onclick = Callback::from(move |_: MouseEvent| move_cursor(editor, line, column));
                 let sev = d.severity.to_string();
                 html! {
                     <li>
-                        <button class={classes!("diag", sev.clone())} data-testid="diagnostic" data-severity={sev.clone()} {onclick}
+                        <button class={classes!("diag", sev.clone())} data-testid={props.item_testid.clone()} data-severity={sev.clone()} {onclick}
                             title="Move the cursor there">
                             <span class="pos">{ position_label(d) }</span>
                             <span class="sev">{ sev }</span>

@@ -140,7 +140,7 @@ fn status(props: &VerdictListProps) -> Html {
         <>
             if props.stale {
                 <p class="stale-banner" data-testid="stale-banner" role="status">
-                    {"The rule has errors: these are the results of the last version that compiled."}
+                    {"The rule or its pipeline has errors: these are the results of the last version that compiled."}
                 </p>
             }
             if let Some((done, total)) = props.progress {

@@ -100,10 +100,11 @@ fn use_evaluation(
         state.events_revision,
         state.workspace.placeholders.clone(),
         state.workspace.logsource_check,
+        state.workspace.pipeline.clone(),
     );
     let events = state.workspace.events.clone();
     let options = state.rule_options();
-    use_effect_with(deps, move |(loaded, rule, revision, _, _)| {
+    use_effect_with(deps, move |(loaded, rule, revision, _, _, _)| {
         if *loaded {
             let rule = rule.to_string();
             let revision = *revision;

@@ -18,6 +18,9 @@ use sigmaplay_wasm::{CompileReport, EventsSummary, ExplainReport, RuleOptions};
 use std::rc::Rc;
 use yew::Reducible;
 
+/// What the custom pipeline editor starts with: a one-item pipeline to adapt.
+pub const DEFAULT_CUSTOM_PIPELINE: &str = "name: my field names\npriority: 30\ntransformations:\n  - id: my_fields\n    type: field_name_mapping\n    mapping:\n      Image: process.executable\n      CommandLine: process.command_line\n";
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ShareOutcome {
     Link(String),
@@ -74,6 +77,8 @@ pub struct AppState {
     pub share: Option<ShareOutcome>,
     pub theme: Theme,
     pub placeholders_text: String,
+    /// The custom pipeline editor's text, kept while a built-in (or none) is picked.
+    pub custom_pipeline_text: Rc<str>,
 }
 
 impl Default for AppState {
@@ -101,6 +106,7 @@ impl Default for AppState {
             share: None,
             theme: Theme::Light,
             placeholders_text: String::new(),
+            custom_pipeline_text: Rc::from(DEFAULT_CUSTOM_PIPELINE),
         }
     }
 }
@@ -121,6 +127,10 @@ pub enum Action {
     },
     PlaceholdersEdited(String),
     ToggleLogsourceCheck,
+    /// The pipeline picker's value (see [`AppState::select_pipeline`]).
+    SelectPipeline(String),
+    /// The custom pipeline's text was edited.
+    PipelineEdited(Rc<str>),
     /// An evaluation was sent to the worker.
     EvaluationSent(u64),
     ExplainSent(u64),
@@ -151,6 +161,8 @@ impl Action {
                 | Action::LargeEventsLoaded { .. }
                 | Action::PlaceholdersEdited(_)
                 | Action::ToggleLogsourceCheck
+                | Action::SelectPipeline(_)
+                | Action::PipelineEdited(_)
                 | Action::SetExpectation(..)
                 | Action::DropDanglingExpectations
         )
@@ -163,6 +175,7 @@ impl AppState {
             placeholders: self.workspace.placeholders.clone(),
             lint: true,
             logsource_check: self.workspace.logsource_check,
+            pipeline: self.workspace.pipeline.clone(),
         }
     }
 }
@@ -181,6 +194,8 @@ impl Reducible for AppState {
             Action::LargeEventsLoaded { source, text } => s.large_events_loaded(source, text),
             Action::PlaceholdersEdited(text) => s.placeholders_edited(text),
             Action::ToggleLogsourceCheck => s.toggle_logsource_check(),
+            Action::SelectPipeline(value) => s.select_pipeline(&value),
+            Action::PipelineEdited(text) => s.pipeline_edited(text),
             Action::SetExpectation(index, expectation) => s.set_expectation(index, expectation),
             Action::DropDanglingExpectations => s.drop_dangling_expectations(),
             Action::EvaluationSent(job) => s.evaluation_sent(job),

@@ -39,6 +39,7 @@ fn evaluated(state: Rc<AppState>, job: u64, kinds: &[Verdict]) -> Rc<AppState> {
                 lines: vec![1; kinds.len()],
                 errors: vec![],
                 fields: vec![],
+                suggested_pipeline: None,
             },
         }),
     );
@@ -68,6 +69,7 @@ fn error_report() -> CompileReport {
         }],
         rules: vec![],
         has_errors: true,
+        ..CompileReport::default()
     }
 }
 
@@ -237,4 +239,48 @@ fn one_restore_offer_at_a_time() {
     let id = state.notices[0].id;
     let state = reduce(state, Action::Dismiss(id));
     assert!(state.notices.is_empty());
+}
+
+#[test]
+fn the_pipeline_picker_keeps_the_custom_text_and_the_test_carries_it() {
+    use sigmaplay_ruletest::PipelineChoice;
+    let state = loaded();
+    assert_eq!(state.pipeline_value(), "");
+    let revision = state.workspace_revision;
+    let state = reduce(state, Action::SelectPipeline("ecs_windows".into()));
+    assert_eq!(state.pipeline_value(), "ecs_windows");
+    assert!(state.workspace_revision > revision);
+    assert_eq!(
+        state.rule_options().pipeline,
+        Some(PipelineChoice::Builtin("ecs_windows".into()))
+    );
+    let state = reduce(state, Action::SelectPipeline("custom".into()));
+    assert_eq!(
+        state.workspace.pipeline,
+        Some(PipelineChoice::Custom(DEFAULT_CUSTOM_PIPELINE.into()))
+    );
+    let state = reduce(state, Action::PipelineEdited("name: mine\n".into()));
+    // Picking a built-in and coming back to custom keeps what was typed.
+    let state = reduce(state, Action::SelectPipeline("sysmon".into()));
+    let state = reduce(state, Action::SelectPipeline("custom".into()));
+    assert_eq!(
+        state.workspace.pipeline,
+        Some(PipelineChoice::Custom("name: mine\n".into()))
+    );
+    let test = state.workspace.to_test();
+    assert_eq!(Workspace::from_test(test.clone()), state.workspace);
+    let link = sigmaplay_ruletest::encode_link(&test, "http://localhost:8080/").unwrap();
+    let back = Workspace::from_test(sigmaplay_ruletest::decode_link(&link).unwrap());
+    // Loading a test with a custom pipeline puts its text in the editor.
+    let reloaded = reduce(
+        Rc::new(AppState::default()),
+        Action::Load {
+            workspace: back,
+            notice: None,
+        },
+    );
+    assert_eq!(&*reloaded.custom_pipeline_text, "name: mine\n");
+    assert_eq!(reloaded.pipeline_value(), "custom");
+    let none = reduce(reloaded, Action::SelectPipeline(String::new()));
+    assert_eq!(none.workspace.pipeline, None);
 }

@@ -3,7 +3,7 @@
 
 use super::{AppState, NewNotice};
 use sigmaplay_engine::AuthoringHints;
-use sigmaplay_ruletest::RuleTest;
+use sigmaplay_ruletest::{PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -42,6 +42,7 @@ pub struct Workspace {
     pub placeholders: BTreeMap<String, Vec<String>>,
     pub logsource_check: bool,
     pub name: Option<String>,
+    pub pipeline: Option<PipelineChoice>,
 }
 
 impl Workspace {
@@ -57,6 +58,7 @@ impl Workspace {
             placeholders: test.placeholders,
             logsource_check: test.options.logsource_check,
             name: test.name,
+            pipeline: test.pipeline,
         }
     }
 
@@ -68,6 +70,7 @@ impl Workspace {
         }
         test.placeholders = self.placeholders.clone();
         test.options.logsource_check = self.logsource_check;
+        test.pipeline = self.pipeline.clone();
         test
     }
 }
@@ -161,6 +164,9 @@ impl AppState {
         let large = workspace.events.len() > LARGE_EVENTS_CHARS;
         self.large_events = large.then(|| LargeEvents::of(&workspace.events, "saved work".into()));
         self.placeholders_text = format_placeholders(&workspace.placeholders);
+        if let Some(PipelineChoice::Custom(text)) = &workspace.pipeline {
+            self.custom_pipeline_text = text.as_str().into();
+        }
         self.workspace = workspace;
         self.editor_sync += 1;
         self.loaded = true;
@@ -216,6 +222,44 @@ impl AppState {
         self.placeholders_text = text;
         self.share = None;
         true
+    }
+
+    /// The pipeline picker's value: `""` for none, [`CUSTOM_PIPELINE_ORIGIN`] for the custom
+    /// text (kept while a built-in is picked), else a built-in's name.
+    pub(super) fn select_pipeline(&mut self, value: &str) -> bool {
+        let pipeline = match value {
+            "" => None,
+            CUSTOM_PIPELINE_ORIGIN => Some(PipelineChoice::Custom(
+                self.custom_pipeline_text.to_string(),
+            )),
+            name => Some(PipelineChoice::Builtin(name.to_string())),
+        };
+        if pipeline == self.workspace.pipeline {
+            return false;
+        }
+        self.workspace.pipeline = pipeline;
+        self.share = None;
+        true
+    }
+
+    pub(super) fn pipeline_edited(&mut self, text: Rc<str>) -> bool {
+        let pipeline = Some(PipelineChoice::Custom(text.to_string()));
+        if pipeline == self.workspace.pipeline {
+            return false;
+        }
+        self.custom_pipeline_text = text;
+        self.workspace.pipeline = pipeline;
+        self.share = None;
+        true
+    }
+
+    /// The picker's value for the workspace's pipeline (see [`Self::select_pipeline`]).
+    pub fn pipeline_value(&self) -> &str {
+        self.workspace
+            .pipeline
+            .as_ref()
+            .map(PipelineChoice::name)
+            .unwrap_or_default()
     }
 
     pub(super) fn toggle_logsource_check(&mut self) -> bool {

@@ -14,6 +14,8 @@ pub struct ExplanationProps {
     pub explanation: Option<Rc<ExplainReport>>,
     /// The line where the selected event starts in the events text.
     pub line: Option<u32>,
+    /// Picks a built-in pipeline the explanation suggests.
+    pub on_pipeline: Callback<String>,
 }
 
 #[component]
@@ -43,6 +45,20 @@ pub fn ExplanationPanel(props: &ExplanationProps) -> Html {
             if let Some(error) = &report.error {
                 <p class="notice error" data-testid="explain-error">{ error.clone() }</p>
             }
+            { for report.pipeline_suggestions.first().map(|s| {
+                let pipeline = s.pipeline.clone();
+                let onclick = props.on_pipeline.reform(move |_: MouseEvent| pipeline.clone());
+                let more = match s.fields_found {
+                    1 => String::new(),
+                    n => format!(" (and {} more of the rule's fields)", n - 1),
+                };
+                html! {
+                    <p class="hint suggestion" data-testid="pipeline-suggestion" data-pipeline={s.pipeline.clone()}>
+                        { format!("The event has no {} but has {}: the {} pipeline maps one to the other{more}. ", s.field, s.mapped_to, s.pipeline) }
+                        <button data-testid="use-suggested-pipeline" {onclick}>{ format!("Use {}", s.pipeline) }</button>
+                    </p>
+                }
+            }) }
             { for report.traces.iter().map(trace::trace_view) }
             <details class="fields" data-testid="event-fields">
                 <summary>{ format!("Evaluated fields ({})", report.fields.len()) }</summary>

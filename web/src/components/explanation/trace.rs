@@ -113,6 +113,17 @@ fn search_view(search: &SearchTrace) -> Html {
     }
 }
 
+/// "Image → process.executable (ecs_windows: ecs_windows_field_mapping)".
+fn mapped_label(from: &str, item: &ItemTrace) -> String {
+    let by: Vec<String> = item.pipeline_items.iter().map(|a| a.to_string()).collect();
+    let to = item.field.as_deref().unwrap_or("keywords");
+    if by.is_empty() {
+        format!("{from} → {to}")
+    } else {
+        format!("{from} → {to} ({})", by.join(", "))
+    }
+}
+
 fn item_view(item: &ItemTrace) -> Html {
     let (enter, leave, click) = line_handlers(item.location.line, item.location.column);
     let mods: String = item
@@ -132,6 +143,9 @@ fn item_view(item: &ItemTrace) -> Html {
                 if item.values.len() > 1 { <span class="muted">{ format!(" {}", item.linking.label()) }</span> }
                 if let Some(from) = &item.read_from { <span class="muted">{ format!(" read from {from}") }</span> }
             </div>
+            if let Some(from) = &item.renamed_from {
+                <p class="mapped" data-testid="explain-mapped">{ mapped_label(from, item) }</p>
+            }
             <p class="why" data-testid="explain-reason">{ item.explanation.clone() }</p>
             if let Some(s) = &item.field_suggestion { <p class="hint">{ format!("The event has no such field; did you mean {s}?") }</p> }
             <ul class="values">{ for item.values.iter().map(value_view) }</ul>
