@@ -63,20 +63,6 @@ export async function launch() {
   });
 }
 
-/// Registers the server and the browser for a test file; their values fill in before its tests.
-export function usePlayground() {
-  const env = { server: null, base: null, browser: null };
-  before(async () => {
-    ({ server: env.server, base: env.base } = await startServer());
-    env.browser = await launch();
-  });
-  after(async () => {
-    await env.browser?.close();
-    env.server?.close();
-  });
-  return env;
-}
-
 export async function newPage(browser, opts = {}) {
   const context = await browser.newContext({ viewport: opts.viewport || { width: 1440, height: 900 }, colorScheme: opts.colorScheme || 'light' });
   const page = await context.newPage();

@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  usePlayground, newPage, shot, waitForVerdicts, verdicts, replaceEditorText, editorText, artifacts,
+  suite, newPage, shot, waitForVerdicts, verdicts, replaceEditorText, editorText, artifacts,
 } from './harness.mjs';
 
-const env = usePlayground();
+const env = suite();
 
 /// Waits until event 0 shows `verdict` (the worker answered for the newest edit).
 async function waitForVerdict0(page, verdict) {
