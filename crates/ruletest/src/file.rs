@@ -29,8 +29,9 @@
 //! Compatibility: fields this version does not know are ignored, missing optional fields take their
 //! defaults, so files gain fields without a new format number. A change that old readers would
 //! misread gets a new number; files of older formats are migrated in [`RuleTest::from_value`].
-//! Version 2 added `alert_expectations` (a version 1 reader would ignore them and pass a test
-//! that should fail); a version 1 file reads unchanged.
+//! Version 2 added `alert_expectations` and `pipeline` (a version 1 reader would ignore them and
+//! run another test: one without the pipeline, or one that passes what should fail); a version 1
+//! file reads unchanged.
 
 use crate::pipeline::PipelineChoice;
 use serde::{Deserialize, Serialize};
