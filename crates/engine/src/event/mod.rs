@@ -115,6 +115,15 @@ impl Event {
         Event::default()
     }
 
+    /// An event with room for `fields` fields.
+    pub(crate) fn with_capacity(fields: usize) -> Event {
+        Event {
+            fields: Vec::with_capacity(fields),
+            index: FxHashMap::with_capacity_and_hasher(fields, Default::default()),
+            ..Event::default()
+        }
+    }
+
     /// Sets a field; a later value for the same name replaces the earlier one.
     pub fn insert(&mut self, name: impl Into<Box<str>>, value: FieldValue) {
         let name = name.into();
