@@ -1,14 +1,18 @@
 //! A literal prefilter across rules (the "fast pattern" idea of IDS engines, and the literal
-//! prefilters of the `regex` crate): for each rule, a *necessary* condition is extracted from its
-//! compiled form — "one of these literals occurs in that field" — and all literals of all rules
-//! are searched at once, per event field, with one Aho-Corasick automaton. Only rules whose
-//! literal occurred (or that have no usable literal) are evaluated; the rest cannot match.
+//! prefilters of the `regex` crate): for each rule, *necessary* conditions are extracted from its
+//! compiled form — up to [`MAX_NEEDS`] of "one of these literals occurs in that field" (a
+//! keyword's: in any field), every one of which must hold — and all literals of all rules are
+//! searched at once, per event field, with one Aho-Corasick automaton (keywords' with one more,
+//! over every field). Only rules whose needs were all met (or that have no usable literal) are
+//! evaluated; the rest cannot match.
 //!
 //! Soundness: a literal is taken only from string matchers (exact / prefix / suffix / substring /
 //! glob literal parts), which cannot match unless their folded literal occurs in the folded text
-//! of the field's value; `not`, `neq`, keywords, regexes and non-string matchers give no literal,
-//! so rules built only from them are always evaluated. `tests/corpus.rs` checks that a rule set
-//! with the prefilter finds exactly what rule-by-rule evaluation finds.
+//! of the field's value (for a keyword, of some field's value); `not`, `neq`, regexes and
+//! non-string matchers give no literal, so rules built only from them are always evaluated. Each
+//! AND branch's needs are necessary for the AND; an OR needs one of its branches' needs.
+//! `tests/corpus.rs` checks that a rule set with the prefilter finds exactly what rule-by-rule
+//! evaluation finds.
 
 use crate::compile::{CBody, CExpr, CItem, CValue, CompiledRule, Matcher, RuleBody, StrKind};
 use crate::event::{Event, FieldValue};
