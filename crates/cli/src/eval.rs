@@ -63,20 +63,38 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
         inputs::Events::Text(input) => {
             let parsed = parse_events(&input.text);
             let lines = SourceMap::new(&input.text);
-            for (index, event) in parsed.events.iter().enumerate() {
-                match event {
-                    Ok(event) => {
-                        let line = lines.location(event.span.start).line;
-                        tally.matches +=
-                            run.event(&mut out, (index, Some(line)), event, &mut feed)?;
-                        tally.events += 1;
-                    }
-                    Err(e) => {
-                        eprintln!(
-                            "{}:{}:{}: error: {}",
-                            input.name, e.line, e.column, e.message
-                        );
-                        errors += 1;
+            let pool = match jobs(args) {
+                Some(n) => thread_pool(n),
+                None => None,
+            };
+            // With a pool, a block of events is evaluated in parallel, then written in order.
+            let block = if pool.is_some() { 4096 } else { 1 };
+            for (b, events) in parsed.events.chunks(block).enumerate() {
+                let mut fired = pool.as_ref().map(|pool| {
+                    use rayon::prelude::*;
+                    pool.install(|| {
+                        events
+                            .par_iter()
+                            .map(|e| e.as_ref().ok().map(|e| run.fired(e)))
+                            .collect::<Vec<_>>()
+                    })
+                });
+                for (i, event) in events.iter().enumerate() {
+                    let index = b * block + i;
+                    match event {
+                        Ok(event) => {
+                            let at = (index, Some(lines.location(event.span.start).line));
+                            let fired = fired.as_mut().and_then(|f| f[i].take());
+                            tally.matches += run.event(&mut out, at, event, fired, &mut feed)?;
+                            tally.events += 1;
+                        }
+                        Err(e) => {
+                            eprintln!(
+                                "{}:{}:{}: error: {}",
+                                input.name, e.line, e.column, e.message
+                            );
+                            errors += 1;
+                        }
                     }
                 }
             }
@@ -120,6 +138,26 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     } else {
         Status::Ok
     })
+}
+
+/// How many threads evaluate: `None` for the sequential path (`--jobs 1`, `--explain`, or a
+/// single core).
+fn jobs(args: &EvalArgs) -> Option<usize> {
+    let n = match args.jobs {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    (n > 1 && !args.explain).then_some(n)
+}
+
+fn thread_pool(threads: usize) -> Option<rayon::ThreadPool> {
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => Some(pool),
+        Err(e) => {
+            eprintln!("sigmaplay: evaluating on one thread ({e})");
+            None
+        }
+    }
 }
 
 /// Events read and matches written.
@@ -219,7 +257,7 @@ impl Run<'_> {
                 return;
             }
             match event {
-                Ok(event) => match self.event(out, (index, None), &event, feed) {
+                Ok(event) => match self.event(out, (index, None), &event, None, feed) {
                     Ok(n) => {
                         tally.matches += n;
                         tally.events += 1;
@@ -246,15 +284,16 @@ impl Run<'_> {
     /// Evaluates one event (filters applied) and feeds the correlations: a line per match, or
     /// with `--explain` the explanation of every pair the policy evaluates. `at` is the event's
     /// index and the line it starts on in a text input (none for `.evtx` records). Returns the
-    /// number of matches.
+    /// number of matches. `fired` is [`Run::fired`] of the event where it was computed already.
     fn event(
         &self,
         out: &mut impl Write,
         at: (usize, Option<usize>),
         event: &Event,
+        fired: Option<Vec<(usize, Vec<String>)>>,
         feed: &mut Feed,
     ) -> io::Result<usize> {
-        let fired = self.fired(event);
+        let fired = fired.unwrap_or_else(|| self.fired(event));
         let matched: Vec<usize> = fired.iter().map(|(r, _)| *r).collect();
         feed.push(at.0, event, &matched);
         if self.explain {

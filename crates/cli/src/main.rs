@@ -114,6 +114,10 @@ pub struct EvalArgs {
     /// @timestamp, timestamp, TimeCreated_SystemTime, UtcTime, EventTime, time).
     #[arg(long, value_name = "NAME")]
     pub timestamp_field: Option<String>,
+    /// Evaluate on N threads (by default one per core); the output stays in input order. 1 is
+    /// the sequential path. `--explain` and `.evtx` input are evaluated on one thread.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     #[command(flatten)]
     pub rule_options: RuleOptions,
 }

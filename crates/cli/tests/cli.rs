@@ -859,3 +859,30 @@ fn test_grades_correlation_groups_and_explains_filtered_events() {
         "{out}"
     );
 }
+
+#[test]
+fn parallel_eval_writes_what_sequential_eval_writes_in_input_order() {
+    // Enough events for several of the blocks evaluated in parallel (4,096 events each).
+    let mixed = std::fs::read_to_string(fixtures().join("events/mixed.jsonl")).unwrap();
+    let events = vec![mixed.trim_end(); 2000].join("\n");
+    let run = |jobs: &str| {
+        let o = sigmaplay_stdin(
+            &["eval", "rules", "--events", "-", "--jobs", jobs],
+            Some(&events),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    let sequential = run("1");
+    let parallel = run("2");
+    assert_eq!(stdout(&sequential), stdout(&parallel));
+    let h = hits(&parallel);
+    assert!(h.len() >= 4000, "{} matches", h.len());
+    assert!(h.windows(2).all(|w| w[0].0 <= w[1].0), "input order");
+    assert_eq!(h.last().unwrap().0 as usize / mixed.lines().count(), 1999);
+    assert!(
+        !sigmaplay(&["eval", "rules", "--events", "-", "--jobs", "0"])
+            .status
+            .success()
+    );
+}

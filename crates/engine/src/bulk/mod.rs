@@ -20,7 +20,7 @@ use crate::event::Event;
 use crate::logsource::{FitCheck, LogSourceDecision, LogSourceMap, LogSourcePolicy};
 use crate::rule::LogSource;
 use fields::FieldIds;
-use prefilter::Prefilter;
+use prefilter::{Marks, Prefilter};
 use route::RouteIndex;
 
 pub struct RuleSet {
@@ -34,6 +34,9 @@ pub struct RuleSet {
     /// log sources, so the fit is decided once per (log source, event), not per rule.
     logsource_of: Vec<u32>,
     logsources: usize,
+    /// Per rule: it carries its own field mappings (read by name, not by slot). Kept apart from
+    /// the rules so that the candidate loop touches one byte per rule, not a rule.
+    mapped: Vec<bool>,
 }
 
 /// A rule that fired on an event, with the search identifiers that were true (read under the
@@ -49,9 +52,11 @@ pub struct RuleHit {
 #[derive(Debug, Default)]
 pub struct Scratch {
     candidates: Vec<usize>,
+    /// The rules the literal prefilter lets through for the current event, ascending.
+    passed: Vec<u32>,
     slots: Slots,
     /// Prefilter marks, stamped per event so they never need clearing.
-    marks: Vec<u32>,
+    marks: Marks,
     stamp: u32,
     /// Per distinct log source: (stamp, fit) decided for the current event.
     fits: Vec<(u32, Fit)>,
@@ -94,6 +99,7 @@ impl RuleSet {
             })
             .collect();
         let logsources = distinct.len();
+        let mapped = rules.iter().map(|r| !r.mappings.is_empty()).collect();
         RuleSet {
             rules,
             map,
@@ -103,6 +109,7 @@ impl RuleSet {
             prefilter,
             logsource_of,
             logsources,
+            mapped,
         }
     }
 
@@ -193,6 +200,7 @@ impl RuleSet {
     ) {
         let Scratch {
             candidates,
+            passed,
             slots,
             marks,
             stamp,
@@ -204,15 +212,16 @@ impl RuleSet {
         slots.load(self.ids.len(), event, |name| self.ids.id(name));
         *stamp = stamp.wrapping_add(1);
         if *stamp == 0 {
-            marks.iter_mut().for_each(|m| *m = 0);
+            marks.reset();
             fits.iter_mut().for_each(|f| f.0 = 0);
             *stamp = 1;
         }
         let stamp = *stamp;
-        self.prefilter.mark(event, marks, stamp);
+        self.prefilter.candidates(event, marks, stamp, passed);
+        // Only for rules the prefilter let through.
         let eval = |i: usize| {
             let rule = &self.rules[i];
-            if !rule.mappings.is_empty() {
+            if self.mapped[i] {
                 return rule.matches(event);
             }
             let view = View {
@@ -220,21 +229,22 @@ impl RuleSet {
                 slots: Some((slots, self.ids.of_rule(i))),
                 maps: &[],
             };
-            !self.prefilter.skip(i, marks, stamp) && matches_in(rule, &view)
+            matches_in(rule, &view)
         };
+        if self.policy == LogSourcePolicy::Route {
+            self.index.candidates(event, candidates);
+            candidates.retain(|&i| !self.prefilter.skip(i, marks, stamp));
+        } else {
+            candidates.clear();
+            candidates.extend(passed.iter().map(|&r| r as usize));
+        }
         if self.policy == LogSourcePolicy::Ignore {
-            for i in 0..self.rules.len() {
+            for &i in candidates.iter() {
                 if eval(i) {
                     fired(i, &self.rules[i].mappings);
                 }
             }
             return;
-        }
-        if self.policy == LogSourcePolicy::Route {
-            self.index.candidates(event, candidates);
-        } else {
-            candidates.clear();
-            candidates.extend(0..self.rules.len());
         }
         for &i in candidates.iter() {
             let rule = &self.rules[i];
@@ -256,9 +266,7 @@ impl RuleSet {
                 }
                 Fit::Mapped => match self.map.check(&rule.logsource, event) {
                     FitCheck::Fits(m) if !m.is_empty() => {
-                        if !self.prefilter.skip(i, marks, stamp)
-                            && matches_mapped(rule, event, m.as_slice())
-                        {
+                        if matches_mapped(rule, event, m.as_slice()) {
                             fired(i, m.as_slice());
                         }
                     }

@@ -106,7 +106,7 @@ pub struct EvtxJson {
 fn json_record_event(json: &str) -> Result<Event, EventError> {
     let value: Json<'_> = serde_json::from_str(json)
         .map_err(|e| evtx_error(format!("the record's JSON could not be read: {e}")))?;
-    let mut event = flatten_windows_json(&value).unwrap_or_else(|| generic_event(&value));
+    let mut event = flatten_windows_json(&value).unwrap_or_else(|| generic_event(value));
     event.format = Some(EventFormat::Evtx);
     Ok(event)
 }

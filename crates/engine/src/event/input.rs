@@ -152,8 +152,7 @@ impl Sink {
         } else {
             None
         };
-        let mut event = event.unwrap_or_else(|| generic_event(&json));
-        drop(json);
+        let mut event = event.unwrap_or_else(|| generic_event(json));
         event.span = span;
         // Non-evtx events get the container format in `finish`.
         event.format = evtx.then_some(EventFormat::EvtxJson);

@@ -99,8 +99,11 @@ impl FieldValue {
 #[derive(Clone, Debug, Default)]
 pub struct Event {
     fields: Vec<(Box<str>, FieldValue)>,
-    /// Name → position. Fx hashing: names are short and not attacker-chosen in a way that matters here.
-    index: FxHashMap<Box<str>, usize>,
+    /// Hash of a name → its position; the names themselves live in `fields` only (a second copy
+    /// of every name was an allocation per field per event). Fx hashing: names are short.
+    index: FxHashMap<u64, u32>,
+    /// Positions of fields whose name's hash another name took first (checked one by one).
+    collided: Vec<u32>,
     /// Where the event stands in the input text.
     pub span: Span,
     /// The shape it was read from.
@@ -112,20 +115,47 @@ impl Event {
         Event::default()
     }
 
+    /// An event with room for `fields` fields.
+    pub(crate) fn with_capacity(fields: usize) -> Event {
+        Event {
+            fields: Vec::with_capacity(fields),
+            index: FxHashMap::with_capacity_and_hasher(fields, Default::default()),
+            ..Event::default()
+        }
+    }
+
     /// Sets a field; a later value for the same name replaces the earlier one.
     pub fn insert(&mut self, name: impl Into<Box<str>>, value: FieldValue) {
         let name = name.into();
-        if let Some(&i) = self.index.get(&name) {
+        if let Some(i) = self.position(&name) {
             self.fields[i].1 = value;
-        } else {
-            self.index.insert(name.clone(), self.fields.len());
-            self.fields.push((name, value));
+            return;
         }
+        let pos = self.fields.len() as u32;
+        match self.index.entry(name_hash(&name)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(pos);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.collided.push(pos),
+        }
+        self.fields.push((name, value));
+    }
+
+    #[inline]
+    fn position(&self, name: &str) -> Option<usize> {
+        let &i = self.index.get(&name_hash(name))?;
+        if *self.fields[i as usize].0 == *name {
+            return Some(i as usize);
+        }
+        self.collided
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| *self.fields[i].0 == *name)
     }
 
     #[inline]
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
-        self.index.get(name).map(|&i| &self.fields[i].1)
+        self.position(name).map(|i| &self.fields[i].1)
     }
 
     /// The value of the field at position `pos` (input order).
@@ -205,6 +235,14 @@ impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.to_json().serialize(s)
     }
+}
+
+#[inline]
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(name.as_bytes());
+    h.finish()
 }
 
 /// Flattens nested objects into dotted names (`{"a":{"b":1}}` → `a.b = 1`); lists of objects

@@ -106,6 +106,17 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// [`Json::field_value`], moving strings the parser had to unescape instead of copying them.
+    fn into_field_value(self) -> FieldValue {
+        match self {
+            Json::Str(Cow::Owned(s)) => FieldValue::Str(Text::new(s)),
+            Json::Arr(items) => {
+                FieldValue::List(items.into_iter().map(Json::into_field_value).collect())
+            }
+            other => other.field_value(),
+        }
+    }
+
     /// `{"Event":{"System":{…}}}`.
     pub(super) fn is_evtx(&self) -> bool {
         self.get("Event")
@@ -160,14 +171,15 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Str(Cow::Owned(s)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
         Ok(Json::Arr(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        // serde_json gives no size hint; events have a few dozen members.
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(32).min(64));
         while let Some(Key(k)) = map.next_key()? {
             members.push((k, map.next_value()?));
         }
@@ -202,7 +214,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 
 /// A non-Windows JSON value as an event: the same as [`Event::from_json`], without building a
 /// `serde_json::Value` for the common flat objects.
-pub(super) fn generic_event(json: &Json<'_>) -> Event {
+pub(super) fn generic_event(json: Json<'_>) -> Event {
     match json {
         Json::Obj(members)
             if members.iter().all(|(_, v)| match v {
@@ -211,9 +223,9 @@ pub(super) fn generic_event(json: &Json<'_>) -> Event {
                 _ => true,
             }) =>
         {
-            let mut event = Event::new();
+            let mut event = Event::with_capacity(members.len());
             for (k, v) in members {
-                event.insert(k.as_ref(), v.field_value());
+                event.insert(k, v.into_field_value());
             }
             event
         }
