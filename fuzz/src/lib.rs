@@ -23,12 +23,6 @@ use std::sync::OnceLock;
 
 /// Known findings of issue 11 that the engine does not fix yet.
 pub mod known {
-    /// Finding 7: `CompiledRule::explain` applies the built-in log source field mappings and
-    /// `CompiledRule::matches` does not, so the plain pair disagrees exactly when the built-in map
-    /// renames fields for the event (Security 4688 under a process_creation rule). The `_with(fit)`
-    /// pair is always checked.
-    pub const PLAIN_PAIR_IGNORES_MAPPINGS: bool = true;
-
     /// Positions inside a double-quoted YAML scalar with escapes (`"\u000f sel"`) are computed
     /// as if the scalar had none: a condition error after an escape points a few characters off,
     /// and its span may cut a character (`fuzz/artifacts-found/condition-escaped-scalar-span`).
@@ -156,19 +150,13 @@ pub fn check_agreement(rule: &CompiledRule, event: &Event) {
         explained,
         "the fast path and the explain path find different identifiers true"
     );
-    let renamed = matches!(
-        &fit,
-        sigmaplay_engine::LogSourceFit::Fits { field_mappings } if !field_mappings.is_empty()
+    assert_eq!(
+        rule.matches(event),
+        rule.explain(event).matched,
+        "matches and explain disagree for rule {:?} on event {}",
+        rule.title,
+        event.to_json()
     );
-    if !(renamed && known::PLAIN_PAIR_IGNORES_MAPPINGS) {
-        assert_eq!(
-            rule.matches(event),
-            rule.explain(event).matched,
-            "matches and explain disagree for rule {:?} on event {}",
-            rule.title,
-            event.to_json()
-        );
-    }
 }
 
 fn list_depth(value: &FieldValue) -> usize {

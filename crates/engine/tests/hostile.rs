@@ -79,3 +79,25 @@ fn windash_with_many_dashes_counts_its_variants_without_overflow() {
     // Points at the value in the list, not at the key.
     assert_eq!(d.location.unwrap().line, 7, "{d:?}");
 }
+
+#[test]
+fn plain_matches_and_explain_agree_on_an_event_the_log_source_map_would_rename() {
+    // Finding 7: a process_creation rule on a Security 4688 event. The built-in map reads `Image`
+    // from `NewProcessName`; the plain pair reads the event as is, the `_with(fit)` pair under
+    // the map's verdict, and each pair agrees with itself.
+    let text = "title: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n    sel: {Image|endswith: '\\whoami.exe'}\n    condition: sel\n";
+    let c = compile(text);
+    let rule = &c.rules[0];
+    let event = sigmaplay_engine::Event::from_json(&serde_json::json!({
+        "Channel": "Security", "EventID": 4688,
+        "NewProcessName": "C:\\Windows\\System32\\whoami.exe"
+    }));
+    assert!(!rule.matches(&event));
+    let plain = rule.explain(&event);
+    assert!(!plain.matched);
+    assert_eq!(plain.logsource_note, None);
+    let fit = sigmaplay_engine::LogSourceMap::builtin().fit(&rule.logsource, &event);
+    assert!(rule.matches_with(&event, &fit));
+    assert!(rule.explain_with(&event, &fit).matched);
+}
+
