@@ -16,7 +16,7 @@
 
 use sigmaplay_engine::{
     compile_rules, Compilation, CompileOptions, CompiledRule, Diagnostic, Event, EventInput,
-    FieldValue, LogSourceMap, RuleSet,
+    LogSourceMap, RuleSet,
 };
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -27,12 +27,6 @@ pub mod known {
     /// as if the scalar had none: a condition error after an escape points a few characters off,
     /// and its span may cut a character (`fuzz/artifacts-found/condition-escaped-scalar-span`).
     pub const ESCAPED_SCALAR_POSITIONS: bool = true;
-
-    /// Explaining a field whose value is a list nested N deep takes about 4^N steps (explain's
-    /// `outcome` evaluates a list's first element twice per level): 24 levels take 19 s in
-    /// `sigmaplay eval --explain` (`fuzz/artifacts-found/explain-nested-list-exponential.json`).
-    /// Events with lists nested deeper than this are not explained.
-    pub const EXPLAINED_LIST_DEPTH: Option<usize> = Some(8);
 
     /// YAML takes a lone `\r` for a line break, the source map only `\n`: positions after one
     /// are off, and a span can end past the text (`fuzz/artifacts-found/lone-cr-span-past-end.yml`).
@@ -120,11 +114,6 @@ pub fn check_diagnostics(text: &str, diagnostics: &[Diagnostic]) {
 
 /// The fast path and the explain path agree on `event`, under the built-in log source map.
 pub fn check_agreement(rule: &CompiledRule, event: &Event) {
-    if let Some(limit) = known::EXPLAINED_LIST_DEPTH {
-        if event.fields().any(|(_, v)| list_depth(v) > limit) {
-            return;
-        }
-    }
     let fit = builtin_map().fit(&rule.logsource, event);
     let fast = rule.matches_with(event, &fit);
     let trace = rule.explain_with(event, &fit);
@@ -157,13 +146,6 @@ pub fn check_agreement(rule: &CompiledRule, event: &Event) {
         rule.title,
         event.to_json()
     );
-}
-
-fn list_depth(value: &FieldValue) -> usize {
-    match value {
-        FieldValue::List(items) => 1 + items.iter().map(list_depth).max().unwrap_or(0),
-        _ => 0,
-    }
 }
 
 /// The built-in log source map, built once per process.

@@ -101,3 +101,35 @@ fn plain_matches_and_explain_agree_on_an_event_the_log_source_map_would_rename()
     assert!(rule.explain_with(&event, &fit).matched);
 }
 
+/// The reproducers kept by the fuzz targets (`fuzz/artifacts-found/`).
+fn fuzz_artifact(name: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/artifacts-found/");
+    std::fs::read_to_string(format!("{path}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn explain_is_linear_in_the_depth_of_a_nested_list() {
+    // It took about 4^depth steps (24 levels: 19 s); serde_json reads up to 128 levels.
+    let rule = "title: t\nlogsource: {product: windows}\ndetection:\n    sel: {Image|endswith: cmd.exe}\n    condition: sel\n";
+    let c = compile(rule);
+    for (text, fires) in [
+        fuzz_artifact("explain-nested-list-exponential.json"),
+        format!("{{\"Image\": {}\"x\"{}}}", "[".repeat(120), "]".repeat(120)),
+        format!(
+            "{{\"Image\": {}\"a\", \"b\\\\cmd.exe\"{}}}",
+            "[".repeat(120),
+            "]".repeat(120)
+        ),
+    ]
+    .into_iter()
+    .zip([false, false, true])
+    {
+        let input = sigmaplay_engine::parse_events(&text);
+        let event = input.events[0].as_ref().expect("an event");
+        let started = std::time::Instant::now();
+        let trace = c.rules[0].explain(event);
+        assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+        assert_eq!(trace.matched, fires);
+        assert_eq!(trace.matched, c.rules[0].matches(event));
+    }
+}
