@@ -133,3 +133,44 @@ fn explain_is_linear_in_the_depth_of_a_nested_list() {
         assert_eq!(trace.matched, c.rules[0].matches(event));
     }
 }
+
+#[test]
+fn explanations_grow_linearly_with_the_condition_and_the_event() {
+    // Finding 3: every `not` level quoted its whole sub-condition (in the node and the summary),
+    // and a false `or` repeated its operand's explanation, long event value included, per use.
+    use sigmaplay_engine::limits::MAX_EXPLAIN_QUOTE;
+    let or = vec!["sel1"; 20_000].join(" or ");
+    let condition = format!("{}({or})", "not ".repeat(MAX_CONDITION_DEPTH - 1));
+    let text = rule_with_condition(&condition);
+    let c = compile(&text);
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let long = "y".repeat(100_000);
+    let event = sigmaplay_engine::Event::from_json(&serde_json::json!({ "a": long }));
+    let trace = c.rules[0].explain(&event);
+    assert!(trace.matched, "63 nots of a false search");
+    let json = serde_json::to_string(&trace).unwrap();
+    assert!(
+        json.len() < 40 * text.len() + 3 * long.len(),
+        "{} bytes of trace",
+        json.len()
+    );
+    let per_level = MAX_EXPLAIN_QUOTE + 40;
+    assert!(
+        trace.summary.chars().count() < MAX_CONDITION_DEPTH * per_level + 1000,
+        "{} characters of summary",
+        trace.summary.chars().count()
+    );
+    // The event's value is quoted, cut, in the words; the trace's fields keep it whole.
+    assert!(trace
+        .summary
+        .contains(&format!("'{}…'", "y".repeat(MAX_EXPLAIN_QUOTE))));
+    use sigmaplay_engine::SearchTrace;
+    let search = &trace.identifiers[0].search;
+    let SearchTrace::AllOf { children, .. } = search else {
+        panic!("{search:?}")
+    };
+    let [SearchTrace::Item(item)] = children.as_slice() else {
+        panic!("{children:?}")
+    };
+    assert_eq!(item.values[0].actual.as_deref(), Some(long.as_str()));
+}

@@ -139,9 +139,14 @@ fn empty_condition(ctx: &Ctx) -> ConditionTrace {
 
 fn cond_trace(ctx: &Ctx, e: &CExpr, ids: &[IdentifierTrace]) -> ConditionTrace {
     let span = e.span();
+    // A compound node's text is its whole sub-condition: quoted in full at every level, a deep
+    // condition's trace would grow with the square of its length.
     let node = |kind, value, children| ConditionTrace {
+        text: match kind {
+            ConditionKind::Identifier => ctx.text(span),
+            _ => words::quote(&ctx.text(span)).into_owned(),
+        },
         kind,
-        text: ctx.text(span),
         value,
         span,
         location: ctx.loc(span),
