@@ -174,3 +174,46 @@ fn explanations_grow_linearly_with_the_condition_and_the_event() {
     };
     assert_eq!(item.values[0].actual.as_deref(), Some(long.as_str()));
 }
+
+fn rule_with_values(modifier: &str, values: &[String]) -> String {
+    let list: String = values
+        .iter()
+        .map(|v| format!("            - '{v}'\n"))
+        .collect();
+    format!("title: t\nlogsource: {{product: windows}}\ndetection:\n    sel:\n        CommandLine{modifier}:\n{list}    condition: sel\n")
+}
+
+#[test]
+fn regexes_and_globs_share_one_memory_budget_per_text() {
+    // Finding 5: 140,000 `|re` values (under the 4 MB text limit) grew to 24 GB, 100,000 globs
+    // to 1.9 GB. Past the budget, one located error at the first value over it.
+    use sigmaplay_engine::limits::MAX_REGEX_MEMORY;
+    for (modifier, value) in [("|re", "a{}[0-9]+b\\w{{3}}"), ("", "*a{}?b*")] {
+        let values: Vec<String> = (0..20_000)
+            .map(|i| value.replace("{}", &i.to_string()).replace("{{3}}", "{3}"))
+            .collect();
+        let text = rule_with_values(modifier, &values);
+        let c = compile(&text);
+        let over: Vec<&Diagnostic> = c.diagnostics.iter().filter(|d| d.code == "limit").collect();
+        assert_eq!(over.len(), 1, "{modifier}: {:#?}", c.diagnostics.first());
+        let d = first_error(&c);
+        assert!(
+            d.message
+                .contains(&format!("over the limit of {} MB", MAX_REGEX_MEMORY >> 20)),
+            "{}",
+            d.message
+        );
+        // At a value of the list, past the first one.
+        let line = d.location.unwrap().line;
+        assert!(line > 6 && line < 6 + values.len(), "{d:?}");
+        assert!(c.rules.is_empty());
+    }
+    // The budget is for the whole text: rules that each fit, together do not.
+    let values: Vec<String> = (0..300).map(|i| format!("a{i}[0-9]+b\\w{{3}}")).collect();
+    let one = rule_with_values("|re", &values);
+    assert!(!compile(&one).has_errors());
+    let many = vec![one; 4].join("---\n");
+    let c = compile(&many);
+    assert!(c.has_errors());
+    assert!(!c.rules.is_empty(), "the first rules fit");
+}
