@@ -217,3 +217,65 @@ fn regexes_and_globs_share_one_memory_budget_per_text() {
     assert!(c.has_errors());
     assert!(!c.rules.is_empty(), "the first rules fit");
 }
+
+/// Every diagnostic with a span lies in the text on character boundaries, at a line that exists.
+fn assert_located_inside(text: &str, c: &Compilation) {
+    let lines = text.replace("\r\n", "\n").matches(['\n', '\r']).count() + 1;
+    for d in &c.diagnostics {
+        let span = d.span.unwrap_or_else(|| panic!("unlocated: {d:?}"));
+        assert!(span.end <= text.len(), "{d:?} ends past the text");
+        assert!(
+            text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+            "{d:?}"
+        );
+        let at = d.location.unwrap();
+        assert!(at.line >= 1 && at.line <= lines && at.column >= 1, "{d:?}");
+    }
+}
+
+#[test]
+fn condition_errors_inside_an_escaped_scalar_point_at_their_character() {
+    let text = fuzz_artifact("condition-escaped-scalar-span.yml");
+    let c = compile(&text);
+    assert_located_inside(&text, &c);
+    // `،el2` is not an identifier: the error is at the `،`, column 26 of line 5.
+    let d = first_error(&c);
+    let at = d.location.unwrap();
+    assert_eq!((at.line, at.column), (5, 26), "{d:?}");
+    let span = d.span.unwrap();
+    assert_eq!(&text[span.start..span.end], "،", "{d:?}");
+}
+
+#[test]
+fn a_lone_carriage_return_counts_as_a_line_break() {
+    let text = fuzz_artifact("lone-cr-span-past-end.yml");
+    let c = compile(&text);
+    assert!(c.has_errors());
+    assert_located_inside(&text, &c);
+}
+
+#[test]
+fn yaml_errors_without_a_position_get_one() {
+    // Finding 8: an alias bomb ("repetition limit exceeded") had no line.
+    let mut text = String::from(
+        "title: t\nlogsource: {product: windows}\na0: &a0 [x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..9 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    text.push_str("detection:\n    sel: {a: x}\n    condition: sel\n");
+    let c = compile(&text);
+    let d = first_error(&c);
+    assert!(d.message.contains("alias"), "{}", d.message);
+    assert!(d.location.unwrap().line >= 4, "{d:?}");
+    // 5,000 chained modifiers: YAML's limit on a key's length is said in words.
+    let key = format!("CommandLine{}", "|contains".repeat(5_000));
+    let text = format!("title: t\nlogsource: {{product: windows}}\ndetection:\n    sel:\n        {key}: x\n    condition: sel\n");
+    let c = compile(&text);
+    let d = first_error(&c);
+    assert!(d.message.contains("at most 1024"), "{}", d.message);
+    assert_eq!(d.location.unwrap().line, 5, "{d:?}");
+}
