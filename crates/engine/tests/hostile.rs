@@ -198,8 +198,10 @@ fn regexes_and_globs_share_one_memory_budget_per_text() {
         assert_eq!(over.len(), 1, "{modifier}: {:#?}", c.diagnostics.first());
         let d = first_error(&c);
         assert!(
-            d.message
-                .contains(&format!("over the limit of {} MB", MAX_REGEX_MEMORY >> 20)),
+            d.message.contains(&format!(
+                "more than the limit of {} MB",
+                MAX_REGEX_MEMORY >> 20
+            )),
             "{}",
             d.message
         );

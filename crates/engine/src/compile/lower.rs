@@ -66,8 +66,7 @@ impl RegexBudget {
         let used = self.used.saturating_add(cost);
         if used > MAX_REGEX_MEMORY {
             return Err(PatternError::OverBudget(format!(
-                "the regular expressions of this text would take about {} MB, over the limit of {} MB (this value needs about {} KB; wildcard patterns other than prefix, suffix or substring count as regular expressions)",
-                used >> 20,
+                "with this value the regular expressions of this text would take more than the limit of {} MB (this value needs about {} KB; wildcard patterns other than prefix, suffix or substring count as regular expressions)",
                 MAX_REGEX_MEMORY >> 20,
                 cost.div_ceil(1 << 10)
             )));
