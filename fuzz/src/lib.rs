@@ -45,7 +45,11 @@ pub fn compile_with(text: &str, placeholders: &BTreeMap<String, Vec<String>>) ->
 /// Number of lines of `text` as editors (and YAML) count them: `\n`, `\r\n` and a lone `\r` end
 /// a line, and a final line break opens an empty last line.
 fn line_count(text: &str) -> usize {
-    text.replace("\r\n", "\n").bytes().filter(|&b| b == b'\n' || b == b'\r').count() + 1
+    text.replace("\r\n", "\n")
+        .bytes()
+        .filter(|&b| b == b'\n' || b == b'\r')
+        .count()
+        + 1
 }
 
 /// A 1-based (line, column) that exists in `text`.
