@@ -420,34 +420,18 @@ mod tests {
 
     #[test]
     fn precedence() {
-        assert_eq!(
-            show(&parse("a or b and not c", &ScalarMap::verbatim(0)).unwrap()),
-            "(a | (b & !c))"
-        );
-        assert_eq!(
-            show(&parse("not a and b", &ScalarMap::verbatim(0)).unwrap()),
-            "(!a & b)"
-        );
-        assert_eq!(
-            show(&parse("not (a or b)", &ScalarMap::verbatim(0)).unwrap()),
-            "!(a | b)"
-        );
-        assert_eq!(
-            show(&parse("not not a", &ScalarMap::verbatim(0)).unwrap()),
-            "!!a"
-        );
-        assert_eq!(
-            show(&parse("sel and not 1 of filter_*", &ScalarMap::verbatim(0)).unwrap()),
-            "(sel & !One[filter_*])"
-        );
-        assert_eq!(
-            show(&parse("any of sel* or all of them", &ScalarMap::verbatim(0)).unwrap()),
-            "(One[sel*] | All[them])"
-        );
-        assert_eq!(
-            show(&parse("notsel and(sel)", &ScalarMap::verbatim(0)).unwrap()),
-            "(notsel & sel)"
-        );
+        for (condition, shown) in [
+            ("a or b and not c", "(a | (b & !c))"),
+            ("not a and b", "(!a & b)"),
+            ("not (a or b)", "!(a | b)"),
+            ("not not a", "!!a"),
+            ("sel and not 1 of filter_*", "(sel & !One[filter_*])"),
+            ("any of sel* or all of them", "(One[sel*] | All[them])"),
+            ("notsel and(sel)", "(notsel & sel)"),
+        ] {
+            let parsed = parse(condition, &ScalarMap::verbatim(0)).unwrap();
+            assert_eq!(show(&parsed), shown, "{condition}");
+        }
     }
 
     #[test]
