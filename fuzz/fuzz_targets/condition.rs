@@ -5,7 +5,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sigmaplay_engine::Event;
-use sigmaplay_fuzz::{check_agreement, check_diagnostics, compile, known};
+use sigmaplay_fuzz::{check_agreement, check_diagnostics, compile};
 
 const SKELETON: &str = "title: fuzzed condition
 logsource:
@@ -24,12 +24,12 @@ detection:
     condition: ";
 
 /// The skeleton with `condition`. A single line is written as a literal block scalar (verbatim:
-/// positions in the condition are positions in the text), lines as a list of them; with
-/// [`known::ESCAPED_SCALAR_POSITIONS`] fixed, odd-length conditions are double-quoted instead.
+/// positions in the condition are positions in the text), lines as a list of them; odd-length
+/// conditions are double-quoted instead (escapes and all).
 fn rule_text(condition: &str) -> String {
     let lines: Vec<&str> = condition.lines().take(8).collect();
     match lines.as_slice() {
-        [one] if !known::ESCAPED_SCALAR_POSITIONS && one.len() % 2 == 1 => {
+        [one] if one.len() % 2 == 1 => {
             let quoted = serde_json::to_string(one).expect("a string serializes");
             format!("{SKELETON}{quoted}\n")
         }

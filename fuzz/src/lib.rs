@@ -16,39 +16,14 @@
 
 use sigmaplay_engine::{
     compile_rules, Compilation, CompileOptions, CompiledRule, Diagnostic, Event, EventInput,
-    FieldValue, LogSourceMap, RuleSet,
+    LogSourceMap, RuleSet,
 };
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// Known findings of issue 11 that the engine does not fix yet.
-pub mod known {
-    /// Finding 7: `CompiledRule::explain` applies the built-in log source field mappings and
-    /// `CompiledRule::matches` does not, so the plain pair disagrees exactly when the built-in map
-    /// renames fields for the event (Security 4688 under a process_creation rule). The `_with(fit)`
-    /// pair is always checked.
-    pub const PLAIN_PAIR_IGNORES_MAPPINGS: bool = true;
-
-    /// Positions inside a double-quoted YAML scalar with escapes (`"\u000f sel"`) are computed
-    /// as if the scalar had none: a condition error after an escape points a few characters off,
-    /// and its span may cut a character (`fuzz/artifacts-found/condition-escaped-scalar-span`).
-    pub const ESCAPED_SCALAR_POSITIONS: bool = true;
-
-    /// Explaining a field whose value is a list nested N deep takes about 4^N steps (explain's
-    /// `outcome` evaluates a list's first element twice per level): 24 levels take 19 s in
-    /// `sigmaplay eval --explain` (`fuzz/artifacts-found/explain-nested-list-exponential.json`).
-    /// Events with lists nested deeper than this are not explained.
-    pub const EXPLAINED_LIST_DEPTH: Option<usize> = Some(8);
-
-    /// YAML takes a lone `\r` for a line break, the source map only `\n`: positions after one
-    /// are off, and a span can end past the text (`fuzz/artifacts-found/lone-cr-span-past-end.yml`).
-    /// The spans of texts with a lone `\r` are not checked (errors must still have one).
-    pub const LONE_CR_POSITIONS: bool = true;
-
-    /// serde_json reports column 0 for an error at the very start of a line (an input that ends
-    /// right after a newline, or the empty input): the test file error then says "column 0".
-    pub const TEST_FILE_JSON_COLUMN_ZERO: bool = true;
-}
+/// Known findings of issue 11 that the engine does not fix yet (none today: add an exclusion
+/// here, with its reproducer in `fuzz/artifacts-found/`, when a finding cannot be fixed at once).
+pub mod known {}
 
 /// Compiles with lint on, as the page and `sigmaplay check` do.
 pub fn compile(text: &str) -> Compilation {
@@ -67,9 +42,14 @@ pub fn compile_with(text: &str, placeholders: &BTreeMap<String, Vec<String>>) ->
     )
 }
 
-/// Number of lines of `text` as editors count them (a final newline opens an empty last line).
+/// Number of lines of `text` as editors (and YAML) count them: `\n`, `\r\n` and a lone `\r` end
+/// a line, and a final line break opens an empty last line.
 fn line_count(text: &str) -> usize {
-    text.bytes().filter(|&b| b == b'\n').count() + 1
+    text.replace("\r\n", "\n")
+        .bytes()
+        .filter(|&b| b == b'\n' || b == b'\r')
+        .count()
+        + 1
 }
 
 /// A 1-based (line, column) that exists in `text`.
@@ -100,11 +80,9 @@ pub fn check_span(text: &str, start: usize, end: usize, what: &dyn std::fmt::Dis
 
 /// Every diagnostic with a span is located inside `text`; every error has a span.
 pub fn check_diagnostics(text: &str, diagnostics: &[Diagnostic]) {
-    let lone_cr = text.replace("\r\n", "").contains('\r');
     for d in diagnostics {
         let what = format!("diagnostic [{}] {:?}", d.code, d.message);
         match d.span {
-            Some(_) if lone_cr && known::LONE_CR_POSITIONS => {}
             Some(span) => {
                 check_span(text, span.start, span.end, &what);
                 let start = d
@@ -126,11 +104,6 @@ pub fn check_diagnostics(text: &str, diagnostics: &[Diagnostic]) {
 
 /// The fast path and the explain path agree on `event`, under the built-in log source map.
 pub fn check_agreement(rule: &CompiledRule, event: &Event) {
-    if let Some(limit) = known::EXPLAINED_LIST_DEPTH {
-        if event.fields().any(|(_, v)| list_depth(v) > limit) {
-            return;
-        }
-    }
     let fit = builtin_map().fit(&rule.logsource, event);
     let fast = rule.matches_with(event, &fit);
     let trace = rule.explain_with(event, &fit);
@@ -156,26 +129,13 @@ pub fn check_agreement(rule: &CompiledRule, event: &Event) {
         explained,
         "the fast path and the explain path find different identifiers true"
     );
-    let renamed = matches!(
-        &fit,
-        sigmaplay_engine::LogSourceFit::Fits { field_mappings } if !field_mappings.is_empty()
+    assert_eq!(
+        rule.matches(event),
+        rule.explain(event).matched,
+        "matches and explain disagree for rule {:?} on event {}",
+        rule.title,
+        event.to_json()
     );
-    if !(renamed && known::PLAIN_PAIR_IGNORES_MAPPINGS) {
-        assert_eq!(
-            rule.matches(event),
-            rule.explain(event).matched,
-            "matches and explain disagree for rule {:?} on event {}",
-            rule.title,
-            event.to_json()
-        );
-    }
-}
-
-fn list_depth(value: &FieldValue) -> usize {
-    match value {
-        FieldValue::List(items) => 1 + items.iter().map(list_depth).max().unwrap_or(0),
-        _ => 0,
-    }
 }
 
 /// The built-in log source map, built once per process.

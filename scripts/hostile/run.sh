@@ -54,6 +54,16 @@ prepare() {
         CommandLine|base64offset|contains: '$(repeat A "${1#base64offset-A}")'
     condition: sel"
         echo "eval $w/$1.yml -e $w/sysmon1.json" ;;
+    explain-not-63-or-20000)
+        # Finding 1's depth limit refuses 10,000 nots; the deepest accepted shape instead: 63
+        # nots over an 'or' of 20,000 uses of one search (each level quoted the whole text).
+        rule "$w/$1.yml" "    sel: {Image|endswith: cmd.exe}
+    condition: $(repeat 'not ' 63)(sel$(repeat ' or sel' 19999))"
+        echo "eval --explain --format json $w/$1.yml -e $w/sysmon1.json" ;;
+    plain-contains-4270)
+        # Found by fuzz/ (rule_text): a plain contains literal of 4,270 characters.
+        cp fuzz/artifacts-found/prefilter-long-literal-contains.yml "$w/$1.yml"
+        echo "eval $w/$1.yml -e $w/sysmon1.json" ;;
     explain-not-10000)
         rule "$w/$1.yml" "    sel: {Image|endswith: cmd.exe}
     condition: $(repeat 'not ' 10000)sel"
@@ -129,7 +139,8 @@ detection:
 CASES=(nested-parens-10000 unclosed-parens-10000 base64offset-A4000 base64offset-A100000
     explain-not-10000 documents-5000 documents-20000 re-2000 re-140000 glob-100000
     windash-28-sites windash-list-error security-4688-eval security-4688-explain alias-bomb
-    invalid-utf8 chained-modifiers-5000 explain-nested-list-24)
+    invalid-utf8 chained-modifiers-5000 explain-nested-list-24 explain-not-63-or-20000
+    plain-contains-4270)
 if [ "${1:-}" = --list ]; then printf '%s\n' "${CASES[@]}"; exit 0; fi
 [ $# -gt 0 ] && CASES=("$@")
 

@@ -35,7 +35,10 @@ fn text_of(name: &str, bytes: Vec<u8>) -> Result<String, String> {
             "{name}: a Windows event log (.evtx), not text: give it as a file, `--events FILE.evtx`"
         ));
     }
-    String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8 text: {e}"))
+    sigmaplay_engine::utf8_text(bytes).map_err(|e| {
+        let at = e.location;
+        format!("{name}:{}:{}: {e}", at.line, at.column)
+    })
 }
 
 /// An events argument: text (read whole), or a Windows event log file, streamed record by record.

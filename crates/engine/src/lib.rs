@@ -66,4 +66,6 @@ pub use pipeline::{
 };
 pub use rule::modifier::Modifier;
 pub use rule::{AppliedItem, LogSource};
-pub use source::{Diagnostic, DiagnosticCode, Location, Severity, SourceMap, Span};
+pub use source::{
+    utf8_text, Diagnostic, DiagnosticCode, Location, NotUtf8, Severity, SourceMap, Span,
+};

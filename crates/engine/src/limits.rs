@@ -28,6 +28,11 @@ pub const MAX_PLACEHOLDER_VALUES: usize = 200;
 /// Compiled size of one regular expression (the `regex` crate's `size_limit`).
 pub const MAX_REGEX_SIZE: usize = 16 << 20;
 
+/// Memory the regexes of one text (a rule, or every rule and filter of a rule file together) may
+/// take: `|re` values and the wildcard patterns compiled to regexes, each counted as its
+/// estimated size (`compile::lower`'s `RegexBudget`). Past it, a located error.
+pub const MAX_REGEX_MEMORY: usize = 256 << 20;
+
 /// Bytes of one literal that the rule set's prefilter indexes: a prefix of a needed literal is
 /// needed too, so indexing only the first bytes stays sound and keeps the automaton small.
 pub const MAX_PREFILTER_LITERAL: usize = 64;

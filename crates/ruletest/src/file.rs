@@ -223,7 +223,9 @@ impl RuleTest {
             serde_json::from_str(text).map_err(|e| TestFileError::Json {
                 message: strip_position(&e.to_string()),
                 line: e.line(),
-                column: e.column(),
+                // serde_json says column 0 right after a newline (or for the empty text): the
+                // position before the line's first character, which is column 1.
+                column: e.column().max(1),
             })?;
         RuleTest::from_value(value)
     }
@@ -418,6 +420,17 @@ mod tests {
             RuleTest::from_json("{"),
             Err(TestFileError::Json { line: 1, .. })
         ));
+        // serde_json's column 0 (at the end of a text that ends with a newline, or of the empty
+        // text) is column 1 (found by fuzz/).
+        for (text, line) in [("", 1), ("{\n", 2)] {
+            assert!(
+                matches!(
+                    RuleTest::from_json(text),
+                    Err(TestFileError::Json { line: l, column: 1, .. }) if l == line
+                ),
+                "{text:?}"
+            );
+        }
         assert!(matches!(
             RuleTest::from_json("[]"),
             Err(TestFileError::NotATestFile(_))

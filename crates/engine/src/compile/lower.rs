@@ -19,11 +19,69 @@ use memchr::memmem;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::limits::MAX_REGEX_SIZE;
+use crate::limits::{MAX_REGEX_MEMORY, MAX_REGEX_SIZE};
+
+/// The regex memory one text has used so far, against [`MAX_REGEX_MEMORY`]. The `regex` crate
+/// does not report a regex's memory, so each is estimated from its Thompson NFA (what
+/// `size_limit` bounds), measured before the regex is built: the engines built from the NFA and
+/// their search caches take about [`NFA_TO_REGEX`] times the NFA's bytes, plus
+/// [`REGEX_OVERHEAD`] per regex (measured with regex 1.13 on `|re` values and globs).
+#[derive(Default)]
+pub(super) struct RegexBudget {
+    used: usize,
+}
+
+const NFA_TO_REGEX: usize = 5;
+const REGEX_OVERHEAD: usize = 12 << 10;
+
+/// Why a pattern did not compile.
+enum PatternError {
+    Invalid(String),
+    /// Past the text's regex budget (said once per rule).
+    OverBudget(String),
+}
+
+impl RegexBudget {
+    /// Counts the regex `pattern` would take, or refuses it past the budget. A pattern the NFA
+    /// compiler refuses costs nothing here: building it reports the error.
+    fn charge(
+        &mut self,
+        pattern: &str,
+        syntax: regex_automata::util::syntax::Config,
+    ) -> Result<(), PatternError> {
+        use regex_automata::nfa::thompson;
+        let nfa = thompson::Compiler::new()
+            .syntax(syntax)
+            .configure(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(MAX_REGEX_SIZE))
+                    .which_captures(thompson::WhichCaptures::None),
+            )
+            .build(pattern);
+        let Ok(nfa) = nfa else { return Ok(()) };
+        let cost = nfa
+            .memory_usage()
+            .saturating_mul(NFA_TO_REGEX)
+            .saturating_add(REGEX_OVERHEAD);
+        let used = self.used.saturating_add(cost);
+        if used > MAX_REGEX_MEMORY {
+            return Err(PatternError::OverBudget(format!(
+                "with this value the regular expressions of this text would take more than the limit of {} MB (this value needs about {} KB; wildcard patterns other than prefix, suffix or substring count as regular expressions)",
+                MAX_REGEX_MEMORY >> 20,
+                cost.div_ceil(1 << 10)
+            )));
+        }
+        self.used = used;
+        Ok(())
+    }
+}
 
 /// What lowering one rule collects on the way: its errors and the fields its items read.
 struct Lowering<'a> {
     options: &'a CompileOptions,
+    budget: &'a mut RegexBudget,
+    /// Whether this rule has said it is past the regex budget.
+    over_budget: bool,
     errors: Vec<Diagnostic>,
     /// Placeholders without values: the item matches nothing.
     warnings: Vec<Diagnostic>,
@@ -49,9 +107,12 @@ pub(super) fn compile_rule(
     rule: &Rule,
     options: &CompileOptions,
     source: &Arc<SourceMap>,
+    budget: &mut RegexBudget,
 ) -> Result<(CompiledRule, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut cx = Lowering {
         options,
+        budget,
+        over_budget: false,
         errors: Vec::new(),
         warnings: Vec::new(),
         fields: Vec::new(),
@@ -211,6 +272,10 @@ fn compile_item(item: &DetectionItem, cx: &mut Lowering) -> Option<CItem> {
     let placeholders = placeholders_of(item, cx).into_owned();
     let mut values = Vec::new();
     for v in &item.values {
+        if cx.over_budget {
+            // The rule has failed; measuring more regexes would only take time.
+            return None;
+        }
         let variants = match variants_of(item, v, &placeholders, cx) {
             Ok(vs) => vs,
             Err(e) => {
@@ -254,7 +319,7 @@ fn compile_item(item: &DetectionItem, cx: &mut Lowering) -> Option<CItem> {
                     .max_by_key(|l| l.len()),
                 _ => None,
             };
-            match compile_pattern(pattern) {
+            match compile_pattern(pattern, cx.budget) {
                 Ok(matcher) => compiled.push(CVariant {
                     matcher,
                     expected,
@@ -262,9 +327,19 @@ fn compile_item(item: &DetectionItem, cx: &mut Lowering) -> Option<CItem> {
                     literal,
                     shape,
                 }),
-                Err(msg) => cx
-                    .errors
-                    .push(Diagnostic::error(Code::Value, msg, Some(v.span))),
+                Err(PatternError::Invalid(msg)) => {
+                    cx.errors
+                        .push(Diagnostic::error(Code::Value, msg, Some(v.span)))
+                }
+                Err(PatternError::OverBudget(msg)) => {
+                    if !std::mem::replace(&mut cx.over_budget, true) {
+                        cx.errors
+                            .push(Diagnostic::error(Code::Limit, msg, Some(v.span)));
+                    }
+                    // The rule fails: this value has no variant.
+                    compiled.clear();
+                    break;
+                }
             }
         }
         values.push(CValue {
@@ -325,20 +400,27 @@ fn text_shape(s: &SigmaString, cased: bool) -> TextShape {
     }
 }
 
-fn compile_pattern(p: Pattern) -> Result<Matcher, String> {
+fn compile_pattern(p: Pattern, budget: &mut RegexBudget) -> Result<Matcher, PatternError> {
     Ok(match p {
         Pattern::Str { s, cased } => Matcher::Str {
-            kind: compile_str(&s, cased)?,
+            kind: compile_str(&s, cased, budget)?,
             cased,
         },
         Pattern::Regex { pattern, flags } => {
+            budget.charge(
+                &pattern,
+                regex_automata::util::syntax::Config::new()
+                    .case_insensitive(flags.ignore_case)
+                    .multi_line(flags.multi_line)
+                    .dot_matches_new_line(flags.dot_all),
+            )?;
             let re = regex::RegexBuilder::new(&pattern)
                 .case_insensitive(flags.ignore_case)
                 .multi_line(flags.multi_line)
                 .dot_matches_new_line(flags.dot_all)
                 .size_limit(MAX_REGEX_SIZE)
                 .build()
-                .map_err(|e| regex_error(&pattern, e))?;
+                .map_err(|e| PatternError::Invalid(regex_error(&pattern, e)))?;
             Matcher::Regex(re)
         }
         Pattern::Cidr(n) => Matcher::Cidr(n),
@@ -379,7 +461,11 @@ fn regex_error(pattern: &str, e: regex::Error) -> String {
     }
 }
 
-fn compile_str(s: &SigmaString, cased: bool) -> Result<StrKind, String> {
+fn compile_str(
+    s: &SigmaString,
+    cased: bool,
+    budget: &mut RegexBudget,
+) -> Result<StrKind, PatternError> {
     let f = |t: &str| -> Box<str> {
         if cased {
             t.into()
@@ -405,15 +491,22 @@ fn compile_str(s: &SigmaString, cased: bool) -> Result<StrKind, String> {
                     Lit(a) => re.push_str(&regex::escape(&f(a))),
                     AnyMany => re.push_str(".*"),
                     AnyOne => re.push('.'),
-                    Placeholder(n) => return Err(format!("placeholder %{n}% is not resolved")),
+                    Placeholder(n) => {
+                        return Err(PatternError::Invalid(format!(
+                            "placeholder %{n}% is not resolved"
+                        )))
+                    }
                 }
             }
             re.push('$');
+            budget.charge(&re, regex_automata::util::syntax::Config::new())?;
             StrKind::Glob(
                 regex::RegexBuilder::new(&re)
                     .size_limit(MAX_REGEX_SIZE)
                     .build()
-                    .map_err(|e| format!("this wildcard pattern is too complex: {e}"))?,
+                    .map_err(|e| {
+                        PatternError::Invalid(format!("this wildcard pattern is too complex: {e}"))
+                    })?,
             )
         }
     })

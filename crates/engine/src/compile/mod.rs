@@ -75,6 +75,8 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
         };
     }
     let (docs, yaml_diags) = yaml::load(text, &source);
+    // One regex budget for the whole text: its rules and filters together.
+    let mut regexes = lower::RegexBudget::default();
     diagnostics.extend(yaml_diags);
     for doc in &docs {
         let root = doc.root();
@@ -88,7 +90,7 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
                 if let Some(mut r) = rule::parse_rule(&root, doc_span, text, &mut diagnostics) {
                     let lint_diags = if options.lint { lint::check_rule(&r) } else { Vec::new() };
                     match pipeline::apply_pipelines(&options.pipelines, &mut r) {
-                        Ok(applied) => match lower::compile_rule(&r, options, &source) {
+                        Ok(applied) => match lower::compile_rule(&r, options, &source, &mut regexes) {
                             Ok((mut c, warnings)) => {
                                 c.pipeline_items = std::sync::Arc::new(applied.applied);
                                 rules.push(c);
@@ -111,7 +113,8 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
                 ));
             }
             DocumentKind::Filter => {
-                let compiled = compile_filter(&root, doc_span, text, options, &source);
+                let compiled =
+                    compile_filter(&root, doc_span, text, options, &source, &mut regexes);
                 match compiled {
                     Ok(f) => filters.push(f),
                     Err(errs) => diagnostics.extend(errs),
@@ -165,6 +168,7 @@ fn compile_filter(
     text: &str,
     options: &CompileOptions,
     source: &Arc<SourceMap>,
+    regexes: &mut lower::RegexBudget,
 ) -> Result<Filter, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let header = correlation::parse_filter(root, doc_span, &mut diags);
@@ -197,7 +201,7 @@ fn compile_filter(
     // mapped like the rule's own.
     let applied =
         pipeline::apply_pipelines(&options.pipelines, &mut as_rule).map_err(|f| vec![*f])?;
-    let (mut detection, warnings) = lower::compile_rule(&as_rule, options, source)?;
+    let (mut detection, warnings) = lower::compile_rule(&as_rule, options, source, regexes)?;
     detection.pipeline_items = Arc::new(applied.applied);
     diags.extend(warnings);
     Ok(Filter {

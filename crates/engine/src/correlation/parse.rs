@@ -8,8 +8,8 @@ use super::model::{
 };
 use crate::rule::condition;
 use crate::source::yaml::Node;
-use crate::source::Span;
 use crate::source::{did_you_mean, Diagnostic, DiagnosticCode};
+use crate::source::{ScalarMap, Span};
 use serde_yaml::Value;
 
 const CODE: DiagnosticCode = DiagnosticCode::Correlation;
@@ -347,7 +347,7 @@ fn parse_extended(
     }
     // The text stands after the opening quote when quoted; plain scalars start at the span.
     let base = node.span().start + usize::from(node.quoted());
-    match condition::parse(text, base) {
+    match condition::parse(text, &ScalarMap::verbatim(base)) {
         Ok(expr) => {
             if let Some(span) = first_quantifier(&expr) {
                 error(

@@ -42,6 +42,15 @@ impl Ctx<'_> {
     }
 }
 
+impl CompiledRule {
+    /// The explain path of [`CompiledRule::matches`]: every node evaluated, with reasons and
+    /// locations, on the event as is (no log source map, like `matches`: the two always agree).
+    /// [`CompiledRule::explain_with`] reads the event under a log source verdict.
+    pub fn explain(&self, event: &Event) -> MatchTrace {
+        explain(self, event, &self.mappings, None)
+    }
+}
+
 /// Explains `rule` on `event`, reading fields under `maps` (rule field → event field); the log
 /// source's sentence about the event, if any, is the caller's (`logsource_note`).
 pub(crate) fn explain(
@@ -130,9 +139,14 @@ fn empty_condition(ctx: &Ctx) -> ConditionTrace {
 
 fn cond_trace(ctx: &Ctx, e: &CExpr, ids: &[IdentifierTrace]) -> ConditionTrace {
     let span = e.span();
+    // A compound node's text is its whole sub-condition: quoted in full at every level, a deep
+    // condition's trace would grow with the square of its length.
     let node = |kind, value, children| ConditionTrace {
+        text: match kind {
+            ConditionKind::Identifier => ctx.text(span),
+            _ => words::quote(&ctx.text(span)).into_owned(),
+        },
         kind,
-        text: ctx.text(span),
         value,
         span,
         location: ctx.loc(span),

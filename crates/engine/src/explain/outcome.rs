@@ -16,6 +16,13 @@ pub(super) struct Outcome {
 }
 
 pub(super) fn outcome(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> Outcome {
+    // A list is judged by its elements' outcomes, each found once: testing the whole list as
+    // well, or an element twice, makes explain exponential in the list's depth.
+    if let Some(list @ FieldValue::List(items)) = v {
+        if !matches!(m, Matcher::Exists(_) | Matcher::Null) {
+            return list_outcome(m, list, items, event);
+        }
+    }
     let matched = test_value(m, v, event);
     let miss = |reason, actual: Option<String>| Outcome {
         matched: false,
@@ -39,22 +46,6 @@ pub(super) fn outcome(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> Out
         }
         (_, None) => miss(Reason::FieldAbsent, None),
         (_, Some(FieldValue::Null)) => miss(Reason::FieldNull, Some("null".into())),
-        (_, Some(FieldValue::List(items))) => {
-            // Report the element that matched (or the first element's outcome).
-            for x in items {
-                let o = outcome(m, Some(x), event);
-                if o.matched {
-                    return o;
-                }
-            }
-            let first = items.first().map(|x| outcome(m, Some(x), event));
-            Outcome {
-                matched: false,
-                reason: first.map_or(Reason::ValueDiffers, |o| o.reason),
-                actual: Some(FieldValue::List(items.clone()).display()),
-                range: None,
-            }
-        }
         (_, Some(v)) => {
             let actual = Some(v.display());
             if matched {
@@ -95,6 +86,24 @@ pub(super) fn outcome(m: &Matcher, v: Option<&FieldValue>, event: &Event) -> Out
             };
             miss(reason, actual)
         }
+    }
+}
+
+/// The element that matched, or the first element's reason with the whole list as seen.
+fn list_outcome(m: &Matcher, list: &FieldValue, items: &[FieldValue], event: &Event) -> Outcome {
+    let mut first_reason = None;
+    for x in items {
+        let o = outcome(m, Some(x), event);
+        if o.matched {
+            return o;
+        }
+        first_reason.get_or_insert(o.reason);
+    }
+    Outcome {
+        matched: false,
+        reason: first_reason.unwrap_or(Reason::ValueDiffers),
+        actual: Some(list.display()),
+        range: None,
     }
 }
 

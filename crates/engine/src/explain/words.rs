@@ -5,8 +5,21 @@
 use super::trace::{ConditionKind, ConditionTrace, IdentifierTrace, SearchTrace, ValueTrace};
 use crate::compile::{CItem, CVariant, Matcher};
 use crate::event::FieldValue;
+use crate::limits::MAX_EXPLAIN_QUOTE;
 use crate::rule::modifier::Modifier;
 use crate::source::text::fold;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+/// Rule or event text as quoted in a sentence: at most [`MAX_EXPLAIN_QUOTE`] characters, the
+/// rest cut with `…`, so that sentences stay short however long the values (the trace's own
+/// fields keep the whole text).
+pub(super) fn quote(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(MAX_EXPLAIN_QUOTE) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
+        None => Cow::Borrowed(text),
+    }
+}
 
 /// What an item saw of the event.
 #[derive(Clone, Copy)]
@@ -20,44 +33,79 @@ pub(super) struct Seen<'a> {
     pub read_from: Option<&'a str>,
 }
 
-/// Why a condition node has its value, in words, following only the decisive operands.
+/// Why a condition node has its value, in words, following only the decisive operands. Each
+/// identifier's explanation is given once; later mentions name it only, and a list of reasons
+/// says each reason once, so the words grow linearly with the condition.
 pub(super) fn why(n: &ConditionTrace, ids: &[IdentifierTrace]) -> String {
-    let ident = |name: &str| -> String {
-        ids.iter()
-            .find(|i| i.name == name)
-            .map_or_else(|| name.to_string(), |i| i.explanation.clone())
-    };
-    match n.kind {
-        ConditionKind::Identifier => ident(n.text.trim()),
-        ConditionKind::Not => format!(
-            "`{}` is {} because {}",
-            n.text,
-            n.value,
-            why(&n.children[0], ids)
-        ),
-        ConditionKind::And | ConditionKind::AllOf if !n.value => {
-            let first = n.children.iter().find(|c| !c.value);
-            first.map_or_else(String::new, |c| why(c, ids))
-        }
-        ConditionKind::Or | ConditionKind::OneOf | ConditionKind::AnyCondition if n.value => {
-            let first = n.children.iter().find(|c| c.value);
-            first.map_or_else(String::new, |c| why(c, ids))
-        }
-        ConditionKind::OneOf => format!(
-            "none of `{}` is true ({})",
-            n.text,
-            n.children
-                .iter()
-                .map(|c| why(c, ids))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        _ => n
-            .children
+    Teller {
+        ids,
+        by_name: ids
             .iter()
-            .map(|c| why(c, ids))
-            .collect::<Vec<_>>()
-            .join("; and "),
+            .enumerate()
+            .map(|(k, i)| (i.name.as_str(), k))
+            .collect(),
+        told: vec![false; ids.len()],
+    }
+    .why(n)
+}
+
+/// The identifiers, and which of them were explained already.
+struct Teller<'a> {
+    ids: &'a [IdentifierTrace],
+    by_name: HashMap<&'a str, usize>,
+    told: Vec<bool>,
+}
+
+impl Teller<'_> {
+    fn why(&mut self, n: &ConditionTrace) -> String {
+        match n.kind {
+            ConditionKind::Identifier => self.identifier(n.text.trim()),
+            ConditionKind::Not => format!(
+                "`{}` is {} because {}",
+                n.text,
+                n.value,
+                self.why(&n.children[0])
+            ),
+            ConditionKind::And | ConditionKind::AllOf if !n.value => {
+                let first = n.children.iter().find(|c| !c.value);
+                first.map_or_else(String::new, |c| self.why(c))
+            }
+            ConditionKind::Or | ConditionKind::OneOf | ConditionKind::AnyCondition if n.value => {
+                let first = n.children.iter().find(|c| c.value);
+                first.map_or_else(String::new, |c| self.why(c))
+            }
+            ConditionKind::OneOf => format!(
+                "none of `{}` is true ({})",
+                n.text,
+                self.distinct(&n.children).join("; ")
+            ),
+            _ => self.distinct(&n.children).join("; and "),
+        }
+    }
+
+    /// The identifier's explanation the first time, its name and value after.
+    fn identifier(&mut self, name: &str) -> String {
+        match self.by_name.get(name) {
+            Some(&k) if self.told[k] => format!("{} is {}", self.ids[k].name, self.ids[k].value),
+            Some(&k) => {
+                self.told[k] = true;
+                self.ids[k].explanation.clone()
+            }
+            None => name.to_string(),
+        }
+    }
+
+    /// Each child's reason, each distinct reason once, in order.
+    fn distinct(&mut self, children: &[ConditionTrace]) -> Vec<String> {
+        let mut seen = HashSet::new();
+        let mut parts = Vec::new();
+        for c in children {
+            let part = self.why(c);
+            if seen.insert(part.clone()) {
+                parts.push(part);
+            }
+        }
+        parts
     }
 }
 
@@ -143,10 +191,11 @@ impl Verb {
 }
 
 impl Requirement {
-    fn new(verb: Verb, object: impl Into<String>) -> Requirement {
+    /// `object` is as shown: rule text in it is quoted already.
+    fn new(verb: Verb, object: &str) -> Requirement {
         Requirement {
             verb,
-            object: object.into(),
+            object: object.to_string(),
             text: None,
         }
     }
@@ -155,7 +204,7 @@ impl Requirement {
     fn text(text: &str) -> Requirement {
         Requirement {
             verb: Verb::Be,
-            object: format!("'{text}'"),
+            object: format!("'{}'", quote(text)),
             text: Some(text.to_string()),
         }
     }
@@ -169,12 +218,13 @@ impl Requirement {
     pub fn of(var: &CVariant, modifiers: &[Modifier]) -> Requirement {
         let has = |m: Modifier| modifiers.contains(&m);
         let expected = var.expected.as_str();
+        let shown = quote(expected);
         match &var.matcher {
-            Matcher::Cidr(_) => Requirement::new(Verb::BeInside, expected),
-            Matcher::Regex(_) => Requirement::new(Verb::Match, expected),
+            Matcher::Cidr(_) => Requirement::new(Verb::BeInside, &shown),
+            Matcher::Regex(_) => Requirement::new(Verb::Match, &shown),
             Matcher::Exists(true) => Requirement::new(Verb::Exist, ""),
             Matcher::Exists(false) => Requirement::new(Verb::BeAbsent, ""),
-            Matcher::Compare { .. } => Requirement::new(Verb::Be, expected),
+            Matcher::Compare { .. } => Requirement::new(Verb::Be, &shown),
             Matcher::Null => Requirement::new(Verb::Be, "null or absent"),
             Matcher::FieldRef { field, anchors } => {
                 let verb = match (anchors.starts_with, anchors.ends_with) {
@@ -183,7 +233,7 @@ impl Requirement {
                     (false, true) => Verb::EndWith,
                     (false, false) => Verb::Equal,
                 };
-                Requirement::new(verb, format!("the value of field {field}"))
+                Requirement::new(verb, &format!("the value of field {field}"))
             }
             Matcher::Str { .. } => match &var.shape {
                 Some(shape) => {
@@ -197,7 +247,7 @@ impl Requirement {
                     } else {
                         return Requirement::text(expected);
                     };
-                    Requirement::new(verb, format!("'{}'", shape.core))
+                    Requirement::new(verb, &format!("'{}'", quote(&shape.core)))
                 }
                 None => Requirement::text(expected),
             },
@@ -232,10 +282,13 @@ pub(super) fn keyword_explanation(values: &[ValueTrace], raw: bool) -> String {
     match values.iter().find(|x| x.matched == raw) {
         Some(x) if x.matched => format!(
             "the keyword '{}' occurs in field {}",
-            x.written,
+            quote(&x.written),
             x.matched_field.as_deref().unwrap_or("?")
         ),
-        Some(x) => format!("no field of the event contains the keyword '{}'", x.written),
+        Some(x) => format!(
+            "no field of the event contains the keyword '{}'",
+            quote(&x.written)
+        ),
         None => "no keyword".into(),
     }
 }
@@ -261,8 +314,11 @@ pub(super) fn item_explanation(
     let field = seen.field;
     let actual = match seen.value {
         None => None,
-        Some(FieldValue::Str(t)) => Some((format!("'{}'", t.raw()), t.raw().to_string())),
-        Some(other) => Some((other.display(), other.display())),
+        Some(FieldValue::Str(t)) => Some((format!("'{}'", quote(t.raw())), t.raw().to_string())),
+        Some(other) => {
+            let shown = other.display();
+            Some((quote(&shown).into_owned(), shown))
+        }
     };
     let subject = match &actual {
         Some((a, _)) => format!("{field} is {a}"),
@@ -302,7 +358,7 @@ pub(super) fn item_explanation(
         let shown: Vec<String> = values
             .iter()
             .take(4)
-            .map(|x| format!("'{}'", x.expected))
+            .map(|x| format!("'{}'", quote(&x.expected)))
             .collect();
         let more = if values.len() > 4 {
             format!(" and {} more", values.len() - 4)

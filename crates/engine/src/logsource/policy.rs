@@ -113,12 +113,6 @@ impl CompiledRule {
         identifiers_under(self, event, mappings_of(fit, self))
     }
 
-    /// The explain path: every node evaluated, with reasons and locations, under the built-in
-    /// log source map's verdict (its note and field mappings).
-    pub fn explain(&self, event: &Event) -> MatchTrace {
-        self.explain_with(event, &LogSourceMap::builtin().fit(&self.logsource, event))
-    }
-
     /// Explains with a log source verdict (its note and field mappings).
     pub fn explain_with(&self, event: &Event, fit: &LogSourceFit) -> MatchTrace {
         explain(self, event, mappings_of(fit, self), note_of(fit, self))

@@ -4,7 +4,7 @@
 
 use crate::limits::MAX_CONDITION_DEPTH;
 use crate::source::did_you_mean;
-use crate::source::Span;
+use crate::source::{ScalarMap, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantifier {
@@ -50,19 +50,19 @@ enum Tok {
     Word(String),
 }
 
-/// Parses `text`, whose first byte stands at `base` in the rule text.
-pub fn parse(text: &str, base: usize) -> Result<Expr, ConditionError> {
-    let toks = tokenize(text, base)?;
+/// Parses `text`, whose bytes stand in the rule text where `at` says.
+pub fn parse(text: &str, at: &ScalarMap) -> Result<Expr, ConditionError> {
+    let toks = tokenize(text, at)?;
     if toks.is_empty() {
         return Err(ConditionError {
             message: "the condition is empty".into(),
-            span: Span::point(base),
+            span: Span::point(at.at(0)),
         });
     }
     let mut p = ParserState {
         toks,
         pos: 0,
-        end: base + text.len(),
+        end: at.at(text.len()),
         depth: 0,
     };
     let e = p.or_expr()?;
@@ -80,7 +80,7 @@ pub fn parse(text: &str, base: usize) -> Result<Expr, ConditionError> {
     Ok(e)
 }
 
-fn tokenize(text: &str, base: usize) -> Result<Vec<(Tok, Span)>, ConditionError> {
+fn tokenize(text: &str, at: &ScalarMap) -> Result<Vec<(Tok, Span)>, ConditionError> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -91,13 +91,13 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<(Tok, Span)>, ConditionError>
         } else if c == '(' || c == ')' {
             out.push((
                 if c == '(' { Tok::LParen } else { Tok::RParen },
-                Span::new(base + i, base + i + 1),
+                at.span(i, i + 1),
             ));
             i += 1;
         } else if c == '|' {
             return Err(ConditionError {
                 message: "the pipe syntax ('| count() ...', 'near') is the old aggregation syntax; Sigma 2 expresses it as a correlation rule, which is not supported here".into(),
-                span: Span::new(base + i, base + text.len()),
+                span: at.span(i, text.len()),
             });
         } else if c.is_ascii_alphanumeric() || c == '_' || c == '*' || c == '-' {
             let start = i;
@@ -106,14 +106,11 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<(Tok, Span)>, ConditionError>
             {
                 i += 1;
             }
-            out.push((
-                Tok::Word(text[start..i].to_string()),
-                Span::new(base + start, base + i),
-            ));
+            out.push((Tok::Word(text[start..i].to_string()), at.span(start, i)));
         } else {
             return Err(ConditionError {
                 message: format!("unexpected character '{c}' in the condition"),
-                span: Span::new(base + i, base + i + c.len_utf8()),
+                span: at.span(i, i + c.len_utf8()),
             });
         }
     }
@@ -423,46 +420,39 @@ mod tests {
 
     #[test]
     fn precedence() {
-        assert_eq!(
-            show(&parse("a or b and not c", 0).unwrap()),
-            "(a | (b & !c))"
-        );
-        assert_eq!(show(&parse("not a and b", 0).unwrap()), "(!a & b)");
-        assert_eq!(show(&parse("not (a or b)", 0).unwrap()), "!(a | b)");
-        assert_eq!(show(&parse("not not a", 0).unwrap()), "!!a");
-        assert_eq!(
-            show(&parse("sel and not 1 of filter_*", 0).unwrap()),
-            "(sel & !One[filter_*])"
-        );
-        assert_eq!(
-            show(&parse("any of sel* or all of them", 0).unwrap()),
-            "(One[sel*] | All[them])"
-        );
-        assert_eq!(
-            show(&parse("notsel and(sel)", 0).unwrap()),
-            "(notsel & sel)"
-        );
+        for (condition, shown) in [
+            ("a or b and not c", "(a | (b & !c))"),
+            ("not a and b", "(!a & b)"),
+            ("not (a or b)", "!(a | b)"),
+            ("not not a", "!!a"),
+            ("sel and not 1 of filter_*", "(sel & !One[filter_*])"),
+            ("any of sel* or all of them", "(One[sel*] | All[them])"),
+            ("notsel and(sel)", "(notsel & sel)"),
+        ] {
+            let parsed = parse(condition, &ScalarMap::verbatim(0)).unwrap();
+            assert_eq!(show(&parsed), shown, "{condition}");
+        }
     }
 
     #[test]
     fn errors_point_at_the_token() {
-        let e = parse("sel AND x", 10).unwrap_err();
+        let e = parse("sel AND x", &ScalarMap::verbatim(10)).unwrap_err();
         assert_eq!(e.span, Span::new(14, 17));
         assert!(e.message.contains("lowercase"));
-        assert!(parse("2 of sel*", 0)
+        assert!(parse("2 of sel*", &ScalarMap::verbatim(0))
             .unwrap_err()
             .message
             .contains("'2 of'"));
-        assert!(parse("sel | count() > 5", 0)
+        assert!(parse("sel | count() > 5", &ScalarMap::verbatim(0))
             .unwrap_err()
             .message
             .contains("pipe"));
-        assert!(parse("(a or b", 0)
+        assert!(parse("(a or b", &ScalarMap::verbatim(0))
             .unwrap_err()
             .message
             .contains("never closed"));
-        assert!(parse("a b", 0).is_err());
-        assert!(parse("1 of sel-*", 0).is_err());
+        assert!(parse("a b", &ScalarMap::verbatim(0)).is_err());
+        assert!(parse("1 of sel-*", &ScalarMap::verbatim(0)).is_err());
     }
 
     #[test]
@@ -479,10 +469,10 @@ mod tests {
         assert_eq!(select("sel", &ids), ["sel"]);
         assert_eq!(select("*", &ids).len(), 4);
         assert_eq!(select("_*", &ids), ["_hidden"]);
-        let e = parse("selection and 1 of filter_x*", 0).unwrap();
+        let e = parse("selection and 1 of filter_x*", &ScalarMap::verbatim(0)).unwrap();
         let errs = check(&e, &ids);
         assert_eq!(errs.len(), 1);
-        let e = parse("selectoin", 0).unwrap();
+        let e = parse("selectoin", &ScalarMap::verbatim(0)).unwrap();
         assert!(check(&e, &ids)[0]
             .message
             .contains("did you mean 'selection'"));

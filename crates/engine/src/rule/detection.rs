@@ -7,7 +7,7 @@ use super::modifier::{Modifier, Scalar};
 use super::value::Number;
 use crate::source::yaml::Node;
 use crate::source::DiagnosticCode as Code;
-use crate::source::{Diagnostic, Span};
+use crate::source::{Diagnostic, ScalarMap, Span};
 use serde_yaml::Value;
 
 /// `skip`: keys that are not search identifiers (a filter's `rules`).
@@ -90,8 +90,8 @@ pub(crate) fn parse_detection(
                     ));
                     continue;
                 };
-                let base = locate_condition(source, t.span(), text);
-                match condition::parse(text, base) {
+                let at = ScalarMap::locate(source, t.span(), text);
+                match condition::parse(text, &at) {
                     Ok(expr) => {
                         for e in condition::check(&expr, &names) {
                             diags.push(Diagnostic::error(Code::Condition, e.message, Some(e.span)));
@@ -112,15 +112,6 @@ pub(crate) fn parse_detection(
         searches,
         conditions,
     })
-}
-
-/// Where the condition's first character stands in the source: found inside the scalar's span
-/// (after a quote, say); a block scalar that does not hold it verbatim falls back to the start.
-pub fn locate_condition(source: &str, span: Span, text: &str) -> usize {
-    source
-        .get(span.start..span.end)
-        .and_then(|s| s.find(text))
-        .map_or(span.start, |o| span.start + o)
 }
 
 fn parse_search_body(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SearchBody> {

@@ -9,4 +9,4 @@ pub(crate) mod yaml;
 
 pub(crate) use diagnostic::did_you_mean;
 pub use diagnostic::{Diagnostic, DiagnosticCode, Severity};
-pub use span::{Location, SourceMap, Span};
+pub use span::{utf8_text, Location, NotUtf8, ScalarMap, SourceMap, Span};

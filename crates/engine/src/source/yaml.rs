@@ -137,7 +137,7 @@ impl<'a> Node<'a> {
 pub fn load(text: &str, map: &SourceMap) -> (Vec<YamlDocument>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut diags = Vec::new();
-    let positions = positions(text, map);
+    let (positions, alias_at) = positions(text, map);
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         match Value::deserialize(de) {
             Ok(value) => {
@@ -163,7 +163,18 @@ pub fn load(text: &str, map: &SourceMap) -> (Vec<YamlDocument>, Vec<Diagnostic>)
                     }
                 }
                 // serde_yaml appends " at line X column Y"; the location is carried separately.
-                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                let mut msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                if msg.contains("repetition limit") {
+                    // serde_yaml gives no position: point at the alias where the copies pile up.
+                    span = span.or(alias_at);
+                    msg = format!("{msg}: the aliases (*name) repeat their anchors' contents too many times (an alias bomb?)");
+                }
+                if let Some(long) = span.and_then(|s| long_implicit_key(text, map, s.start, &msg)) {
+                    msg = format!("{msg}: the key before ':' is {long} characters long, and YAML allows at most 1024 for a key written on one line (so many modifiers?)");
+                }
+                // Errors without a position point at their document.
+                let span = span.or_else(|| positions.get(i).map(|(_, s)| Span::point(s.start)));
+                let span = span.or(Some(Span::point(0)));
                 diags.push(Diagnostic::error(Code::Yaml, format!("YAML: {msg}"), span));
                 break;
             }
@@ -172,8 +183,22 @@ pub fn load(text: &str, map: &SourceMap) -> (Vec<YamlDocument>, Vec<Diagnostic>)
     (docs, diags)
 }
 
-/// The position trees of all documents, or as many as parse.
-fn positions(text: &str, map: &SourceMap) -> Vec<(Option<Pos>, Span)> {
+/// A "mapping values are not allowed" error at `at` after a key longer than YAML's 1024
+/// characters for an implicit key: that key's length.
+fn long_implicit_key(text: &str, map: &SourceMap, at: usize, msg: &str) -> Option<usize> {
+    if !msg.contains("mapping values are not allowed") {
+        return None;
+    }
+    let line = map.location(at).line;
+    let start = map.offset(line, 1);
+    let key = text.get(start..at)?.trim_start().trim_start_matches("- ");
+    let length = key.chars().count();
+    (length > 1024).then_some(length)
+}
+
+/// The position trees of all documents, or as many as parse, and where aliases first expand
+/// past [`MAX_ALIAS_NODES`] (or the first alias).
+fn positions(text: &str, map: &SourceMap) -> (Vec<(Option<Pos>, Span)>, Option<Span>) {
     let mut parser = Parser::new_from_str(text);
     let mut out = Vec::new();
     let mut stack: Vec<Building> = Vec::new();
@@ -181,6 +206,7 @@ fn positions(text: &str, map: &SourceMap) -> Vec<(Option<Pos>, Span)> {
     let mut doc_start = 0usize;
     let mut root: Option<Pos> = None;
     let mut alias_nodes = 0usize;
+    let mut alias_at = None;
     let to_offset = |m: &saphyr_parser::Marker| map.offset(m.line(), m.col() + 1);
     while let Some(Ok((event, span))) = parser.next_event() {
         let start = to_offset(&span.start);
@@ -210,6 +236,9 @@ fn positions(text: &str, map: &SourceMap) -> Vec<(Option<Pos>, Span)> {
                 // (serde_yaml refuses such documents too; positions then fall back).
                 let p = anchors.get(&id);
                 alias_nodes += p.map_or(0, count_nodes);
+                if alias_nodes > MAX_ALIAS_NODES || alias_at.is_none() {
+                    alias_at = Some(Span::new(start, end));
+                }
                 if alias_nodes > MAX_ALIAS_NODES {
                     break;
                 }
@@ -277,7 +306,7 @@ fn positions(text: &str, map: &SourceMap) -> Vec<(Option<Pos>, Span)> {
             }
         }
     }
-    out
+    (out, alias_at)
 }
 
 /// The span of the first key that repeats an earlier key of the same mapping.
