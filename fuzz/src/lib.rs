@@ -297,10 +297,12 @@ const MAX_RUN_TEXT: usize = 16 * 1024;
 /// A rule test that was read: it survives its own file format and share link unchanged, and its
 /// report is consistent (counts add up, a pass has no failure) and agrees with the engine.
 pub fn check_rule_test(test: &sigmaplay_ruletest::RuleTest) {
-    use sigmaplay_ruletest::{decode_link, encode_fragment, RuleTest};
-    // Writing sorts the expectations (reading keeps the file's order): compare sorted.
+    use sigmaplay_ruletest::{decode_link, encode_fragment, RuleTest, FORMAT};
+    // Writing sorts the expectations (reading keeps the file's order) and writes the current
+    // format (a version 1 file is migrated): compare with that.
     let mut written = test.clone();
     written.expectations.sort();
+    written.format = FORMAT.to_string();
     let json = test.to_json();
     match RuleTest::from_json(&json) {
         Ok(again) => assert_eq!(
