@@ -8,8 +8,8 @@ mod program;
 pub use program::CompiledRule;
 pub(crate) use program::{CBody, CExpr, CItem, CValue, CVariant, Matcher, RuleBody, StrKind};
 
-use crate::correlation::{self, CorrelationRule, Filter};
 use crate::pipeline::{self, Pipeline};
+use crate::rule::correlation::{self, CorrelationRule, FilterRule};
 use crate::rule::{self, lint, DocumentKind, Rule};
 use crate::source::DiagnosticCode as Code;
 use crate::source::{yaml, Diagnostic, SourceMap, Span};
@@ -48,6 +48,14 @@ impl Compilation {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.is_error())
     }
+}
+
+/// A filter document: what it applies to, and its selections and condition compiled as a
+/// detection (a field the event lacks makes a selection false, so `not selection` keeps it).
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub rule: FilterRule,
+    pub detection: CompiledRule,
 }
 
 /// Compiles every document of `text`. Never panics; every problem is a located diagnostic.

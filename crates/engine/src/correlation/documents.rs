@@ -1,14 +1,15 @@
 //! What happens to detection matches after a rule's own condition: the filters that remove
 //! some, and the correlations that count them. One type for the CLI, rule tests and the page.
 
-use super::filter::{Filter, FilterSet};
-use super::model::CorrelationRule;
+use super::filter::FilterSet;
 use super::resolve::{BaseRule, Located};
 use super::set::{CorrelationSet, Run, RunOptions};
 use super::time::TimestampField;
 use crate::compile::CompiledRule;
+use crate::compile::Filter;
 use crate::event::Event;
 use crate::logsource::{FitCheck, LogSourceMap};
+use crate::rule::correlation::CorrelationRule;
 use crate::source::Diagnostic;
 
 /// The correlation and filter documents of a rule set, resolved against its detection rules

@@ -1,8 +1,8 @@
 //! One sentence per group: what the metric reached and why the group did or did not alert.
 
-use super::model::{Condition, CorrelationRule, CorrelationType, Timespan};
 use super::set::GroupTrace;
 use super::time::rfc3339;
+use crate::rule::correlation::{Condition, CorrelationRule, CorrelationType, Timespan};
 
 impl std::fmt::Display for Timespan {
     /// In the largest unit that divides it (`90s`, `5m`, `2d`).

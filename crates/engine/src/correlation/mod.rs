@@ -1,26 +1,24 @@
-//! Sigma correlation rules: parse → resolve → evaluate over an event stream.
+//! Sigma correlation rules and filters over an event stream: resolve → evaluate → explain. What the
+//! documents say is read by the rule layer (`crate::rule::correlation`).
 //!
 //! See `README.md` in this folder for the semantics and the decisions the specification leaves open.
 
 mod documents;
 mod explain;
 mod filter;
-mod model;
-mod parse;
 mod resolve;
 mod set;
 mod time;
 mod value;
 mod window;
 
-pub use documents::{Correlations, Exclusion};
-pub(crate) use filter::parse_filter;
-pub use filter::{Filter, FilterRule, FilterSet, FilterTargets};
-pub use model::{
-    Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, GroupBy, RuleRef, Threshold,
-    Timespan,
+pub use crate::compile::Filter;
+pub use crate::rule::correlation::{
+    Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, FilterRule, FilterTargets,
+    GroupBy, RuleRef, Threshold, Timespan,
 };
-pub(crate) use parse::parse_correlation;
+pub use documents::{Correlations, Exclusion};
+pub use filter::FilterSet;
 pub use resolve::{BaseRule, Located};
 pub use set::{
     Alert, CorrelationSet, GroupTrace, Outcome, Run, RunOptions, UntimedEvent, WindowTrace,

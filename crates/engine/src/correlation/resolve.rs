@@ -1,8 +1,8 @@
 //! Resolving references: which rule each `rules` entry, alias and condition name means, the
 //! evaluation order of chains, and the refusal of cycles.
 
-use super::model::{Condition, CorrelationRule, CorrelationType, RuleRef};
 use crate::rule::condition::Expr;
+use crate::rule::correlation::{Condition, CorrelationRule, CorrelationType, RuleRef};
 use crate::source::Span;
 use crate::source::{did_you_mean, Diagnostic, DiagnosticCode};
 
@@ -297,7 +297,7 @@ fn branches_of(
             }
         }
         Condition::Threshold(t) if rule.kind == CorrelationType::TemporalOrdered => {
-            use super::model::ConditionOp::{Gt, Gte};
+            use crate::rule::correlation::ConditionOp::{Gt, Gte};
             if matches!(t.op, Gt | Gte) {
                 partial = true;
                 let need = if t.op == Gt {

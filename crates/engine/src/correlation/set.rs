@@ -1,10 +1,10 @@
 //! A set of resolved correlations and one run of it over an event stream.
 
-use super::model::{CorrelationRule, CorrelationType};
 use super::resolve::{resolve, BaseRule, Input, Located, Resolved};
 use super::time::{rfc3339, MissingTime, TimestampField};
 use super::window;
 use crate::event::{Event, FieldValue};
+use crate::rule::correlation::{CorrelationRule, CorrelationType};
 use std::collections::HashMap;
 
 /// At most this many alerts per correlation; beyond it the run stops that correlation and says so.

@@ -2,13 +2,13 @@
 //! input row), grouped, sorted by time, and swept with a window whose both ends only move
 //! forward, so each group costs O(n log n) however long its windows are.
 
-use super::model::{Condition, CorrelationType};
 use super::resolve::{field_for, Branch, Input, Resolved, Slot};
 use super::set::{
     Alert, CorrelationSet, GroupTrace, Run, WindowTrace, MAX_ALERTS, MAX_CHAIN_ROWS, MAX_EVIDENCE,
 };
 use super::value::{folded_text, number};
 use crate::event::FieldValue;
+use crate::rule::correlation::{Condition, CorrelationType};
 use std::collections::{BTreeMap, HashMap};
 
 /// The limits reached in a run, shared by all its correlations.

@@ -4,6 +4,7 @@
 //! but are probably not what the author meant.
 
 pub(crate) mod condition;
+pub(crate) mod correlation;
 mod detection;
 pub(crate) mod lint;
 mod metadata;

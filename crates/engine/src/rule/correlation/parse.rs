@@ -2,7 +2,7 @@
 //! the checks are pySigma 2.0.1's (`sigma/correlations.py`) plus the SQLite backend's refusal of
 //! a field list, so the engine refuses what the reference refuses.
 
-use super::model::{
+use super::{
     Alias, Condition, ConditionOp, CorrelationRule, CorrelationType, GroupBy, RuleRef, Threshold,
     Timespan,
 };

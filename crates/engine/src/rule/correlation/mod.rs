@@ -1,4 +1,12 @@
-//! What a correlation document says, with the position of every part that an error can point at.
+//! What a correlation or filter document says, with the position of every part that an error can
+//! point at (read by `parse.rs` and `filter.rs`); evaluating them is `crate::correlation`'s job.
+
+mod filter;
+mod parse;
+
+pub(crate) use filter::parse_filter;
+pub use filter::{FilterRule, FilterTargets};
+pub(crate) use parse::parse_correlation;
 
 use crate::rule::condition::Expr;
 use crate::source::Span;
