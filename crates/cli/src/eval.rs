@@ -232,6 +232,18 @@ impl Run<'_> {
         self.files.get(rule).map(String::as_str)
     }
 
+    /// What every JSON line about an (event, rule) pair starts with.
+    fn line_head(&self, (index, line): (usize, Option<usize>), ri: usize) -> serde_json::Value {
+        let rule = &self.set.rules()[ri];
+        json!({
+            "event": index,
+            "event_line": line,
+            "rule_id": rule.id,
+            "title": rule.title,
+            "file": self.file(ri),
+        })
+    }
+
     /// Streams the records of an `.evtx` file through [`Run::event`] (one chunk in memory at a
     /// time); returns the number of records that could not be read (reported on stderr).
     fn evtx(
@@ -334,15 +346,9 @@ impl Run<'_> {
             let rule = &self.set.rules()[ri];
             match self.format {
                 OutputFormat::Json => {
-                    let v = json!({
-                        "event": index,
-                        "event_line": line,
-                        "rule_id": rule.id,
-                        "title": rule.title,
-                        "level": rule.level,
-                        "matched": identifiers,
-                        "file": self.file(ri),
-                    });
+                    let mut v = self.line_head((index, line), ri);
+                    v["level"] = json!(rule.level);
+                    v["matched"] = json!(identifiers);
                     writeln!(out, "{v}")?;
                 }
                 OutputFormat::Text => writeln!(
@@ -399,16 +405,10 @@ impl Run<'_> {
             .exclusion(ri, rule, event, self.set.logsource_map());
         match self.format {
             OutputFormat::Json => {
-                let v = json!({
-                    "event": index,
-                    "event_line": line,
-                    "rule_id": rule.id,
-                    "title": rule.title,
-                    "file": self.file(ri),
-                    "fired": fired,
-                    "excluded_by": excluded_by,
-                    "trace": trace,
-                });
+                let mut v = self.line_head((index, line), ri);
+                v["fired"] = json!(fired);
+                v["excluded_by"] = json!(excluded_by);
+                v["trace"] = json!(trace);
                 writeln!(out, "{v}")
             }
             OutputFormat::Text => {
