@@ -27,8 +27,9 @@ pub struct EventVerdict {
     pub matched: Vec<String>,
     /// Set when the event's log source does not fit the (first) rule's.
     pub note: Option<String>,
-    /// Set when a rule matched but a filter removed the event (the first such rule's filter).
-    pub excluded: Option<Exclusion>,
+    /// Set when a rule matched but a filter removed the event: the first such rule (its
+    /// filter and why: [`Evaluator::exclusion`]).
+    pub excluded_rule: Option<usize>,
 }
 
 /// Evaluates compiled rules event by event: an event fires when any rule fires. The log source
@@ -85,23 +86,30 @@ impl Evaluator {
         self.policy
     }
 
-    /// The verdict for one event.
+    /// The verdict for one event (the rules after the first that fires are not evaluated).
     pub fn evaluate(&self, event: &Event) -> EventVerdict {
-        self.evaluate_all(event).0
+        self.verdict(event, false).0
     }
 
     /// The verdict for one event, and every rule that fired on it (filters applied), as
     /// correlations count them.
     pub fn evaluate_all(&self, event: &Event) -> (EventVerdict, Vec<usize>) {
+        self.verdict(event, true)
+    }
+
+    fn verdict(&self, event: &Event, every_rule: bool) -> (EventVerdict, Vec<usize>) {
         let mut verdict = EventVerdict {
             verdict: Verdict::NotFired,
             rule: None,
             matched: Vec::new(),
             note: None,
-            excluded: None,
+            excluded_rule: None,
         };
         let mut fired = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
+            if !every_rule && !fired.is_empty() {
+                break;
+            }
             let decision = self.policy.decide(&self.map, rule, event);
             if i == 0 {
                 verdict.note = decision
@@ -111,8 +119,8 @@ impl Evaluator {
             if !(decision.evaluate && rule.matches_with(event, &decision.fit)) {
                 continue;
             }
-            if let Some(exclusion) = self.correlations.exclusion(i, rule, event, &self.map) {
-                verdict.excluded.get_or_insert(exclusion);
+            if self.correlations.excludes(i, rule, event, &self.map) {
+                verdict.excluded_rule.get_or_insert(i);
                 continue;
             }
             if fired.is_empty() {

@@ -5,8 +5,8 @@ use crate::file::RuleTest;
 use crate::pipeline::PipelineChoice;
 use serde::Serialize;
 use sigmaplay_engine::{
-    compile_rules, parse_events, CompileOptions, Correlations, Diagnostic, Event, Exclusion,
-    Pipeline, SourceMap, UntimedEvent,
+    compile_rules, parse_events, Compilation, CompileOptions, Correlations, Diagnostic, Event,
+    EventInput, Exclusion, Pipeline, SourceMap,
 };
 use std::collections::BTreeMap;
 
@@ -153,37 +153,24 @@ pub fn run(test: &RuleTest) -> TestReport {
 /// applies once). A test whose own pipeline cannot be read fails with the reason as a problem.
 pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport {
     let mut problems = Vec::new();
-    let mut all = pipelines.to_vec();
-    let mut pipeline_failed = false;
-    if let Some(choice) = &test.pipeline {
-        match choice.load() {
-            Ok(own) => {
-                let named_already = matches!(choice, PipelineChoice::Builtin(_))
-                    && all.iter().any(|p| p.origin == own.origin);
-                if !named_already {
-                    all.push(own);
-                }
-            }
-            Err(e) => {
-                problems.push(e.to_string());
-                pipeline_failed = true;
-            }
-        }
-    }
+    let all = test_pipelines(test, pipelines, &mut problems);
+    let pipeline_failed = all.is_none();
     let compilation = compile_rules(
         &test.rule,
         &CompileOptions {
             placeholders: test.placeholders.clone(),
             lint: true,
-            pipelines: all,
+            pipelines: all.unwrap_or_default(),
         },
     );
-    let rule_failed = compilation.has_errors() || pipeline_failed;
-    let why_no_verdicts = if compilation.has_errors() {
-        "the rule has errors"
+    let no_verdicts = if compilation.has_errors() {
+        Some("the rule has errors")
+    } else if pipeline_failed {
+        Some("the pipeline has errors")
     } else {
-        "the pipeline has errors"
+        None
     };
+    let rule_failed = no_verdicts.is_some();
     if !compilation.has_errors() && compilation.rules.is_empty() {
         problems.push("the rule text holds no detection rule".to_string());
     }
@@ -195,89 +182,15 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
             id: r.id.clone(),
         })
         .collect();
-    let (compiled, correlations, filters) = if rule_failed {
-        (Vec::new(), Vec::new(), Vec::new())
-    } else {
-        (
-            compilation.rules,
-            compilation.correlations,
-            compilation.filters,
-        )
-    };
-    let (correlations, correlation_diags, filter_warnings) =
-        Correlations::resolve(correlations, filters, &compiled);
-    let mut diagnostics = compilation.diagnostics;
-    let resolve_failed = correlation_diags.iter().any(|(_, d)| d.is_error());
-    diagnostics.extend(
-        correlation_diags
-            .into_iter()
-            .chain(filter_warnings)
-            .map(|(_, d)| d.locate(&compilation.source)),
-    );
-    let evaluator = Evaluator::new(compiled, test.options.policy()).with_correlations(correlations);
-    let mut fired_per_event: Vec<(usize, &Event, Vec<usize>)> = Vec::new();
+    let (evaluator, diagnostics, resolve_failed) = evaluator_for(test, compilation, rule_failed);
 
     let input = parse_events(&test.events);
-    let source = SourceMap::new(&test.events);
-    let mut events = Vec::with_capacity(input.events.len());
-    for (index, parsed) in input.events.iter().enumerate() {
-        let expected = test.expectation(index);
-        let mut excluded = None;
-        let (line, verdict, matched, message) = match parsed {
-            Err(e) => (
-                e.line,
-                Verdict::Error,
-                Vec::new(),
-                Some(format!("{}:{}: {}", e.line, e.column, e.message)),
-            ),
-            Ok(event) => {
-                let line = source.location(event.span.start).line;
-                if rule_failed {
-                    (
-                        line,
-                        Verdict::Error,
-                        Vec::new(),
-                        Some(why_no_verdicts.to_string()),
-                    )
-                } else {
-                    let (v, fired) = evaluator.evaluate_all(event);
-                    fired_per_event.push((index, event, fired));
-                    excluded = v.excluded;
-                    (line, v.verdict, v.matched, v.note)
-                }
-            }
-        };
-        events.push(EventResult {
-            index,
-            line,
-            verdict,
-            expected,
-            outcome: Outcome::grade(verdict, expected),
-            matched,
-            message,
-            excluded,
-        });
-    }
+    let (mut events, fired) = event_results(test, &input, &evaluator, no_verdicts);
     let alerts = if rule_failed || resolve_failed {
         Vec::new()
     } else {
-        let (alerts, untimed) = grade_alerts(
-            test,
-            evaluator.correlations(),
-            &fired_per_event,
-            &mut problems,
-        );
-        // A note on the event, not a failure: the correlations could not place it in time.
-        for u in untimed {
-            if let Some(e) = events.get_mut(u.event) {
-                let note = format!("correlations skip it: {}", u.reason);
-                e.message = Some(match e.message.take() {
-                    Some(m) => format!("{m}; {note}"),
-                    None => note,
-                });
-            }
-        }
-        alerts
+        let correlations = evaluator.correlations();
+        grade_alerts(test, correlations, &fired, &mut events, &mut problems)
     };
     for e in &test.expectations {
         if e.event >= events.len() {
@@ -288,23 +201,7 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
             ));
         }
     }
-
-    let mut counts = TestCounts {
-        events: events.len(),
-        ..TestCounts::default()
-    };
-    for e in &events {
-        match e.verdict {
-            Verdict::Fired => counts.fired += 1,
-            Verdict::NotFired => counts.not_fired += 1,
-            Verdict::Error => counts.errors += 1,
-        }
-        match e.outcome {
-            Outcome::Pass => counts.passed += 1,
-            Outcome::Fail => counts.failed += 1,
-            Outcome::Unchecked => counts.unchecked += 1,
-        }
-    }
+    let counts = TestCounts::of(&events);
     if let Some(min) = test.min_fired {
         if !rule_failed && counts.fired < min {
             problems.push(format!(
@@ -333,19 +230,158 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
     }
 }
 
+/// The pipelines the test runs through: `pipelines`, then the test's own (unless a built-in
+/// named both ways). `None` when the test's own cannot be read (the reason goes to `problems`).
+fn test_pipelines(
+    test: &RuleTest,
+    pipelines: &[Pipeline],
+    problems: &mut Vec<String>,
+) -> Option<Vec<Pipeline>> {
+    let mut all = pipelines.to_vec();
+    if let Some(choice) = &test.pipeline {
+        match choice.load() {
+            Ok(own) => {
+                let named_already = matches!(choice, PipelineChoice::Builtin(_))
+                    && all.iter().any(|p| p.origin == own.origin);
+                if !named_already {
+                    all.push(own);
+                }
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                return None;
+            }
+        }
+    }
+    Some(all)
+}
+
+/// The evaluator of the compiled rules with the text's filters and correlations, the
+/// compilation's diagnostics with those of resolving them, and whether resolving failed.
+fn evaluator_for(
+    test: &RuleTest,
+    compilation: Compilation,
+    rule_failed: bool,
+) -> (Evaluator, Vec<Diagnostic>, bool) {
+    let (compiled, correlations, filters) = if rule_failed {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        (
+            compilation.rules,
+            compilation.correlations,
+            compilation.filters,
+        )
+    };
+    let (correlations, correlation_diags, filter_warnings) =
+        Correlations::resolve(correlations, filters, &compiled);
+    let resolve_failed = correlation_diags.iter().any(|(_, d)| d.is_error());
+    let mut diagnostics = compilation.diagnostics;
+    diagnostics.extend(
+        correlation_diags
+            .into_iter()
+            .chain(filter_warnings)
+            .map(|(_, d)| d.locate(&compilation.source)),
+    );
+    let evaluator = Evaluator::new(compiled, test.options.policy()).with_correlations(correlations);
+    (evaluator, diagnostics, resolve_failed)
+}
+
+/// The rules that fired on one event, for the correlations: (event index, event, rules).
+type Fired<'e> = (usize, &'e Event, Vec<usize>);
+
+/// Every event's result graded against its expectation, and what fired on each readable one.
+/// `no_verdicts`: why no event gets a verdict (the rule or its pipeline has errors).
+fn event_results<'e>(
+    test: &RuleTest,
+    input: &'e EventInput,
+    evaluator: &Evaluator,
+    no_verdicts: Option<&str>,
+) -> (Vec<EventResult>, Vec<Fired<'e>>) {
+    let source = SourceMap::new(&test.events);
+    let mut fired_per_event = Vec::new();
+    let mut events = Vec::with_capacity(input.events.len());
+    for (index, parsed) in input.events.iter().enumerate() {
+        let expected = test.expectation(index);
+        let mut excluded = None;
+        let (line, verdict, matched, message) = match parsed {
+            Err(e) => (
+                e.line,
+                Verdict::Error,
+                Vec::new(),
+                Some(format!("{}:{}: {}", e.line, e.column, e.message)),
+            ),
+            Ok(event) => {
+                let line = source.location(event.span.start).line;
+                if let Some(why) = no_verdicts {
+                    (line, Verdict::Error, Vec::new(), Some(why.to_string()))
+                } else {
+                    let (v, fired) = evaluator.evaluate_all(event);
+                    fired_per_event.push((index, event, fired));
+                    excluded = v.excluded_rule.and_then(|r| evaluator.exclusion(r, event));
+                    (line, v.verdict, v.matched, v.note)
+                }
+            }
+        };
+        events.push(EventResult {
+            index,
+            line,
+            verdict,
+            expected,
+            outcome: Outcome::grade(verdict, expected),
+            matched,
+            message,
+            excluded,
+        });
+    }
+    (events, fired_per_event)
+}
+
+impl TestCounts {
+    fn of(events: &[EventResult]) -> TestCounts {
+        let mut counts = TestCounts {
+            events: events.len(),
+            ..TestCounts::default()
+        };
+        for e in events {
+            match e.verdict {
+                Verdict::Fired => counts.fired += 1,
+                Verdict::NotFired => counts.not_fired += 1,
+                Verdict::Error => counts.errors += 1,
+            }
+            match e.outcome {
+                Outcome::Pass => counts.passed += 1,
+                Outcome::Fail => counts.failed += 1,
+                Outcome::Unchecked => counts.unchecked += 1,
+            }
+        }
+        counts
+    }
+}
+
 /// Runs the correlations over the events that fired (in input order) and grades every group
-/// against the alert expectations.
+/// against the alert expectations. An event the correlations cannot place in time gets a note,
+/// not a failure.
 fn grade_alerts(
     test: &RuleTest,
     correlations: &Correlations,
-    fired: &[(usize, &Event, Vec<usize>)],
+    fired: &[Fired],
+    events: &mut [EventResult],
     problems: &mut Vec<String>,
-) -> (Vec<AlertResult>, Vec<UntimedEvent>) {
+) -> Vec<AlertResult> {
     let mut run = correlations.start(test.options.timestamp());
     for (index, event, rules) in fired {
         run.push(*index, event, rules);
     }
     let outcome = run.finish();
+    for u in &outcome.untimed {
+        if let Some(e) = events.get_mut(u.event) {
+            let note = format!("correlations skip it: {}", u.reason);
+            e.message = Some(match e.message.take() {
+                Some(m) => format!("{m}; {note}"),
+                None => note,
+            });
+        }
+    }
     let mut results = Vec::new();
     let mut used = vec![false; test.alert_expectations.len()];
     for (c, rule) in correlations.set.correlations() {
@@ -394,5 +430,5 @@ fn grade_alerts(
             summary: "no event of this group matched a rule the correlation counts".into(),
         });
     }
-    (results, outcome.untimed)
+    results
 }
