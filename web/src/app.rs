@@ -17,7 +17,7 @@ use crate::hooks::test_file;
 use crate::hooks::theme::{initial_theme, use_theme};
 use crate::hooks::worker::use_engine_worker;
 use crate::lessons::Lesson;
-use crate::state::{Action, AppState};
+use crate::state::{authoring_hints, Action, AppState};
 use yew::prelude::*;
 
 type Dispatch = UseReducerDispatcher<AppState>;
@@ -43,6 +43,14 @@ pub fn App() -> Html {
     use_engine_worker(&state, dispatch.clone());
     use_autosave(&state, dispatch.clone());
 
+    // Rebuilt when the events or the placeholders change, not on every keystroke.
+    let hints = use_memo(
+        (
+            state.events_summary.clone(),
+            state.workspace.placeholders.clone(),
+        ),
+        |(summary, placeholders)| authoring_hints(summary.as_deref(), placeholders),
+    );
     let actions = Callback::from(dispatch);
     let theme = state.theme;
     let on_theme = actions.reform(move |()| Action::SetTheme(theme.other()));
@@ -67,7 +75,6 @@ pub fn App() -> Html {
         saved: state.saved_revision,
         error: state.save_error.clone(),
     };
-    let hints = std::rc::Rc::new(state.authoring_hints());
     let selected_line = state.selected.and_then(|index| {
         let results = state.results.as_ref()?;
         results.events.lines.get(index).copied()

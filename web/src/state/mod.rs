@@ -11,7 +11,7 @@ mod workspace;
 
 pub use notices::{NewNotice, Notice, NoticeLevel};
 pub use results::{grade, Results, TestTally};
-pub use workspace::{human_bytes, LargeEvents, Workspace, LARGE_EVENTS_CHARS};
+pub use workspace::{authoring_hints, human_bytes, LargeEvents, Workspace, LARGE_EVENTS_CHARS};
 
 use sigmaplay_wasm::protocol::WorkerResponse;
 use sigmaplay_wasm::{CompileReport, EventsSummary, ExplainReport, RuleOptions};

@@ -4,6 +4,7 @@
 use super::{AppState, NewNotice};
 use sigmaplay_engine::AuthoringHints;
 use sigmaplay_ruletest::{PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN};
+use sigmaplay_wasm::EventsSummary;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -147,19 +148,6 @@ impl AppState {
         }
     }
 
-    /// What the rule editor's completion and hover know: the events' fields and the
-    /// placeholder names of the page.
-    pub fn authoring_hints(&self) -> AuthoringHints {
-        AuthoringHints {
-            event_fields: self
-                .events_summary
-                .as_ref()
-                .map(|s| s.fields.clone())
-                .unwrap_or_default(),
-            placeholders: self.workspace.placeholders.keys().cloned().collect(),
-        }
-    }
-
     pub(super) fn load(&mut self, workspace: Workspace, notice: Option<NewNotice>) -> bool {
         let large = workspace.events.len() > LARGE_EVENTS_CHARS;
         self.large_events = large.then(|| LargeEvents::of(&workspace.events, "saved work".into()));
@@ -294,5 +282,17 @@ impl AppState {
                 self.selected = None;
             }
         }
+    }
+}
+
+/// What the rule editor's completion and hover know: the events' fields and the placeholder
+/// names of the page.
+pub fn authoring_hints(
+    summary: Option<&EventsSummary>,
+    placeholders: &BTreeMap<String, Vec<String>>,
+) -> AuthoringHints {
+    AuthoringHints {
+        event_fields: summary.map(|s| s.fields.clone()).unwrap_or_default(),
+        placeholders: placeholders.keys().cloned().collect(),
     }
 }

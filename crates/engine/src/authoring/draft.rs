@@ -155,17 +155,17 @@ pub fn add_to_selection(
         " ".repeat(ind),
         item_line(ind * 2, field, how, value)
     );
-    Some(insert_identifier(text, &all, &block, block_text, None))
+    Some(insert_identifier(text, &all, &block, block_text, |_| None))
 }
 
 /// Inserts a new search identifier's lines before the condition (or at the end of the
-/// detection), and optionally rewrites the condition line's value.
+/// detection); `rewrite_condition` may give the condition line a new value.
 fn insert_identifier(
     text: &str,
     all: &[Line],
     block: &DetectionBlock,
     block_text: String,
-    condition_suffix: Option<&str>,
+    rewrite_condition: impl Fn(&str) -> Option<String>,
 ) -> TextEdit {
     let condition = all
         .iter()
@@ -176,10 +176,10 @@ fn insert_identifier(
         Some(c) => {
             let mut insert = block_text;
             let mut to = c.start;
-            if let (Some(suffix), Some(value_at)) = (condition_suffix, c.value_at) {
-                let value = c.text[value_at..].trim();
+            let value = c.value_at.map(|at| c.text[at..].trim());
+            if let Some(new) = value.and_then(&rewrite_condition) {
                 insert.push_str(&format!(
-                    "{}condition: {value}{suffix}",
+                    "{}condition: {new}",
                     " ".repeat(block.child_indent)
                 ));
                 to = c.start + c.text.len();
@@ -222,16 +222,11 @@ pub fn exclude_like(text: &str, field: &str, value: &str) -> Option<TextEdit> {
         " ".repeat(ind),
         item_line(ind * 2, field, DraftMatch::Exact, value)
     );
-    let condition = all
-        .iter()
-        .find(|l| l.indent == ind && l.key == Some("condition"))
-        .and_then(|l| Some(l.text[l.value_at?..].trim()));
-    let suffix = match condition {
-        Some(c) if c.contains("filter_main_*") => None,
-        Some(_) => Some(" and not 1 of filter_main_*"),
-        None => None,
+    let rewrite = |condition: &str| {
+        (!condition.contains("filter_main_*"))
+            .then(|| format!("{condition} and not 1 of filter_main_*"))
     };
-    Some(insert_identifier(text, &all, &block, block_text, suffix))
+    Some(insert_identifier(text, &all, &block, block_text, rewrite))
 }
 
 fn slug(field: &str) -> String {

@@ -51,7 +51,7 @@ pub fn hover(text: &str, offset: usize, hints: &AuthoringHints) -> Option<Hover>
             return span(format!("{key}: {what}"));
         }
         if cursor.path.first() == Some(&"detection") && cursor.path.len() >= 2 {
-            return key_help(key, word, start - cursor.line.indent, hints).and_then(span);
+            return key_help(key, start.saturating_sub(cursor.line.indent), hints).and_then(span);
         }
         return None;
     }
@@ -76,7 +76,7 @@ pub fn hover(text: &str, offset: usize, hints: &AuthoringHints) -> Option<Hover>
 
 /// A detection key `Field|mod|mod`: the field, or the modifier under the cursor (`at`: the
 /// cursor's byte position in the key).
-fn key_help(key: &str, word: &str, at: usize, hints: &AuthoringHints) -> Option<String> {
+fn key_help(key: &str, at: usize, hints: &AuthoringHints) -> Option<String> {
     let parts: Vec<&str> = key.split('|').collect();
     let mut pos = 0;
     for (i, part) in parts.iter().enumerate() {
@@ -101,7 +101,6 @@ fn key_help(key: &str, word: &str, at: usize, hints: &AuthoringHints) -> Option<
         }
         pos += part.len() + 1;
     }
-    let _ = word;
     None
 }
 

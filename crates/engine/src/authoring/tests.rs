@@ -310,3 +310,12 @@ mod fixing {
         assert!(quick_fixes("detection:\n    a:\n        x: '*y*z*'\n").is_empty());
     }
 }
+
+#[test]
+fn help_at_every_offset_of_a_list_item_never_panics() {
+    let (text, _) = at("detection:\n    sel:\n        - Image|endswith: x┃");
+    for offset in 0..=text.len() {
+        let _ = hover(&text, offset, &AuthoringHints::default());
+        let _ = complete(&text, offset, &AuthoringHints::default());
+    }
+}
