@@ -16,6 +16,9 @@
 #   FUZZ_KEEP_GOING=1  long runs: after a crash, timeout or OOM (saved in fuzz/artifacts/TARGET/),
 #                      start the target again for the time left
 #   FUZZ_OPTIONAL=1    exit 0 with a message when cargo-fuzz cannot be installed (CI's smoke)
+#   FUZZ_SEED=N        libFuzzer's -seed: with the same seeded corpus, a run explores the same
+#                      inputs in the same order, so a short run (CI's smoke) tries a prefix of
+#                      what a longer local run with the same seed already passed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -124,6 +127,7 @@ for target in "${TARGETS[@]}"; do
     mkdir -p "fuzz/artifacts/$target"
     touch "fuzz/logs/$target.start"
     args=(-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 $(dict_of "$target"))
+    [ -z "${FUZZ_SEED:-}" ] || args+=(-seed="$FUZZ_SEED")
     say "$target: ${SECONDS_PER_TARGET}s (log: $log)"
     : > "$log"
     status=0 deadline=$((SECONDS + SECONDS_PER_TARGET))

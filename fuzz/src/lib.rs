@@ -188,9 +188,12 @@ pub fn check_rule_set(sets: &RuleSets, event: &Event) {
 
 /// Events read from `text` are in input order, spans and error positions point into it.
 pub fn check_event_input(text: &str, input: &EventInput) {
+    // One byte-order mark, then JSON's white space (RFC 8259 §2): a form feed or a Unicode
+    // space before `{` makes the text neither JSON nor XML, and it is refused as such.
     let first = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .trim_start_matches([' ', '\t', '\n', '\r'])
         .bytes()
         .next();
     if matches!(first, Some(b'{' | b'[' | b'<')) {
