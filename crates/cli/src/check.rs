@@ -3,7 +3,9 @@
 use crate::diagnostics::{self, DiagnosticFormat};
 use crate::{inputs, pipeline};
 use crate::{CheckArgs, Status};
-use sigmaplay_engine::{compile_rules, Compilation, CompileOptions, Diagnostic, Severity};
+use sigmaplay_engine::{
+    compile_rules_within, Compilation, CompileOptions, Diagnostic, RegexBudget, Severity,
+};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -27,17 +29,20 @@ impl RuleFile {
 
 /// Compiles every rule file named by `args`. Files that cannot be read are returned as messages.
 /// With `strict`, a placeholder without values is an error (see [`pipeline::make_strict`]).
+/// The files make one rule set with whatever else compiled against `regexes`: their regexes
+/// share its one memory limit.
 pub fn compile_files(
     args: &[PathBuf],
     options: &CompileOptions,
     strict: bool,
+    regexes: &mut RegexBudget,
 ) -> (Vec<RuleFile>, Vec<String>) {
     let (paths, mut errors) = inputs::expand(args, RULE_EXTENSIONS);
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         match inputs::read(&path) {
             Ok(input) => {
-                let mut compilation = compile_rules(&input.text, options);
+                let mut compilation = compile_rules_within(&input.text, options, regexes);
                 if strict {
                     pipeline::make_strict(&mut compilation);
                 }
@@ -58,7 +63,12 @@ pub fn run(args: &CheckArgs) -> io::Result<Status> {
     else {
         return Ok(Status::Errors);
     };
-    let (files, read_errors) = compile_files(&args.rules, &options, args.rule_options.strict);
+    let (files, read_errors) = compile_files(
+        &args.rules,
+        &options,
+        args.rule_options.strict,
+        &mut RegexBudget::default(),
+    );
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         DiagnosticFormat::Text
     } else {

@@ -6,7 +6,7 @@ use crate::{inputs, pipeline, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
     parse_events, read_evtx, CompileOptions, CompiledRule, Correlations, DiagnosticCode, Event,
-    LogSourceMap, LogSourcePolicy, RuleSet, SourceMap,
+    LogSourceMap, LogSourcePolicy, RegexBudget, RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
 
@@ -177,10 +177,10 @@ struct LoadedRules {
 /// Compiles every rule file (and `--filter` file); errors are reported on stderr and counted,
 /// the good rules kept.
 fn load_rules(args: &EvalArgs, options: &CompileOptions) -> (LoadedRules, Documents, usize) {
-    let (mut files, mut read_errors) =
-        compile_files(&args.rules, options, args.rule_options.strict);
-    let (filter_files, filter_errors) =
-        compile_files(&args.filters, options, args.rule_options.strict);
+    let mut regexes = RegexBudget::default();
+    let strict = args.rule_options.strict;
+    let (mut files, mut read_errors) = compile_files(&args.rules, options, strict, &mut regexes);
+    let (filter_files, filter_errors) = compile_files(&args.filters, options, strict, &mut regexes);
     read_errors.extend(filter_errors);
     let mut documents = Documents::default();
     for mut file in filter_files {

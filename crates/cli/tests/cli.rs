@@ -45,6 +45,12 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+/// `text` holds `part`; the message shows the whole text.
+#[track_caller]
+fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} not in:\n{text}");
+}
+
 fn json_lines(o: &Output) -> Vec<serde_json::Value> {
     stdout(o)
         .lines()
@@ -139,7 +145,7 @@ fn eval_reads_mapped_fields_of_security_events() {
         "the admin tool parent is filtered"
     );
     let text = stdout(&o);
-    assert!(text.contains("NewProcessName"), "{text}");
+    assert_contains(&text, "NewProcessName");
 }
 
 #[test]
@@ -192,7 +198,7 @@ fn bad_json_line_is_reported_and_the_rest_evaluates() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("events/bad-line.jsonl:2:"), "{err}");
+    assert_contains(&err, "events/bad-line.jsonl:2:");
     // Lines 1 and 3 are events 0 and 2 (the bad line keeps its index).
     let h = hits(&o);
     assert_eq!(h, vec![(0, WHOAMI.to_string()), (2, WHOAMI.to_string())]);
@@ -219,7 +225,7 @@ fn placeholders_from_the_command_line() {
     assert!(hits(&o).is_empty());
     let err = stderr(&o);
     assert_eq!(err.matches("%Admins% has no values").count(), 1, "{err}");
-    assert!(err.contains("placeholder.yml:13:"), "{err}");
+    assert_contains(&err, "placeholder.yml:13:");
     let o = sigmaplay(&[
         "eval",
         "placeholder.yml",
@@ -228,7 +234,7 @@ fn placeholders_from_the_command_line() {
         "--strict",
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("placeholder.yml:13:"), "{}", stderr(&o));
+    assert_contains(&stderr(&o), "placeholder.yml:13:");
 }
 
 #[test]
@@ -255,12 +261,9 @@ fn placeholders_from_a_vars_file_and_a_pipeline() {
     assert_eq!(hits(&o), vec![(0, "Admin Accounts Logon".to_string())]);
     let o = sigmaplay(&["check", "placeholder.yml"]);
     assert!(o.status.success(), "{}", stdout(&o));
-    assert!(
-        stdout(&o).contains(
-            "warning: %Admins% has no values: this item matches nothing until values are given"
-        ),
-        "{}",
-        stdout(&o)
+    assert_contains(
+        &stdout(&o),
+        "warning: %Admins% has no values: this item matches nothing until values are given",
     );
     let o = sigmaplay(&["check", "--strict", "placeholder.yml"]);
     assert_eq!(o.status.code(), Some(1));
@@ -292,10 +295,9 @@ fn eval_through_pipelines() {
         Some("ecs_windows"),
         &["--explain", "--format", "json"],
     );
-    assert!(
-        stdout(&o).contains("Image → process.executable (ecs_windows: ecs_windows_field_mapping)"),
-        "{}",
-        stdout(&o)
+    assert_contains(
+        &stdout(&o),
+        "Image → process.executable (ecs_windows: ecs_windows_field_mapping)",
     );
 }
 
@@ -309,18 +311,11 @@ fn bad_pipelines_are_located_errors() {
         let o = sigmaplay(&args);
         assert_eq!(o.status.code(), Some(1));
         let err = stderr(&o);
-        assert!(
-            err.contains("pipelines/bad.yml:4:11: error: unknown transformation type 'field_name_maping'; did you mean 'field_name_mapping'?"),
-            "{err}"
-        );
+        assert_contains(&err, "pipelines/bad.yml:4:11: error: unknown transformation type 'field_name_maping'; did you mean 'field_name_mapping'?");
     }
     let o = sigmaplay(&["check", "rules/whoami.yml", "--pipeline", "ecs_window"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("no built-in pipeline 'ecs_window'"),
-        "{}",
-        stderr(&o)
-    );
+    assert_contains(&stderr(&o), "no built-in pipeline 'ecs_window'");
 }
 
 #[test]
@@ -379,11 +374,8 @@ fn pipeline_lists_and_prints_rules_after_pipelines() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert_eq!(text.matches("\n---\n").count(), 1, "{text}");
-    assert!(
-        text.contains("NewProcessName|endswith: \\whoami.exe"),
-        "{text}"
-    );
-    assert!(text.contains("service: security"), "{text}");
+    assert_contains(&text, "NewProcessName|endswith: \\whoami.exe");
+    assert_contains(&text, "service: security");
     let o = sigmaplay(&["pipeline", "rules/whoami.yml"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -428,11 +420,11 @@ fn explain_text_is_a_readable_tree() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("event 0 (line 1)"), "{text}");
-    assert!(text.contains("FIRED"), "{text}");
-    assert!(text.contains("filter_admin_tools"), "{text}");
-    assert!(text.contains("CommandLine|contains|windash"), "{text}");
-    assert!(text.contains("not fired"), "{text}");
+    assert_contains(&text, "event 0 (line 1)");
+    assert_contains(&text, "FIRED");
+    assert_contains(&text, "filter_admin_tools");
+    assert_contains(&text, "CommandLine|contains|windash");
+    assert_contains(&text, "not fired");
 }
 
 #[test]
@@ -440,9 +432,9 @@ fn check_reports_located_errors() {
     let o = sigmaplay(&["check", "broken.yml", "rules"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("broken.yml:7:"), "{out}");
-    assert!(out.contains(": error: "), "{out}");
-    assert!(out.contains("endswith"), "{out}");
+    assert_contains(&out, "broken.yml:7:");
+    assert_contains(&out, ": error: ");
+    assert_contains(&out, "endswith");
     assert!(
         out.lines()
             .all(|l| l.starts_with("broken.yml:") || l.starts_with("rules/")),
@@ -503,30 +495,23 @@ fn test_command_runs_files_and_writes_junit() {
         junit.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    assert!(
-        stdout(&o).contains("PASS tests/whoami.json"),
-        "{}",
-        stdout(&o)
-    );
+    assert_contains(&stdout(&o), "PASS tests/whoami.json");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("<testsuites"), "{xml}");
-    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert_contains(&xml, "<testsuites");
+    assert_contains(&xml, "failures=\"0\"");
 
     let o = sigmaplay(&["test", "tests", "--junit", junit.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("FAIL tests/failing.json"), "{out}");
-    assert!(
-        out.contains("event 2 (line 3): should fire, did not fire"),
-        "{out}"
-    );
+    assert_contains(&out, "FAIL tests/failing.json");
+    assert_contains(&out, "event 2 (line 3): should fire, did not fire");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("<failure"), "{xml}");
+    assert_contains(&xml, "<failure");
     let _ = std::fs::remove_file(junit);
 
     let o = sigmaplay(&["test", "rules/whoami.yml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("not valid JSON"), "{}", stdout(&o));
+    assert_contains(&stdout(&o), "not valid JSON");
 }
 
 #[test]
@@ -557,22 +542,18 @@ fn link_round_trip() {
     // A cut link: a clear message, exit 1.
     let o = sigmaplay(&["link", "--decode", &link[..link.len() - 10]]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("incomplete"), "{}", stderr(&o));
+    assert_contains(&stderr(&o), "incomplete");
     let o = sigmaplay(&["link", "--decode", "https://play.example/"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("not a Sigma Playground share link"),
-        "{}",
-        stderr(&o)
-    );
+    assert_contains(&stderr(&o), "not a Sigma Playground share link");
 }
 
 #[test]
 fn help_documents_exit_codes() {
     let o = sigmaplay(&["eval", "--help"]);
     let text = stdout(&o);
-    assert!(text.contains("Exit status"), "{text}");
-    assert!(text.contains("JSON Lines"), "{text}");
+    assert_contains(&text, "Exit status");
+    assert_contains(&text, "JSON Lines");
 }
 
 #[test]
@@ -635,11 +616,7 @@ fn eval_prints_correlation_alerts() {
                 "value": 3, "events": [0, 1, 2],
                 "rules": ["0e95725d-7320-415d-80f7-004da920fc11"]}})
     );
-    assert!(
-        stderr(&o).contains("event 4 has no timestamp: none of @timestamp"),
-        "{}",
-        stderr(&o)
-    );
+    assert_contains(&stderr(&o), "event 4 has no timestamp: none of @timestamp");
 }
 
 #[test]
@@ -667,7 +644,7 @@ fn eval_applies_filters_before_correlating() {
         "text",
     ]);
     let text = stdout(&o);
-    assert!(text.contains("excluded by filter 'Admin hosts'"), "{text}");
+    assert_contains(&text, "excluded by filter 'Admin hosts'");
     assert!(
         text.contains("Brute force: alice: 2 events within 5m (never ≥ 3), no alert")
             || text.contains("Brute force: alice: 1 to 2 events within 5m (never ≥ 3), no alert"),
@@ -683,10 +660,7 @@ fn eval_reports_bad_correlations_with_their_place() {
     );
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(
-        err.contains(":4:11: error: 'failed_logn' names no rule"),
-        "{err}"
-    );
+    assert_contains(&err, ":4:11: error: 'failed_logn' names no rule");
 }
 
 /// `tests/fixtures/evtx/new-user-security.evtx`: 4 Security records, the second a 4720.
@@ -714,8 +688,8 @@ fn eval_reads_evtx_files() {
         "text",
     ]);
     let out = stdout(&text);
-    assert!(out.contains("event 1 · User Account Created"), "{out}");
-    assert!(out.contains("event 0 · User Account Created"), "{out}");
+    assert_contains(&out, "event 1 · User Account Created");
+    assert_contains(&out, "event 0 · User Account Created");
 }
 
 #[test]
@@ -733,7 +707,7 @@ fn eval_reports_where_a_cut_evtx_file_stops() {
         "{err}"
     );
     // The record before the cut was still evaluated (the 4720 after it is lost).
-    assert!(err.contains("1 rule(s), 1 event(s): 0 match(es)"), "{err}");
+    assert_contains(&err, "1 rule(s), 1 event(s): 0 match(es)");
 }
 
 #[test]
@@ -750,11 +724,7 @@ fn eval_refuses_evtx_on_stdin_with_a_reason() {
     child.stdin.take().unwrap().write_all(&bytes).unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("a Windows event log (.evtx), not text"),
-        "{}",
-        stderr(&o)
-    );
+    assert_contains(&stderr(&o), "a Windows event log (.evtx), not text");
 }
 
 #[test]
@@ -770,16 +740,16 @@ fn test_runs_regression_folders_with_junit() {
     ]);
     let out = stdout(&o);
     assert!(o.status.success(), "{out}{}", stderr(&o));
-    assert!(
-        out.contains("PASS regression/whoami_priv: 2 event(s), 2 fired, 0 not fired; 2/2"),
-        "{out}"
+    assert_contains(
+        &out,
+        "PASS regression/whoami_priv: 2 event(s), 2 fired, 0 not fired; 2/2",
     );
-    assert!(out.contains("1 test(s): 1 passed, 0 failed"), "{out}");
+    assert_contains(&out, "1 test(s): 1 passed, 0 failed");
     let xml = std::fs::read_to_string(&junit).unwrap();
     std::fs::remove_file(&junit).unwrap();
-    assert!(
-        xml.contains("<testsuite name=\"regression/whoami_priv\" tests=\"3\" failures=\"0\""),
-        "{xml}"
+    assert_contains(
+        &xml,
+        "<testsuite name=\"regression/whoami_priv\" tests=\"3\" failures=\"0\"",
     );
 }
 
@@ -794,23 +764,16 @@ fn test_fails_a_regression_folder_whose_rule_does_not_fire() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(
-        out.contains("FAIL regression-failing/whoami_filtered"),
-        "{out}"
-    );
-    assert!(
-        out.contains("event 0 (line 1): should fire, did not fire"),
-        "{out}"
-    );
-    assert!(out.contains("PASS regression/whoami_priv"), "{out}");
-    assert!(out.contains("2 test(s): 1 passed, 1 failed"), "{out}");
+    assert_contains(&out, "FAIL regression-failing/whoami_filtered");
+    assert_contains(&out, "event 0 (line 1): should fire, did not fire");
+    assert_contains(&out, "PASS regression/whoami_priv");
+    assert_contains(&out, "2 test(s): 1 passed, 1 failed");
     // Without --rules the rule cannot be found.
     let o = sigmaplay(&["test", "regression"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stdout(&o).contains("rule 5e1b1c3a-0f7e-4c57-9a0b-2f0d6f3a9a01 not found"),
-        "{}",
-        stdout(&o)
+    assert_contains(
+        &stdout(&o),
+        "rule 5e1b1c3a-0f7e-4c57-9a0b-2f0d6f3a9a01 not found",
     );
 }
 
@@ -846,11 +809,11 @@ fn test_grades_correlation_groups_and_explains_filtered_events() {
     let o = sigmaplay(&["test", "correlation-tests/brute.json"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("FAIL correlation-tests/brute.json"), "{out}");
-    assert!(out.contains("2/4 expectation(s) met"), "{out}");
-    assert!(
-        out.contains("event 1 (line 2): should fire, did not fire (excluded by filter 'Admin hosts' (line 21): "),
-        "{out}"
+    assert_contains(&out, "FAIL correlation-tests/brute.json");
+    assert_contains(&out, "2/4 expectation(s) met");
+    assert_contains(
+        &out,
+        "event 1 (line 2): should fire, did not fire (excluded by filter 'Admin hosts' (line 21): ",
     );
     assert!(
         out.contains(
@@ -885,4 +848,30 @@ fn parallel_eval_writes_what_sequential_eval_writes_in_input_order() {
             .status
             .success()
     );
+}
+
+#[test]
+fn rule_files_loaded_together_share_one_regex_limit() {
+    // Four files that each fit: together their regexes cross the limit, and the file where it
+    // happens says so at the value; the files before it still load.
+    let dir = std::env::temp_dir().join(format!("sigmaplay-regex-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let values: String = (0..300)
+        .map(|i| format!("            - 'a{i}[0-9]+b\\w{{3}}'\n"))
+        .collect();
+    let rule = format!(
+        "title: t\nlogsource: {{product: windows}}\ndetection:\n    sel:\n        CommandLine|re:\n{values}    condition: sel\n"
+    );
+    for n in 1..=4 {
+        std::fs::write(dir.join(format!("r{n}.yml")), &rule).unwrap();
+    }
+    let one = sigmaplay(&["check", dir.join("r1.yml").to_str().unwrap()]);
+    assert_eq!(one.status.code(), Some(0), "{}", stdout(&one));
+    let o = sigmaplay(&["check", "--format", "short", dir.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(errors.len(), 1, "{out}");
+    assert_contains(errors[0], "r4.yml:67:15: error: with this value the regular expressions of this text and the 3 loaded before it would take more than the limit of");
 }

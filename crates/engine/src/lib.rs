@@ -41,7 +41,9 @@ pub use authoring::{
     FieldHint, Hover, QuickFix, TextEdit,
 };
 pub use bulk::{RuleHit, RuleSet, Scratch};
-pub use compile::{compile_rules, Compilation, CompileOptions, CompiledRule};
+pub use compile::{
+    compile_rules, compile_rules_within, Compilation, CompileOptions, CompiledRule, RegexBudget,
+};
 pub use correlation::{
     rfc3339, Alert, Alias, BaseRule, Condition, ConditionOp, CorrelationRule, CorrelationSet,
     CorrelationType, Correlations, Exclusion, Filter, FilterRule, FilterSet, FilterTargets,

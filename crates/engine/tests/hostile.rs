@@ -220,6 +220,35 @@ fn regexes_and_globs_share_one_memory_budget_per_text() {
     assert!(!c.rules.is_empty(), "the first rules fit");
 }
 
+#[test]
+fn the_texts_of_one_rule_set_share_one_regex_budget() {
+    // A rule pack cannot take as files what one text may not: texts that each fit, compiled as
+    // one rule set, refuse the value that crosses the limit, in the text where it stands.
+    use sigmaplay_engine::{compile_rules_within, RegexBudget};
+    let values: Vec<String> = (0..300).map(|i| format!("a{i}[0-9]+b\\w{{3}}")).collect();
+    let one = rule_with_values("|re", &values);
+    let mut budget = RegexBudget::default();
+    let options = CompileOptions::default();
+    let texts: Vec<_> = (0..4)
+        .map(|_| compile_rules_within(&one, &options, &mut budget))
+        .collect();
+    assert!(!texts[0].has_errors());
+    let failed = texts
+        .iter()
+        .position(|c| c.has_errors())
+        .expect("over the budget");
+    assert!(failed > 0);
+    let d = first_error(&texts[failed]);
+    let whose = match failed {
+        1 => "this text and the one loaded before it".to_string(),
+        n => format!("this text and the {n} loaded before it"),
+    };
+    assert!(d.message.contains(&whose), "{}", d.message);
+    assert!(d.location.is_some(), "{d:?}");
+    // Each alone still fits.
+    assert!(!compile(&one).has_errors());
+}
+
 /// Every diagnostic with a span lies in the text on character boundaries, at a line that exists.
 fn assert_located_inside(text: &str, c: &Compilation) {
     let lines = text.replace("\r\n", "\n").matches(['\n', '\r']).count() + 1;

@@ -34,15 +34,7 @@ pub fn compile_js(rule: &str, options: JsValue) -> Result<JsValue, JsError> {
 /// Evaluates every event of `events` (any supported shape): one verdict string per event.
 #[wasm_bindgen(js_name = evaluate)]
 pub fn evaluate_js(rule: &str, events: &str, options: JsValue) -> Result<JsValue, JsError> {
-    let mut session = Session::new();
-    let report = session.set_rule(rule, &options_from_js(options)?);
-    if report.has_errors {
-        return Err(JsError::new(&format!(
-            "the rule has errors: {}",
-            first_error(&report)
-        )));
-    }
-    session.set_events(events);
+    let mut session = session_for(rule, events, options)?;
     let verdicts: Vec<Verdict> = session.evaluate_chunk(0, usize::MAX);
     to_js(&verdicts)
 }
@@ -55,6 +47,12 @@ pub fn explain_js(
     index: usize,
     options: JsValue,
 ) -> Result<JsValue, JsError> {
+    let session = session_for(rule, events, options)?;
+    to_js(&session.explain(index))
+}
+
+/// A session holding `rule` (refused when it has errors) and `events`.
+fn session_for(rule: &str, events: &str, options: JsValue) -> Result<Session, JsError> {
     let mut session = Session::new();
     let report = session.set_rule(rule, &options_from_js(options)?);
     if report.has_errors {
@@ -64,7 +62,7 @@ pub fn explain_js(
         )));
     }
     session.set_events(events);
-    to_js(&session.explain(index))
+    Ok(session)
 }
 
 fn first_error(report: &crate::CompileReport) -> String {

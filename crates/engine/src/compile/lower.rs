@@ -21,14 +21,18 @@ use std::sync::Arc;
 
 use crate::limits::{MAX_REGEX_MEMORY, MAX_REGEX_SIZE};
 
-/// The regex memory one text has used so far, against [`MAX_REGEX_MEMORY`]. The `regex` crate
-/// does not report a regex's memory, so each is estimated from its Thompson NFA (what
-/// `size_limit` bounds), measured before the regex is built: the engines built from the NFA and
-/// their search caches take about [`NFA_TO_REGEX`] times the NFA's bytes, plus
+/// The regex memory the rules compiled so far have used, against [`MAX_REGEX_MEMORY`]: one
+/// text's ([`crate::compile_rules`]), or a whole rule set's when its texts compile against one
+/// budget ([`crate::compile_rules_within`]), so a pack of files cannot take what one text may
+/// not. The `regex` crate does not report a regex's memory, so each is estimated from its
+/// Thompson NFA (what `size_limit` bounds), measured before the regex is built: the engines built
+/// from the NFA and their search caches take about [`NFA_TO_REGEX`] times the NFA's bytes, plus
 /// [`REGEX_OVERHEAD`] per regex (measured with regex 1.13 on `|re` values and globs).
-#[derive(Default)]
-pub(super) struct RegexBudget {
+#[derive(Debug, Default)]
+pub struct RegexBudget {
     used: usize,
+    /// Texts compiled against this budget before the current one (said in the message).
+    texts: usize,
 }
 
 const NFA_TO_REGEX: usize = 5;
@@ -42,6 +46,11 @@ enum PatternError {
 }
 
 impl RegexBudget {
+    /// The next text compiles against what the ones before it used.
+    pub(super) fn next_text(&mut self) {
+        self.texts += 1;
+    }
+
     /// Counts the regex `pattern` would take, or refuses it past the budget. A pattern the NFA
     /// compiler refuses costs nothing here: building it reports the error.
     fn charge(
@@ -65,8 +74,13 @@ impl RegexBudget {
             .saturating_add(REGEX_OVERHEAD);
         let used = self.used.saturating_add(cost);
         if used > MAX_REGEX_MEMORY {
+            let whose = match self.texts {
+                0 => "this text".to_string(),
+                1 => "this text and the one loaded before it".to_string(),
+                n => format!("this text and the {n} loaded before it"),
+            };
             return Err(PatternError::OverBudget(format!(
-                "with this value the regular expressions of this text would take more than the limit of {} MB (this value needs about {} KB; wildcard patterns other than prefix, suffix or substring count as regular expressions)",
+                "with this value the regular expressions of {whose} would take more than the limit of {} MB (this value needs about {} KB; wildcard patterns other than prefix, suffix or substring count as regular expressions)",
                 MAX_REGEX_MEMORY >> 20,
                 cost.div_ceil(1 << 10)
             )));

@@ -5,6 +5,7 @@
 mod lower;
 mod program;
 
+pub use lower::RegexBudget;
 pub use program::CompiledRule;
 pub(crate) use program::{CBody, CExpr, CItem, CValue, CVariant, Matcher, RuleBody, StrKind};
 
@@ -60,6 +61,22 @@ pub struct Filter {
 
 /// Compiles every document of `text`. Never panics; every problem is a located diagnostic.
 pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
+    compile_rules_within(text, options, &mut RegexBudget::default())
+}
+
+/// [`compile_rules`] for one of several texts that make one rule set: the regexes of all of them
+/// count against `budget`'s one limit.
+pub fn compile_rules_within(
+    text: &str,
+    options: &CompileOptions,
+    budget: &mut RegexBudget,
+) -> Compilation {
+    let compilation = compile_text(text, options, budget);
+    budget.next_text();
+    compilation
+}
+
+fn compile_text(text: &str, options: &CompileOptions, regexes: &mut RegexBudget) -> Compilation {
     let source = Arc::new(SourceMap::new(text));
     let mut diagnostics = Vec::new();
     let mut rules = Vec::new();
@@ -83,8 +100,6 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
         };
     }
     let (docs, yaml_diags) = yaml::load(text, &source);
-    // One regex budget for the whole text: its rules and filters together.
-    let mut regexes = lower::RegexBudget::default();
     diagnostics.extend(yaml_diags);
     for doc in &docs {
         let root = doc.root();
@@ -98,7 +113,7 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
                 if let Some(mut r) = rule::parse_rule(&root, doc_span, text, &mut diagnostics) {
                     let lint_diags = if options.lint { lint::check_rule(&r) } else { Vec::new() };
                     match pipeline::apply_pipelines(&options.pipelines, &mut r) {
-                        Ok(applied) => match lower::compile_rule(&r, options, &source, &mut regexes) {
+                        Ok(applied) => match lower::compile_rule(&r, options, &source, regexes) {
                             Ok((mut c, warnings)) => {
                                 c.pipeline_items = std::sync::Arc::new(applied.applied);
                                 rules.push(c);
@@ -122,7 +137,7 @@ pub fn compile_rules(text: &str, options: &CompileOptions) -> Compilation {
             }
             DocumentKind::Filter => {
                 let compiled =
-                    compile_filter(&root, doc_span, text, options, &source, &mut regexes);
+                    compile_filter(&root, doc_span, text, options, &source, regexes);
                 match compiled {
                     Ok(f) => filters.push(f),
                     Err(errs) => diagnostics.extend(errs),
@@ -176,7 +191,7 @@ fn compile_filter(
     text: &str,
     options: &CompileOptions,
     source: &Arc<SourceMap>,
-    regexes: &mut lower::RegexBudget,
+    regexes: &mut RegexBudget,
 ) -> Result<Filter, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let header = correlation::parse_filter(root, doc_span, &mut diags);

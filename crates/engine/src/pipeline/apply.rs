@@ -218,14 +218,12 @@ impl Run {
             .map(|(field, values)| {
                 let values: Vec<WrittenValue> = values
                     .iter()
-                    .map(|v| WrittenValue {
-                        scalar: match v {
+                    .map(|v| {
+                        let scalar = match v {
                             Scalar::Str(s) if template => Scalar::Str(substitute(s, &logsource)),
                             v => v.clone(),
-                        },
-                        span,
-                        quoted: false,
-                        replaced: None,
+                        };
+                        WrittenValue::new(scalar, span, false)
                     })
                     .collect();
                 let mut item = DetectionItem {

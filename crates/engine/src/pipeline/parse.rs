@@ -71,14 +71,14 @@ fn read_pipeline(root: &Node, origin: &str, diags: &mut Vec<Diagnostic>) -> Pipe
         vars: BTreeMap::new(),
         items: Vec::new(),
     };
-    if !root.value.is_mapping() {
-        diags.push(error(
-            "a pipeline is a mapping (name, priority, vars, transformations)",
-            root.span(),
-        ));
+    let Some(entries) = mapping_entries(
+        root,
+        "a pipeline is a mapping (name, priority, vars, transformations)",
+        diags,
+    ) else {
         return pipeline;
-    }
-    for (k, v) in root.entries() {
+    };
+    for (k, v) in entries {
         let key = k.value.as_str().unwrap_or("");
         match key {
             "name" => pipeline.name = string(&v, "name", diags),
@@ -110,6 +110,20 @@ fn read_pipeline(root: &Node, origin: &str, diags: &mut Vec<Diagnostic>) -> Pipe
     pipeline
 }
 
+/// The entries of `node` when it is a mapping; otherwise `message` at it, and `None`.
+fn mapping_entries<'a>(
+    node: &Node<'a>,
+    message: impl Into<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<(Node<'a>, Node<'a>)>> {
+    if node.value.is_mapping() {
+        Some(node.entries())
+    } else {
+        diags.push(error(message, node.span()));
+        None
+    }
+}
+
 fn unknown_key(what: &str, key: &str, known: &[&str], span: Span) -> Diagnostic {
     let hint = did_you_mean(key, known.iter().copied())
         .map(|s| format!("; did you mean '{s}'?"))
@@ -123,22 +137,19 @@ fn read_vars(node: &Node, diags: &mut Vec<Diagnostic>) -> BTreeMap<String, Vec<S
     if node.value.is_null() {
         return vars;
     }
-    if !node.value.is_mapping() {
-        diags.push(error(
-            "'vars' must map placeholder names to a value or a list of values",
-            node.span(),
-        ));
+    let Some(entries) = mapping_entries(
+        node,
+        "'vars' must map placeholder names to a value or a list of values",
+        diags,
+    ) else {
         return vars;
-    }
-    for (k, v) in node.entries() {
+    };
+    for (k, v) in entries {
         let Some(name) = k.value.as_str() else {
             diags.push(error("variable names must be strings", k.span()));
             continue;
         };
-        let nodes = match v.value {
-            Value::Sequence(_) => v.items(),
-            _ => vec![v],
-        };
+        let nodes = v.one_or_many();
         let mut values = Vec::new();
         for n in nodes {
             match scalar(&n) {
@@ -278,10 +289,7 @@ impl<'a> Args<'a> {
 
     fn string_list(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
         let node = self.get(key)?;
-        let items = match node.value {
-            Value::Sequence(_) => node.items(),
-            _ => vec![node],
-        };
+        let items = node.one_or_many();
         Some(items.iter().filter_map(|n| string(n, key, diags)).collect())
     }
 
@@ -311,13 +319,11 @@ fn typed<'a>(
     own: &dyn Fn(&str) -> bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(String, Args<'a>, Span)> {
-    if !node.value.is_mapping() {
-        diags.push(error(
-            format!("{what} must be a mapping with a 'type'"),
-            node.span(),
-        ));
-        return None;
-    }
+    mapping_entries(
+        node,
+        format!("{what} must be a mapping with a 'type'"),
+        diags,
+    )?;
     let Some((type_key, type_node)) = node.get("type") else {
         diags.push(error(format!("{what} has no 'type'"), node.span()));
         return None;
@@ -375,25 +381,19 @@ fn read_mapping(args: &Args, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<St
     let Some(node) = args.required("mapping", diags) else {
         return Vec::new();
     };
-    if !node.value.is_mapping() {
-        diags.push(error(
-            format!(
-                "{}: 'mapping' must map names to a name or a list of names",
-                args.what
-            ),
-            node.span(),
-        ));
+    let message = format!(
+        "{}: 'mapping' must map names to a name or a list of names",
+        args.what
+    );
+    let Some(entries) = mapping_entries(&node, message, diags) else {
         return Vec::new();
-    }
+    };
     let mut out = Vec::new();
-    for (k, v) in node.entries() {
+    for (k, v) in entries {
         let Some(from) = string(&k, "mapping", diags) else {
             continue;
         };
-        let targets = match v.value {
-            Value::Sequence(_) => v.items(),
-            _ => vec![v],
-        };
+        let targets = v.one_or_many();
         let mut names = Vec::new();
         for t in &targets {
             match string(t, "mapping", diags) {
@@ -550,20 +550,15 @@ fn unknown_type(
 fn read_add_condition(args: &Args, diags: &mut Vec<Diagnostic>) -> Option<Transformation> {
     args.check(&["conditions", "name", "template", "negated"], diags);
     let node = args.required("conditions", diags)?;
-    if !node.value.is_mapping() {
-        diags.push(error(
-            "'conditions' must map field names to a value or a list of values",
-            node.span(),
-        ));
-        return None;
-    }
+    let entries = mapping_entries(
+        &node,
+        "'conditions' must map field names to a value or a list of values",
+        diags,
+    )?;
     let mut conditions = Vec::new();
-    for (k, v) in node.entries() {
+    for (k, v) in entries {
         let field = string(&k, "conditions", diags)?;
-        let nodes = match v.value {
-            Value::Sequence(_) => v.items(),
-            _ => vec![v],
-        };
+        let nodes = v.one_or_many();
         let mut values = Vec::new();
         for n in nodes {
             match scalar(&n) {

@@ -77,11 +77,7 @@ pub(crate) fn parse_detection(
             Some(key_span),
         )),
         Some((_, v)) => {
-            let texts: Vec<Node> = match v.value {
-                Value::Sequence(_) => v.items(),
-                _ => vec![v],
-            };
-            for t in texts {
+            for t in v.one_or_many() {
                 let Some(text) = t.value.as_str() else {
                     diags.push(Diagnostic::error(
                         Code::Condition,
@@ -223,12 +219,7 @@ fn written(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<WrittenValue> {
             return None;
         }
     };
-    Some(WrittenValue {
-        scalar,
-        span: node.span(),
-        quoted: node.quoted(),
-        replaced: None,
-    })
+    Some(WrittenValue::new(scalar, node.span(), node.quoted()))
 }
 
 fn parse_item(key: &Node, value: &Node, diags: &mut Vec<Diagnostic>) -> Option<DetectionItem> {
@@ -271,12 +262,9 @@ fn parse_item(key: &Node, value: &Node, diags: &mut Vec<Diagnostic>) -> Option<D
         return None;
     }
     let values: Vec<WrittenValue> = match value.value {
-        Value::Sequence(s) if s.is_empty() => vec![WrittenValue {
-            scalar: Scalar::Null,
-            span: value.span(),
-            quoted: false,
-            replaced: None,
-        }],
+        Value::Sequence(s) if s.is_empty() => {
+            vec![WrittenValue::new(Scalar::Null, value.span(), false)]
+        }
         Value::Sequence(_) => value
             .items()
             .iter()

@@ -169,6 +169,18 @@ pub struct WrittenValue {
     pub replaced: Option<Vec<Variant>>,
 }
 
+impl WrittenValue {
+    /// A value as written at `span`, not (yet) touched by a pipeline.
+    pub fn new(scalar: Scalar, span: Span, quoted: bool) -> WrittenValue {
+        WrittenValue {
+            scalar,
+            span,
+            quoted,
+            replaced: None,
+        }
+    }
+}
+
 /// Tells what a document is without reading it fully.
 pub fn kind_of(root: &Node) -> DocumentKind {
     if root.get("action").is_some() {

@@ -114,6 +114,14 @@ impl<'a> Node<'a> {
             .find(|(k, _)| k.value.as_str() == Some(key))
     }
 
+    /// A list's items, or the node itself: Sigma's "a value or a list of values".
+    pub fn one_or_many(&self) -> Vec<Node<'a>> {
+        match self.value {
+            Value::Sequence(_) => self.items(),
+            _ => vec![*self],
+        }
+    }
+
     pub fn items(&self) -> Vec<Node<'a>> {
         let Value::Sequence(seq) = self.value else {
             return Vec::new();
