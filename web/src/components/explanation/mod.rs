@@ -59,7 +59,14 @@ pub fn ExplanationPanel(props: &ExplanationProps) -> Html {
                     </p>
                 }
             }) }
-            { for report.traces.iter().map(trace::trace_view) }
+            { for report.traces.iter().enumerate().map(|(rule, trace)| html! {
+                <>
+                    if let Some(Some(exclusion)) = report.exclusions.get(rule) {
+                        <p class="note filter-excluded" data-testid="filter-excluded">{ exclusion.to_string() }</p>
+                    }
+                    { trace::trace_view(trace) }
+                </>
+            }) }
             <details class="fields" data-testid="event-fields">
                 <summary>{ format!("Evaluated fields ({})", report.fields.len()) }</summary>
                 <table>
