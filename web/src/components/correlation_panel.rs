@@ -17,7 +17,24 @@ const WIDTH: f64 = 760.0;
 const LABEL_WIDTH: f64 = 120.0;
 const LANE: f64 = 44.0;
 const AXIS: f64 = 26.0;
-const TICKS: usize = 5;
+/// Tick steps (ms) of the time axis: the first that makes at most this many ticks is used.
+const MAX_TICKS: i64 = 7;
+const TICK_STEPS: [i64; 14] = [
+    1_000,
+    5_000,
+    10_000,
+    30_000,
+    60_000,
+    120_000,
+    300_000,
+    600_000,
+    1_800_000,
+    3_600_000,
+    10_800_000,
+    21_600_000,
+    86_400_000,
+    604_800_000,
+];
 
 #[derive(Properties, PartialEq)]
 pub struct CorrelationPanelProps {
@@ -133,7 +150,12 @@ fn timeline(props: &CorrelationPanelProps, c: usize, view: &CorrelationView) -> 
     let span = (hi - lo).max(1) as f64;
     let x = move |t: i64| LABEL_WIDTH + (t - lo) as f64 / span * (WIDTH - LABEL_WIDTH - 10.0);
     let height = AXIS + LANE * view.groups.len().max(1) as f64;
-    let ticks = (0..=TICKS).map(|i| lo + (hi - lo) * i as i64 / TICKS as i64);
+    let step = TICK_STEPS
+        .iter()
+        .copied()
+        .find(|s| (hi - lo) / s < MAX_TICKS)
+        .unwrap_or(TICK_STEPS[TICK_STEPS.len() - 1]);
+    let ticks = (lo.div_euclid(step) + 1..=hi.div_euclid(step)).map(move |k| k * step);
     html! {
         <svg class="timeline" data-testid="correlation-timeline" viewBox={format!("0 0 {WIDTH} {height}")}
             role="img" aria-label={format!("Timeline of {}", view.title)}>
@@ -218,10 +240,12 @@ fn lane(
     }
 }
 
-/// Enter and Space act as a click on a focusable element that is not a button.
+/// Enter and Space act as a click on a focusable element that is not a button (not when they
+/// reach it from a button inside, which acts itself).
 fn on_activate(callback: Callback<()>) -> Callback<KeyboardEvent> {
     Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == " " {
+        let on_itself = e.target().is_some() && e.target() == e.current_target();
+        if on_itself && (e.key() == "Enter" || e.key() == " ") {
             e.prevent_default();
             callback.emit(());
         }
