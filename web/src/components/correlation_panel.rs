@@ -244,8 +244,10 @@ fn lane(
 /// reach it from a button inside, which acts itself).
 fn on_activate(callback: Callback<()>) -> Callback<KeyboardEvent> {
     Callback::from(move |e: KeyboardEvent| {
-        let on_itself = e.target().is_some() && e.target() == e.current_target();
-        if on_itself && (e.key() == "Enter" || e.key() == " ") {
+        let from_button = e
+            .target_dyn_into::<web_sys::Element>()
+            .is_some_and(|el| el.tag_name().eq_ignore_ascii_case("button"));
+        if !from_button && (e.key() == "Enter" || e.key() == " ") {
             e.prevent_default();
             callback.emit(());
         }
