@@ -57,6 +57,22 @@ pub struct CorrelationPanelProps {
 
 #[component]
 pub fn CorrelationPanel(props: &CorrelationPanelProps) -> Html {
+    // What is typed is kept here until it is committed (Enter or leaving the field): a render
+    // in between (an autosave, a progress report) must not put the old value back.
+    let draft = use_state(|| props.timestamp_field.clone());
+    {
+        let draft = draft.clone();
+        use_effect_with(props.timestamp_field.clone(), move |field| {
+            draft.set(field.clone())
+        });
+    }
+    let on_draft = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            draft.set(input.value().into());
+        })
+    };
     let on_timestamp = props.on_timestamp_field.reform(|e: Event| {
         let input: web_sys::HtmlInputElement = e.target_unchecked_into();
         input.value()
@@ -68,7 +84,7 @@ pub fn CorrelationPanel(props: &CorrelationPanelProps) -> Html {
                 <span class="spacer"></span>
                 <label class="timestamp-field">{"Timestamp field "}
                     <input type="text" data-testid="timestamp-field" placeholder="@timestamp, timestamp, … (default)"
-                        value={props.timestamp_field.clone()} onchange={on_timestamp} />
+                        value={(*draft).clone()} oninput={on_draft} onchange={on_timestamp} />
                 </label>
             </div>
             { legend(&props.rules) }
