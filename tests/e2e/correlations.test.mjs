@@ -66,6 +66,12 @@ test('selecting an alert lists its events, each opens its explanation; the keybo
   assert.deepEqual(listed, ['0', '1', '3']);
   await page.click('[data-testid="alert-event"][data-event="3"]');
   await page.waitForSelector('[data-testid="explanation"][data-event="3"] [data-testid="explain-summary"]');
+  await page.waitForSelector('[data-testid="correlation-mark"][data-event="3"].selected');
+  // A mark on the timeline opens its event's explanation too.
+  await page.click('[data-testid="correlation-mark"][data-event="2"]');
+  await page.waitForSelector('[data-testid="explanation"][data-event="2"] [data-testid="explain-summary"]');
+  await page.click('[data-testid="alert-event"][data-event="3"]');
+  await page.waitForSelector('[data-testid="explanation"][data-event="3"] [data-testid="explain-summary"]');
   await page.locator('[data-testid="correlation-panel"]').scrollIntoViewIfNeeded();
   await shot(page, 'c2-alert-events-and-explanation');
 

@@ -133,7 +133,7 @@ pub fn App() -> Html {
                 if let Some(report) = state.correlation_report_rc() {
                     <section class="pane correlation-pane" aria-label="Correlations">
                         <CorrelationPanel {report} rules={(*rules).clone()} grades={std::rc::Rc::new(state.alert_grades())}
-                            selected_alert={state.selected_alert} events={correlation_events}
+                            selected_alert={state.selected_alert} selected_event={state.selected} events={correlation_events}
                             timestamp_field={AttrValue::from(state.workspace.timestamp_field.clone().unwrap_or_default())}
                             on_select_alert={actions.reform(Action::SelectAlert)} on_select_event={actions.reform(Action::Select)}
                             on_expect={actions.reform(|(correlation, group, should_alert)| Action::SetAlertExpectation { correlation, group, should_alert })}

@@ -44,6 +44,8 @@ pub struct CorrelationPanelProps {
     pub grades: Rc<AlertGrades>,
     /// (correlation, alert) whose events are listed.
     pub selected_alert: Option<(usize, usize)>,
+    /// The event whose explanation is shown (its marks are drawn larger).
+    pub selected_event: Option<usize>,
     /// The field correlations read the time from, as typed (empty: the default fields).
     pub timestamp_field: AttrValue,
     /// The events' start lines label the listed events.
@@ -244,9 +246,10 @@ fn lane(
             { for group.events.iter().map(|e| {
                 let on_select_event = props.on_select_event.clone();
                 let event = e.event;
+                let selected = props.selected_event == Some(event);
                 html! {
-                    <circle class="mark" data-testid="correlation-mark" data-event={e.event.to_string()}
-                        cx={x(e.time).to_string()} cy={mid.to_string()} r="5" fill={colour(e.rule)}
+                    <circle class={classes!("mark", selected.then_some("selected"))} data-testid="correlation-mark" data-event={e.event.to_string()}
+                        cx={x(e.time).to_string()} cy={mid.to_string()} r={if selected { "7" } else { "5" }} fill={colour(e.rule)}
                         onclick={Callback::from(move |_: MouseEvent| on_select_event.emit(Some(event)))}>
                         <title>{ format!("event #{} · {}", e.event + 1, rfc3339(e.time)) }</title>
                     </circle>
