@@ -3,7 +3,7 @@
 
 use super::{AppState, NewNotice};
 use sigmaplay_engine::AuthoringHints;
-use sigmaplay_ruletest::{AlertExpectation, PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN};
+use sigmaplay_ruletest::{PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN};
 use sigmaplay_wasm::EventsSummary;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -45,7 +45,7 @@ pub struct Workspace {
     pub name: Option<String>,
     pub pipeline: Option<PipelineChoice>,
     /// Per correlation group: should it alert.
-    pub alert_expectations: Vec<AlertExpectation>,
+    pub alert_expectations: Vec<sigmaplay_ruletest::AlertExpectation>,
     /// The event field correlations read the time from (`None`: the engine's default fields).
     pub timestamp_field: Option<String>,
 }
