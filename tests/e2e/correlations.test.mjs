@@ -166,6 +166,26 @@ test('the timestamp field chooses where time is read; events without a time are 
   await context.close();
 });
 
+test('many groups: every group is listed, at most 30 lanes are drawn, alerting ones first', async () => {
+  const { context, page } = await newPage(env.browser);
+  await openLesson(page, 'brute-force', 6);
+  const lines = [];
+  for (let u = 0; u < 35; u++) {
+    const n = u === 34 ? 3 : 1; // the last account alone reaches the threshold
+    for (let k = 0; k < n; k++) {
+      lines.push(JSON.stringify({ Channel: 'Security', EventID: 4625, TargetUserName: `user${u}`, '@timestamp': `2026-03-01T09:0${k}:00Z` }));
+    }
+  }
+  await replaceEditorText(page, 'events-editor', lines.join('\n') + '\n');
+  await waitForVerdicts(page, 37);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="correlation-group"]').length === 35);
+  assert.equal(await page.locator('[data-testid="correlation-timeline"] .lane').count(), 30);
+  assert.equal(await page.locator('[data-testid="correlation-timeline"] .lane-label').first().textContent(), 'user34');
+  await page.waitForSelector('[data-testid="correlation-panel"] :text("5 more groups are listed below but not drawn.")');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 for (const [id, events] of [['brute-force', 6], ['password-spray', 7], ['failure-then-success', 6], ['tuning-filter', 4]]) {
   test(`the ${id} lesson opens and its expectations pass`, async () => {
     const { context, page } = await newPage(env.browser);

@@ -19,6 +19,8 @@ const LANE: f64 = 44.0;
 const AXIS: f64 = 26.0;
 /// Tick steps (ms) of the time axis: the first that makes at most this many ticks is used.
 const MAX_TICKS: i64 = 7;
+/// At most this many lanes are drawn (alerting groups first); every group is still listed.
+const MAX_LANES: usize = 30;
 const TICK_STEPS: [i64; 14] = [
     1_000,
     5_000,
@@ -167,7 +169,11 @@ fn timeline(props: &CorrelationPanelProps, c: usize, view: &CorrelationView) -> 
     let (lo, hi) = time_range(view);
     let span = (hi - lo).max(1) as f64;
     let x = move |t: i64| LABEL_WIDTH + (t - lo) as f64 / span * (WIDTH - LABEL_WIDTH - 10.0);
-    let height = AXIS + LANE * view.groups.len().max(1) as f64;
+    let alerting = view.groups.iter().filter(|g| g.alerted);
+    let quiet = view.groups.iter().filter(|g| !g.alerted);
+    let drawn: Vec<&GroupView> = alerting.chain(quiet).take(MAX_LANES).collect();
+    let hidden = view.groups.len() - drawn.len();
+    let height = AXIS + LANE * drawn.len().max(1) as f64;
     let step = TICK_STEPS
         .iter()
         .copied()
@@ -175,6 +181,7 @@ fn timeline(props: &CorrelationPanelProps, c: usize, view: &CorrelationView) -> 
         .unwrap_or(TICK_STEPS[TICK_STEPS.len() - 1]);
     let ticks = (lo.div_euclid(step) + 1..=hi.div_euclid(step)).map(move |k| k * step);
     html! {
+        <>
         <svg class="timeline" data-testid="correlation-timeline" viewBox={format!("0 0 {WIDTH} {height}")}
             role="img" aria-label={format!("Timeline of {}", view.title)}>
             { for ticks.map(|t| html! {
@@ -183,8 +190,12 @@ fn timeline(props: &CorrelationPanelProps, c: usize, view: &CorrelationView) -> 
                     <text x={x(t).to_string()} y="12" text-anchor="middle">{ clock(t) }</text>
                 </g>
             }) }
-            { for view.groups.iter().enumerate().map(|(g, group)| lane(props, c, view, g, group, &x)) }
+            { for drawn.iter().enumerate().map(|(row, group)| lane(props, c, view, row, group, &x)) }
         </svg>
+        if hidden > 0 {
+            <p class="muted">{ format!("{hidden} more groups are listed below but not drawn.") }</p>
+        }
+        </>
     }
 }
 
@@ -193,11 +204,11 @@ fn lane(
     props: &CorrelationPanelProps,
     c: usize,
     view: &CorrelationView,
-    g: usize,
+    row: usize,
     group: &GroupView,
     x: &dyn Fn(i64) -> f64,
 ) -> Html {
-    let top = AXIS + LANE * g as f64;
+    let top = AXIS + LANE * row as f64;
     let mid = top + LANE / 2.0;
     let highest = group
         .trace
