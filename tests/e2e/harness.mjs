@@ -127,3 +127,11 @@ export function networkEvents(n) {
   }
   return lines.join('\n') + '\n';
 }
+
+/// Waits until autosave has stored the newest revision of the work.
+export async function waitForSaved(page) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="save-status"]');
+    return s && s.dataset.savedRevision === s.dataset.revision;
+  });
+}

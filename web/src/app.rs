@@ -2,6 +2,7 @@
 //! holds the state; the components get the values they show and callbacks that dispatch
 //! actions or start commands ([`crate::hooks`]).
 
+use crate::components::correlation_panel::CorrelationPanel;
 use crate::components::events_pane::EventsPane;
 use crate::components::explanation::ExplanationPanel;
 use crate::components::file_button::NamedText;
@@ -75,6 +76,18 @@ pub fn App() -> Html {
         saved: state.saved_revision,
         error: state.save_error.clone(),
     };
+    let rules = std::rc::Rc::new(
+        state
+            .compile
+            .as_ref()
+            .map(|c| c.rules.clone())
+            .unwrap_or_default(),
+    );
+    let correlation_events = state
+        .results
+        .as_ref()
+        .map(|r| r.events.clone())
+        .unwrap_or_default();
     let selected_line = state.selected.and_then(|index| {
         let results = state.results.as_ref()?;
         results.events.lines.get(index).copied()
@@ -110,12 +123,23 @@ pub fn App() -> Html {
                         tally={state.tally()} dangling={state.dangling_expectations()}
                         on_select={actions.reform(Action::Select)}
                         on_expect={actions.reform(|(index, expectation)| Action::SetExpectation(index, expectation))}
-                        on_drop_dangling={actions.reform(|()| Action::DropDanglingExpectations)} />
+                        on_drop_dangling={actions.reform(|()| Action::DropDanglingExpectations)}
+                        fired={state.correlated_shown()} rules={rules.clone()} />
                 </section>
                 <section class="pane explain-pane" aria-label="Explanation">
                     <ExplanationPanel selected={state.selected} explanation={state.explanation.clone()} line={selected_line}
                         on_pipeline={actions.reform(Action::SelectPipeline)} />
                 </section>
+                if let Some(report) = state.correlation_report_rc() {
+                    <section class="pane correlation-pane" aria-label="Correlations">
+                        <CorrelationPanel {report} rules={(*rules).clone()} grades={std::rc::Rc::new(state.alert_grades())}
+                            selected_alert={state.selected_alert} selected_event={state.selected} events={correlation_events}
+                            timestamp_field={AttrValue::from(state.workspace.timestamp_field.clone().unwrap_or_default())}
+                            on_select_alert={actions.reform(Action::SelectAlert)} on_select_event={actions.reform(Action::Select)}
+                            on_expect={actions.reform(|(correlation, group, should_alert)| Action::SetAlertExpectation { correlation, group, should_alert })}
+                            on_timestamp_field={actions.reform(Action::TimestampFieldEdited)} />
+                    </section>
+                }
             </main>
         </div>
     }

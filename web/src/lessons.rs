@@ -7,7 +7,7 @@
 
 use crate::state::Workspace;
 use serde::Deserialize;
-use sigmaplay_ruletest::{Expectation, PipelineChoice};
+use sigmaplay_ruletest::{AlertExpectation, Expectation, PipelineChoice};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -23,6 +23,8 @@ pub struct Lesson {
     pub placeholders: BTreeMap<String, Vec<String>>,
     /// The built-in pipeline the lesson runs its rule through.
     pub pipeline: Option<String>,
+    /// Per correlation group: should it alert.
+    pub alert_expectations: Vec<AlertExpectation>,
 }
 
 /// `lesson.json`.
@@ -37,6 +39,8 @@ struct LessonText {
     placeholders: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pipeline: Option<String>,
+    #[serde(default)]
+    alert_expectations: Vec<AlertExpectation>,
 }
 
 struct LessonFiles {
@@ -58,7 +62,7 @@ macro_rules! lesson_files {
 }
 
 /// The lessons in the menu's order.
-const FILES: [LessonFiles; 12] = lesson_files![
+const FILES: [LessonFiles; 16] = lesson_files![
     "cmstp",
     "keywords",
     "one-of-vs-all-of",
@@ -71,6 +75,10 @@ const FILES: [LessonFiles; 12] = lesson_files![
     "fieldref",
     "expand",
     "cmstp-ecs",
+    "brute-force",
+    "password-spray",
+    "failure-then-success",
+    "tuning-filter",
 ];
 
 impl LessonFiles {
@@ -86,6 +94,7 @@ impl LessonFiles {
             expectations: text.expectations,
             placeholders: text.placeholders,
             pipeline: text.pipeline,
+            alert_expectations: text.alert_expectations,
         })
     }
 }
@@ -127,6 +136,8 @@ impl Lesson {
             logsource_check: false,
             name: Some(self.title.clone()),
             pipeline: self.pipeline.clone().map(PipelineChoice::Builtin),
+            alert_expectations: self.alert_expectations.clone(),
+            timestamp_field: None,
         }
     }
 

@@ -169,6 +169,11 @@ async fn evaluate(
             elapsed_ms,
         },
     );
+    let (rules, report) = {
+        let s = state.borrow();
+        (s.session.fired_rules(), s.session.correlate())
+    };
+    scope.respond(id, WorkerResponse::Correlated { job, rules, report });
 }
 
 fn now_ms() -> f64 {

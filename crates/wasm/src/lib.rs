@@ -13,6 +13,7 @@
 //! [`protocol`] is the message set between the page and its worker. [`js`] exports the same
 //! operations to JavaScript with wasm-bindgen for other pages (feature `js-api`).
 
+pub mod correlation;
 #[cfg(feature = "js-api")]
 pub mod js;
 pub mod pipeline;
@@ -24,8 +25,9 @@ use pipeline::{
 
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
-    compile_rules, event_fields, parse_events, CompileOptions, CompiledRule, Diagnostic, Event,
-    EventFormat, FieldHint, LogSourcePolicy, MatchTrace, SourceMap,
+    compile_rules, event_fields, parse_events, CompileOptions, CompiledRule, Correlations,
+    Diagnostic, Event, EventFormat, Exclusion, FieldHint, LogSourcePolicy, MatchTrace, SourceMap,
+    TimestampField,
 };
 pub use sigmaplay_ruletest::Verdict;
 use sigmaplay_ruletest::{Evaluator, PipelineChoice, PipelineError};
@@ -46,6 +48,9 @@ pub struct RuleOptions {
     /// The processing pipeline the rule goes through before it compiles.
     #[serde(default)]
     pub pipeline: Option<PipelineChoice>,
+    /// The event field correlations read the time from (`None`: the engine's default fields).
+    #[serde(default)]
+    pub timestamp_field: Option<String>,
 }
 
 impl RuleOptions {
@@ -55,7 +60,15 @@ impl RuleOptions {
             lint: true,
             logsource_check: false,
             pipeline: None,
+            timestamp_field: None,
         }
+    }
+
+    /// Where correlations read each event's time.
+    pub fn timestamp(&self) -> TimestampField {
+        self.timestamp_field
+            .as_ref()
+            .map_or_else(Default::default, |f| TimestampField::Named(f.clone()))
     }
 
     fn to_engine(&self) -> CompileOptions {
@@ -115,6 +128,15 @@ pub struct CompileReport {
 
 /// Compiles a rule text; returns the compiled rules (for evaluation) and the report (for the UI).
 pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, CompileReport) {
+    let (rules, _, report) = compile_with_correlations(text, options);
+    (rules, report)
+}
+
+/// [`compile`], with the text's correlations and filters resolved against its rules.
+pub fn compile_with_correlations(
+    text: &str,
+    options: &RuleOptions,
+) -> (Vec<CompiledRule>, Correlations, CompileReport) {
     let mut engine_options = options.to_engine();
     let mut pipeline_diagnostics = Vec::new();
     match options.pipeline.as_ref().map(PipelineChoice::load) {
@@ -129,12 +151,13 @@ pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, Compile
             ));
         }
     }
-    let compilation = compile_rules(text, &engine_options);
-    let diagnostics: Vec<Diagnostic> = compilation
+    let mut compilation = compile_rules(text, &engine_options);
+    let mut diagnostics: Vec<Diagnostic> = compilation
         .diagnostics
         .iter()
         .map(|d| d.clone().locate(&compilation.source))
         .collect();
+    let correlations = correlation::resolve(&mut compilation, &mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error)
         || pipeline_diagnostics.iter().any(Diagnostic::is_error);
     let processed = match engine_options.pipelines.first() {
@@ -148,6 +171,7 @@ pub fn compile(text: &str, options: &RuleOptions) -> (Vec<CompiledRule>, Compile
         .collect();
     (
         compilation.rules,
+        correlations,
         CompileReport {
             diagnostics,
             rules: rules_summary,
@@ -212,6 +236,8 @@ pub struct Session {
     evaluator: Evaluator,
     /// The rule text and options the evaluator's rules were compiled from (for suggestions).
     compiled_from: (String, RuleOptions),
+    /// Per event of the last evaluation, the rules that fired (filters applied).
+    fired: Vec<Vec<usize>>,
 }
 
 impl Default for Session {
@@ -227,6 +253,7 @@ impl Session {
             summary: EventsSummary::default(),
             evaluator: Evaluator::new(Vec::new(), LogSourcePolicy::Note),
             compiled_from: (String::new(), RuleOptions::default()),
+            fired: Vec::new(),
         }
     }
 
@@ -274,6 +301,7 @@ impl Session {
             fields,
         };
         self.events = events;
+        self.fired.clear();
         &self.summary
     }
 
@@ -288,10 +316,11 @@ impl Session {
     /// Compiles the rule text; the compiled rules replace the previous ones only when they
     /// compiled without error (so the last good results can be kept while the text is broken).
     pub fn set_rule(&mut self, text: &str, options: &RuleOptions) -> CompileReport {
-        let (rules, report) = compile(text, options);
+        let (rules, correlations, report) = compile_with_correlations(text, options);
         if !report.has_errors {
             self.evaluator =
-                Evaluator::new(rules, LogSourcePolicy::checked(options.logsource_check));
+                Evaluator::new(rules, LogSourcePolicy::checked(options.logsource_check))
+                    .with_correlations(correlations);
             self.compiled_from = (text.to_string(), options.clone());
         }
         report
@@ -301,18 +330,54 @@ impl Session {
         self.evaluator.rules()
     }
 
-    /// Verdicts of events `start..end` (clamped), one per event. An event fires when any rule does.
+    /// Verdicts of events `start..end` (clamped), one per event. An event fires when any rule
+    /// does; every rule that fires is kept for [`Session::fired_rules`] and the correlations.
     pub fn evaluate_chunk(&mut self, start: usize, end: usize) -> Vec<Verdict> {
         let end = end.min(self.events.len());
         let start = start.min(end);
         let evaluator = &self.evaluator;
+        self.fired.resize(self.events.len(), Vec::new());
+        let fired = &mut self.fired[start..end];
         self.events[start..end]
             .iter()
-            .map(|e| match e {
-                Err(_) => Verdict::Error,
-                Ok(event) => evaluator.evaluate(event).verdict,
+            .zip(fired)
+            .map(|(e, fired)| match e {
+                Err(_) => {
+                    fired.clear();
+                    Verdict::Error
+                }
+                Ok(event) => {
+                    let (verdict, rules) = evaluator.evaluate_all(event);
+                    *fired = rules;
+                    verdict.verdict
+                }
             })
             .collect()
+    }
+
+    /// The rules that fired on each event of the last evaluation.
+    pub fn fired_rules(&self) -> correlation::FiredRules {
+        correlation::FiredRules(
+            self.fired
+                .iter()
+                .take(self.events.len())
+                .enumerate()
+                .filter(|(_, rules)| !rules.is_empty())
+                .map(|(i, rules)| (i, rules.clone()))
+                .collect(),
+        )
+    }
+
+    /// The text's correlations over the last evaluation's events (`None` without correlations).
+    pub fn correlate(&self) -> Option<correlation::CorrelationReport> {
+        let fired = &self.fired[..self.fired.len().min(self.events.len())];
+        let events = &self.events[..fired.len()];
+        correlation::run(
+            self.evaluator.correlations(),
+            events,
+            fired,
+            &self.compiled_from.1.timestamp(),
+        )
     }
 
     /// The full explanation of one event.
@@ -346,6 +411,9 @@ pub struct ExplainReport {
     /// Built-in pipelines that would find fields the rule reads and this event lacks.
     #[serde(default)]
     pub pipeline_suggestions: Vec<PipelineSuggestion>,
+    /// Per trace: the filter that removed the event from that rule's matches, and why.
+    #[serde(default)]
+    pub exclusions: Vec<Option<Exclusion>>,
 }
 
 impl ExplainReport {
@@ -364,8 +432,18 @@ pub fn explain_event(evaluator: &Evaluator, event: &Event, index: usize) -> Expl
         .fields()
         .map(|(name, value)| (name.to_string(), value.to_json()))
         .collect();
-    let traces = (0..evaluator.rules().len())
+    let traces: Vec<MatchTrace> = (0..evaluator.rules().len())
         .map(|rule| evaluator.explain(rule, event))
+        .collect();
+    let exclusions = traces
+        .iter()
+        .enumerate()
+        .map(|(rule, trace)| {
+            trace
+                .matched
+                .then(|| evaluator.exclusion(rule, event))
+                .flatten()
+        })
         .collect();
     ExplainReport {
         event_index: index,
@@ -373,6 +451,7 @@ pub fn explain_event(evaluator: &Evaluator, event: &Event, index: usize) -> Expl
         traces,
         error: None,
         pipeline_suggestions: Vec::new(),
+        exclusions,
     }
 }
 

@@ -5,6 +5,7 @@
 //! worker evaluates in chunks, reports [`WorkerResponse::Progress`] between them, and drops a job
 //! as soon as a newer one arrives, so typing never waits for an old run.
 
+use crate::correlation::{CorrelationReport, FiredRules};
 use crate::{CompileReport, EventsSummary, ExplainReport, RuleOptions, Verdict};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,13 @@ pub enum WorkerResponse {
     Explained {
         job: u64,
         report: ExplainReport,
+    },
+    /// Sent after `Evaluated`: the rules that fired on each event and the correlations' run
+    /// (`None` when the text holds no correlation).
+    Correlated {
+        job: u64,
+        rules: FiredRules,
+        report: Option<CorrelationReport>,
     },
     /// Something went wrong inside the worker; said in words, never a raw panic.
     Failed {

@@ -2,6 +2,7 @@
 //! down, callbacks up); none holds the reducer.
 
 pub mod code_editor;
+pub mod correlation_panel;
 pub mod events_pane;
 pub mod explanation;
 pub mod file_button;

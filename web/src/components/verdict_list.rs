@@ -1,10 +1,12 @@
 //! The verdicts pane: counts, the test summary, progress, and the (virtualized) list of events
 //! with their verdicts and expectation toggles.
 
-use crate::state::{grade, Results, TestTally};
+use crate::state::{grade, Correlated, Results, TestTally};
 use sigmaplay_ruletest::Outcome;
 use sigmaplay_ruletest::Verdict;
+use sigmaplay_wasm::RuleSummary;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Row height of the verdict list (px); the list renders only the rows in view.
@@ -28,6 +30,11 @@ pub struct VerdictListProps {
     /// Event index and its new expectation (`None` clears it).
     pub on_expect: Callback<(usize, Option<bool>)>,
     pub on_drop_dangling: Callback<()>,
+    /// The rules that fired on each event, and the text's rules (to name them).
+    #[prop_or_default]
+    pub fired: Option<Rc<Correlated>>,
+    #[prop_or_default]
+    pub rules: Rc<Vec<RuleSummary>>,
 }
 
 #[component]
@@ -176,6 +183,27 @@ fn verdict_label(v: Option<Verdict>) -> &'static str {
     }
 }
 
+/// The rules that fired on event `i`, by title (their ids on hover).
+fn fired_rules(props: &VerdictListProps, i: usize) -> Html {
+    let Some(fired) = &props.fired else {
+        return Html::default();
+    };
+    let rules: Vec<&RuleSummary> = fired
+        .rules
+        .of(i)
+        .iter()
+        .filter_map(|&r| props.rules.get(r))
+        .collect();
+    if rules.is_empty() {
+        return Html::default();
+    }
+    let titles: Vec<&str> = rules.iter().map(|r| r.title.as_str()).collect();
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r.id.as_deref()).collect();
+    html! {
+        <span class="fired-rules muted" data-testid="verdict-rules" title={ids.join(", ")}>{ titles.join(", ") }</span>
+    }
+}
+
 /// The row of event `i`: its verdict, its expectation toggles and the outcome.
 fn row(props: &VerdictListProps, i: usize) -> Html {
     let results = props.results.as_ref();
@@ -217,6 +245,7 @@ fn row(props: &VerdictListProps, i: usize) -> Html {
             <span class="idx">{ format!("#{}", i + 1) }</span>
             <span class="line muted">{ line.map(|l| format!("line {l}")).unwrap_or_default() }</span>
             <span class={classes!("verdict", verdict_name(verdict))}>{ verdict_label(verdict) }</span>
+            { fired_rules(props, i) }
             <span class="spacer"></span>
             <span class="expect" role="group" aria-label={format!("Expectation for event {}", i + 1)}>
                 <button class={classes!("chip", (expectation == Some(true)).then_some("on"))} aria-pressed={(expectation == Some(true)).to_string()}

@@ -101,10 +101,11 @@ fn use_evaluation(
         state.workspace.placeholders.clone(),
         state.workspace.logsource_check,
         state.workspace.pipeline.clone(),
+        state.workspace.timestamp_field.clone(),
     );
     let events = state.workspace.events.clone();
     let options = state.rule_options();
-    use_effect_with(deps, move |(loaded, rule, revision, _, _, _)| {
+    use_effect_with(deps, move |(loaded, rule, revision, _, _, _, _)| {
         if *loaded {
             let rule = rule.to_string();
             let revision = *revision;

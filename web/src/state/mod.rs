@@ -3,12 +3,14 @@
 //! browser. The reducer's parts live by concern: [`workspace`] (the work and its edits),
 //! [`results`] (the worker's answers and the grading), [`notices`].
 
+mod correlations;
 mod notices;
 mod results;
 #[cfg(test)]
 mod tests;
 mod workspace;
 
+pub use correlations::{AlertGrades, Correlated, GroupGrade};
 pub use notices::{NewNotice, Notice, NoticeLevel};
 pub use results::{grade, Results, TestTally};
 pub use workspace::{authoring_hints, human_bytes, LargeEvents, Workspace, LARGE_EVENTS_CHARS};
@@ -79,6 +81,10 @@ pub struct AppState {
     pub placeholders_text: String,
     /// The custom pipeline editor's text, kept while a built-in (or none) is picked.
     pub custom_pipeline_text: Rc<str>,
+    /// The rules that fired per event and the correlations' run of the newest evaluation.
+    pub correlated: Option<Rc<Correlated>>,
+    /// The alert whose events are listed: (correlation, alert) in the correlation report.
+    pub selected_alert: Option<(usize, usize)>,
 }
 
 impl Default for AppState {
@@ -107,6 +113,8 @@ impl Default for AppState {
             theme: Theme::Light,
             placeholders_text: String::new(),
             custom_pipeline_text: Rc::from(DEFAULT_CUSTOM_PIPELINE),
+            correlated: None,
+            selected_alert: None,
         }
     }
 }
@@ -147,6 +155,15 @@ pub enum Action {
     SetTheme(Theme),
     /// Autosave of a workspace revision finished: `Err(reason)` when it failed.
     Saved(u64, Result<(), String>),
+    /// (correlation, alert) of the correlation report, or none.
+    SelectAlert(Option<(usize, usize)>),
+    /// Group `group` of correlation `correlation` should (not) alert; `None` clears it.
+    SetAlertExpectation {
+        correlation: usize,
+        group: usize,
+        should_alert: Option<bool>,
+    },
+    TimestampFieldEdited(String),
 }
 
 impl Action {
@@ -165,6 +182,8 @@ impl Action {
                 | Action::PipelineEdited(_)
                 | Action::SetExpectation(..)
                 | Action::DropDanglingExpectations
+                | Action::SetAlertExpectation { .. }
+                | Action::TimestampFieldEdited(_)
         )
     }
 }
@@ -176,6 +195,7 @@ impl AppState {
             lint: true,
             logsource_check: self.workspace.logsource_check,
             pipeline: self.workspace.pipeline.clone(),
+            timestamp_field: self.workspace.timestamp_field.clone(),
         }
     }
 }
@@ -234,6 +254,13 @@ impl Reducible for AppState {
                 s.save_error = Some(why);
                 true
             }
+            Action::SelectAlert(alert) => s.select_alert(alert),
+            Action::SetAlertExpectation {
+                correlation,
+                group,
+                should_alert,
+            } => s.set_alert_expectation(correlation, group, should_alert),
+            Action::TimestampFieldEdited(text) => s.timestamp_field_edited(&text),
         };
         if !changed {
             return self;

@@ -83,6 +83,9 @@ impl AppState {
                 _ => {}
             }
         }
+        let (passed, failed) = self.alert_grades().counts();
+        tally.passed += passed;
+        tally.failed += failed;
         tally
     }
 
@@ -143,6 +146,16 @@ impl AppState {
                     return false;
                 }
                 self.explanation = Some(Rc::new(report));
+            }
+            WorkerResponse::Correlated { job, rules, report } => {
+                if job != self.latest_job {
+                    return false;
+                }
+                self.correlated(super::Correlated {
+                    job,
+                    rules,
+                    report: report.map(Rc::new),
+                });
             }
             WorkerResponse::Failed { message } => {
                 self.evaluating = false;

@@ -44,6 +44,10 @@ pub struct Workspace {
     pub logsource_check: bool,
     pub name: Option<String>,
     pub pipeline: Option<PipelineChoice>,
+    /// Per correlation group: should it alert.
+    pub alert_expectations: Vec<sigmaplay_ruletest::AlertExpectation>,
+    /// The event field correlations read the time from (`None`: the engine's default fields).
+    pub timestamp_field: Option<String>,
 }
 
 impl Workspace {
@@ -60,6 +64,8 @@ impl Workspace {
             logsource_check: test.options.logsource_check,
             name: test.name,
             pipeline: test.pipeline,
+            alert_expectations: test.alert_expectations,
+            timestamp_field: test.options.timestamp_field,
         }
     }
 
@@ -72,6 +78,8 @@ impl Workspace {
         test.placeholders = self.placeholders.clone();
         test.options.logsource_check = self.logsource_check;
         test.pipeline = self.pipeline.clone();
+        test.alert_expectations = self.alert_expectations.clone();
+        test.options.timestamp_field = self.timestamp_field.clone();
         test
     }
 }

@@ -45,7 +45,7 @@ pub struct RunOptions {
 }
 
 /// One window of a group: the metric there and whether the condition held.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WindowTrace {
     pub window_start: i64,
     pub window_end: i64,
@@ -55,7 +55,7 @@ pub struct WindowTrace {
 }
 
 /// The metric of one group over time.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupTrace {
     pub group: Vec<(String, String)>,
     /// By window end.
@@ -63,7 +63,7 @@ pub struct GroupTrace {
 }
 
 /// One alert: a group whose window met the condition.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Alert {
     /// The correlation's position among the set's correlations.
     pub correlation: usize,
@@ -200,6 +200,34 @@ impl CorrelationSet {
                 Input::Correlation(k) => self
                     .get(k)
                     .map(|c| c.id.clone().unwrap_or_else(|| c.label().to_string())),
+            })
+            .collect()
+    }
+
+    /// The group an event that base rule `rule` matched falls in for correlation `index`
+    /// ((group-by name, folded value), as [`GroupTrace::group`]), read through that rule's
+    /// aliases; `None` when the correlation does not reference the rule or the event lacks a
+    /// group-by field.
+    pub fn group_of(
+        &self,
+        index: usize,
+        rule: usize,
+        event: &Event,
+    ) -> Option<Vec<(String, String)>> {
+        let resolved = self.resolved.get(index)?.as_ref()?;
+        let slot = resolved
+            .slots
+            .iter()
+            .find(|s| s.input == Input::Rule(rule))?;
+        resolved
+            .rule
+            .group_by
+            .0
+            .iter()
+            .zip(&slot.group_fields)
+            .map(|(name, field)| {
+                let value = super::value::folded_text(event.get(field)?)?;
+                Some((name.clone(), value))
             })
             .collect()
     }

@@ -45,6 +45,9 @@ pub fn ExplanationPanel(props: &ExplanationProps) -> Html {
             if let Some(error) = &report.error {
                 <p class="notice error" data-testid="explain-error">{ error.clone() }</p>
             }
+            { for report.exclusions.iter().flatten().map(|exclusion| html! {
+                <p class="note filter-excluded" data-testid="filter-excluded">{ exclusion.to_string() }</p>
+            }) }
             { for report.pipeline_suggestions.first().map(|s| {
                 let pipeline = s.pipeline.clone();
                 let onclick = props.on_pipeline.reform(move |_: MouseEvent| pipeline.clone());
