@@ -45,7 +45,7 @@ test('a brute-force rule: the panel, its timeline and one group per account with
     [BRUTE_FORCE_ID, { TargetUserName: 'bob' }, 'false'],
   ]);
   assert.equal(shown[0].sentence, 'alice: 3 events within 5m (≥ 3) → alert at 2026-03-01T09:01:00Z');
-  assert.match(shown[1].sentence, /^bob: 1 events in every window \(never ≥ 3\), no alert$/);
+  assert.match(shown[1].sentence, /^bob: 1 event in every window \(never ≥ 3\), no alert$/);
   // The timeline: a mark per counted event, a band per alert, the threshold in each lane.
   assert.equal(await page.locator('[data-testid="correlation-mark"]').count(), 5);
   assert.equal(await page.locator('[data-testid="correlation-band"]').count(), 1);
@@ -98,7 +98,7 @@ test('an event a filter removed says so in its explanation', async () => {
   await page.click('[data-testid="verdict-1"]');
   const note = page.locator('[data-testid="explanation"][data-event="1"] [data-testid="filter-excluded"]');
   await note.waitFor();
-  assert.match(await note.textContent(), /^excluded by filter 'Admin hosts' \(line 14\): .*Computer.*ADM/);
+  assert.match(await note.textContent(), /^excluded by filter 'Admin hosts' \(line 15\): .*Computer.*ADM/);
   await shot(page, 'c3-filter-excluded');
   await page.click('[data-testid="verdict-0"]');
   await page.waitForSelector('[data-testid="explanation"][data-event="0"] [data-testid="explain-summary"]');

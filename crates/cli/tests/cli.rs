@@ -813,7 +813,7 @@ fn test_grades_correlation_groups_and_explains_filtered_events() {
     assert_contains(&out, "2/4 expectation(s) met");
     assert_contains(
         &out,
-        "event 1 (line 2): should fire, did not fire (excluded by filter 'Admin hosts' (line 21): ",
+        "event 1 (line 2): should fire, did not fire (excluded by filter 'Admin hosts' (line 22): ",
     );
     assert!(
         out.contains(

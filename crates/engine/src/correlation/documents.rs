@@ -95,12 +95,7 @@ impl Correlations {
         let trace = crate::explain::explain(&filter.detection, event, mappings, None);
         Some(Exclusion {
             filter: filter.rule.title.clone(),
-            line: filter
-                .detection
-                .body
-                .source
-                .location(filter.rule.span.start)
-                .line,
+            line: first_content_line(&filter.detection.body.source, filter.rule.span.start),
             why: trace.why,
         })
     }
@@ -121,4 +116,20 @@ impl Correlations {
         };
         Some((self.filters.excluding(rule, event, mappings)?, mappings))
     }
+}
+
+/// The line of a document's first key: its span opens at the `---` that separates it, and
+/// comments or blank lines may follow, but people read the filter as starting at its `title`.
+fn first_content_line(source: &crate::source::SourceMap, start: usize) -> usize {
+    let rest = source.text().get(start..).unwrap_or_default();
+    let mut offset = start;
+    for line in rest.split_inclusive('\n') {
+        let t = line.trim();
+        let marker = t == "---" || t.starts_with("--- ") || t.starts_with("---\t");
+        if !(t.is_empty() || t.starts_with('#') || marker) {
+            break;
+        }
+        offset += line.len();
+    }
+    source.location(offset.min(source.text().len())).line
 }

@@ -85,6 +85,7 @@ impl GroupTrace {
                 1 => ", and 1 later window".into(),
                 n => format!(", and {n} later windows"),
             };
+            let what = w.value.map_or(what.clone(), |v| singular_if_one(&what, v));
             return format!(
                 "{label}: {value} {what} {within} ({test}) → alert at {}{again}",
                 rfc3339(w.window_end)
@@ -95,7 +96,13 @@ impl GroupTrace {
             values.iter().copied().reduce(f64::min),
             values.iter().copied().reduce(f64::max),
         ) {
-            (Some(lo), Some(hi)) if lo == hi => format!("{} {what} in every window", number(hi)),
+            (Some(lo), Some(hi)) if lo == hi => {
+                format!(
+                    "{} {} in every window",
+                    number(hi),
+                    singular_if_one(&what, hi)
+                )
+            }
             (Some(lo), Some(hi)) => format!("{} to {} {what} {within}", number(lo), number(hi)),
             _ => format!("no number {within}"),
         };
@@ -104,5 +111,13 @@ impl GroupTrace {
             Condition::Extended { .. } => "the condition never held".into(),
         };
         format!("{label}: {range} ({never}), no alert")
+    }
+}
+
+/// "1 event", not "1 events" (the other measures read right with any number).
+fn singular_if_one(what: &str, value: f64) -> String {
+    match what {
+        "events" if value == 1.0 => "event".into(),
+        _ => what.to_string(),
     }
 }

@@ -468,7 +468,7 @@ fn each_group_is_explained_in_a_sentence() {
         said,
         [
             "alice: 2 events within 1m (≥ 2) → alert at 2026-03-01T09:00:10Z, and 1 later window",
-            "bob: 1 events in every window (never ≥ 2), no alert",
+            "bob: 1 event in every window (never ≥ 2), no alert",
         ]
     );
 }
