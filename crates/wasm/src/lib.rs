@@ -17,6 +17,7 @@
 pub mod js;
 pub mod pipeline;
 pub mod protocol;
+pub mod regression;
 
 use pipeline::{
     processed_views, suggest_pipelines, EventSource, PipelineSuggestion, ProcessedView,

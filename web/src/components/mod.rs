@@ -2,11 +2,15 @@
 //! down, callbacks up); none holds the reducer.
 
 pub mod code_editor;
+pub mod event_fields;
 pub mod events_pane;
 pub mod explanation;
 pub mod file_button;
+pub mod format_rule;
 pub mod notices;
 pub mod pipeline_pane;
+pub mod quick_fix;
+pub mod regression;
 pub mod rule_pane;
 pub mod share_panel;
 pub mod top_bar;
