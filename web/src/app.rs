@@ -72,6 +72,7 @@ pub fn App() -> Html {
     });
     let on_export_regression = command(&state, |s, d, ()| regression::export(&s.workspace, d));
     let on_evtx = command(&state, |_, d, file| regression::open_evtx(d, file));
+    let on_new_rule = command(&state, |_, d, from| regression::draft_rule(d, from));
     let on_large_events = actions.reform(|file: NamedText| Action::LargeEventsLoaded {
         source: file.name,
         text: file.text.into(),
@@ -122,7 +123,7 @@ pub fn App() -> Html {
                 </section>
                 <section class="pane explain-pane" aria-label="Explanation">
                     <ExplanationPanel selected={state.selected} explanation={state.explanation.clone()} line={selected_line}
-                        on_pipeline={actions.reform(Action::SelectPipeline)} />
+                        on_pipeline={actions.reform(Action::SelectPipeline)} {on_new_rule} />
                 </section>
             </main>
         </div>

@@ -1,13 +1,13 @@
 //! Files the page hands to its worker: a SigmaHQ regression folder to open as a rule test (its
 //! `info.yml` and events JSON, or a `.zip` of the folder), a rule test to export as such a folder
-//! (a `.zip`), and `.evtx` files to read as events. The work is ruletest's
-//! ([`import_regression`], [`export_regression`]) and the engine's ([`evtx_to_json`]); this only
-//! unpacks and packs the files. It runs in a worker of its own (`sigmaplay-files`, started when
+//! (a `.zip`), `.evtx` files to read as events; and a rule drafted from an event. The work is
+//! ruletest's ([`import_regression`], [`export_regression`]) and the engine's ([`evtx_to_json`],
+//! [`rule_from_event`]); this only unpacks and packs the files. It runs in a worker of its own (`sigmaplay-files`, started when
 //! a file task comes), so neither the page's wasm nor the evaluation worker's, both fetched at
 //! start, carries the zip and evtx readers.
 
 use serde::{Deserialize, Serialize};
-use sigmaplay_engine::{evtx_to_json, is_evtx, EventError};
+use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, EventError, LogSourceMap};
 use sigmaplay_ruletest::{export_regression, import_regression, ExportOptions, RuleTest};
 use std::io::{Cursor, Read, Write};
 
@@ -50,6 +50,12 @@ pub enum FileTask {
     ExportRegression { test: Box<RuleTest> },
     /// Read an `.evtx` file as events.
     ReadEvtx { file: NamedFile },
+    /// Draft a new rule from an event's flattened fields with the `chosen` ones (the log
+    /// source table and the event reader it needs stay out of the page's wasm).
+    DraftRule {
+        fields: Vec<(String, serde_json::Value)>,
+        chosen: Vec<String>,
+    },
 }
 
 /// Files worker → page: the answer to its [`FileTask`].
@@ -63,6 +69,9 @@ pub enum FileTaskAnswer {
     },
     EvtxRead {
         read: EvtxRead,
+    },
+    RuleDrafted {
+        rule: String,
     },
     /// The worker stopped on an internal error; said in words.
     Failed {
@@ -82,7 +91,17 @@ pub fn run_task(task: FileTask) -> FileTaskAnswer {
         FileTask::ReadEvtx { file } => FileTaskAnswer::EvtxRead {
             read: read_evtx(&file),
         },
+        FileTask::DraftRule { fields, chosen } => FileTaskAnswer::RuleDrafted {
+            rule: draft_rule(fields, &chosen),
+        },
     }
+}
+
+/// A new rule from an event's flattened fields (the explanation's), with the `chosen` ones.
+pub fn draft_rule(fields: Vec<(String, serde_json::Value)>, chosen: &[String]) -> String {
+    let event = Event::from_json(&serde_json::Value::Object(fields.into_iter().collect()));
+    let chosen: Vec<&str> = chosen.iter().map(String::as_str).collect();
+    rule_from_event(&event, &chosen, &LogSourceMap::builtin())
 }
 
 /// Zip archives are unpacked; other files are kept as they are. Folders inside are flattened
@@ -362,6 +381,23 @@ mod tests {
         round_trip(FileTaskAnswer::Failed {
             message: "x".into(),
         });
+    }
+
+    #[test]
+    fn a_drafted_rule_has_the_events_log_source_and_the_chosen_fields() {
+        let fields = vec![
+            ("EventID".to_string(), serde_json::json!(1)),
+            (
+                "Channel".to_string(),
+                serde_json::json!("Microsoft-Windows-Sysmon/Operational"),
+            ),
+            ("Image".to_string(), serde_json::json!("C:\\x\\a.exe")),
+            ("User".to_string(), serde_json::json!("CORP\\ann")),
+        ];
+        let rule = draft_rule(fields, &["Image".to_string()]);
+        assert!(rule.contains("    category: process_creation\n"), "{rule}");
+        assert!(rule.contains("        Image: 'C:\\x\\a.exe'\n"), "{rule}");
+        assert!(!rule.contains("User"), "{rule}");
     }
 
     #[test]

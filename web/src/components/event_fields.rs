@@ -1,14 +1,12 @@
 //! Drafting from an explained event: its evaluated fields, each with "add to selection" (under a
 //! chosen search identifier, compared exactly or as contains / startswith / endswith) and
-//! "exclude events like this", and "new rule from this event" with the fields ticked. Every
-//! change is an edit of the rule through its editor (the engine's drafting edits), so undo takes
-//! it back and the verdicts follow.
+//! "exclude events like this", and "new rule from this event" with the fields ticked (drafted in
+//! the files worker: the log-source table it needs is not in the page's wasm). Every change is
+//! an edit of the rule through its editor (the engine's drafting edits), so undo takes it back
+//! and the verdicts follow.
 
 use super::code_editor::edit_rule;
-use sigmaplay_engine::{
-    add_to_selection, exclude_like, rule_from_event, DraftMatch, Event as EngineEvent,
-    LogSourceMap, TextEdit,
-};
+use sigmaplay_engine::{add_to_selection, exclude_like, DraftMatch, TextEdit};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -48,6 +46,26 @@ pub struct EventFieldsProps {
     pub fields: Rc<[(String, serde_json::Value)]>,
     /// The rule's search identifiers, as the explanation names them.
     pub identifiers: Rc<[String]>,
+    /// "New rule from this event": drafted off the page, then put in with [`replace_rule`].
+    pub on_new_rule: Callback<NewRuleFrom>,
+}
+
+/// What "new rule from this event" drafts from: the event's fields and the ticked ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewRuleFrom {
+    pub fields: Vec<(String, serde_json::Value)>,
+    pub chosen: Vec<String>,
+}
+
+/// Puts a drafted rule in the editor in place of the rule, as one edit (undo brings it back).
+pub fn replace_rule(rule: String) {
+    edit_rule(|text| {
+        Some(TextEdit {
+            from: 0,
+            to: text.len(),
+            insert: rule,
+        })
+    });
 }
 
 #[component]
@@ -81,21 +99,16 @@ pub fn EventFields(props: &EventFieldsProps) -> Html {
         })
     };
     let on_new_rule = {
-        let fields = props.fields.clone();
-        let ticked = ticked.clone();
+        let (fields, ticked, on_new_rule) = (
+            props.fields.clone(),
+            ticked.clone(),
+            props.on_new_rule.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
-            let object: serde_json::Map<String, serde_json::Value> =
-                fields.iter().cloned().collect();
-            let event = EngineEvent::from_json(&serde_json::Value::Object(object));
-            let chosen: Vec<&str> = ticked.iter().map(String::as_str).collect();
-            let rule = rule_from_event(&event, &chosen, &LogSourceMap::builtin());
-            edit_rule(|text| {
-                Some(TextEdit {
-                    from: 0,
-                    to: text.len(),
-                    insert: rule,
-                })
-            });
+            on_new_rule.emit(NewRuleFrom {
+                fields: fields.to_vec(),
+                chosen: ticked.iter().cloned().collect(),
+            })
         })
     };
     let how_now = *how;

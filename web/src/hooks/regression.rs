@@ -1,11 +1,12 @@
-//! SigmaHQ regression tests and `.evtx` files: the commands behind `import-regression`,
-//! `export-regression` and opening an `.evtx` file. The files go to a files worker
+//! SigmaHQ regression tests, `.evtx` files and drafted rules: the commands behind
+//! `import-regression`, `export-regression`, opening an `.evtx` file and `new-rule-from-event`. The files go to a files worker
 //! ([`run_in_worker`]): the zip and evtx readers are in neither the page's wasm nor the
 //! evaluation worker's.
 
 use super::autosave::replace_workspace;
 use super::worker_task::run_in_worker;
 use crate::bindings;
+use crate::components::event_fields::{replace_rule, NewRuleFrom};
 use crate::state::{Action, AppState, NewNotice, Workspace};
 use sigmaplay_wasm::regression::{FileTask, FileTaskAnswer, NamedFile};
 use yew::prelude::*;
@@ -73,4 +74,20 @@ pub fn open_evtx(dispatch: &Dispatch, file: NamedFile) {
             _ => {}
         },
     );
+}
+
+/// Drafts a new rule from an event (in the files worker) and puts it in the editor.
+pub fn draft_rule(dispatch: &Dispatch, from: NewRuleFrom) {
+    let dispatch = dispatch.clone();
+    let task = FileTask::DraftRule {
+        fields: from.fields,
+        chosen: from.chosen,
+    };
+    run_in_worker(task, move |answer| match answer {
+        FileTaskAnswer::RuleDrafted { rule } => replace_rule(rule),
+        FileTaskAnswer::Failed { message } => {
+            failed(&dispatch, "No rule could be drafted", message)
+        }
+        _ => {}
+    });
 }

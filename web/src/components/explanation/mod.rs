@@ -3,7 +3,7 @@
 mod trace;
 
 use crate::components::code_editor::{move_cursor, EditorKind};
-use crate::components::event_fields::EventFields;
+use crate::components::event_fields::{EventFields, NewRuleFrom};
 use sigmaplay_wasm::ExplainReport;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -17,6 +17,8 @@ pub struct ExplanationProps {
     pub line: Option<u32>,
     /// Picks a built-in pipeline the explanation suggests.
     pub on_pipeline: Callback<String>,
+    /// "New rule from this event" (drafted by a worker).
+    pub on_new_rule: Callback<NewRuleFrom>,
 }
 
 #[component]
@@ -67,7 +69,7 @@ pub fn ExplanationPanel(props: &ExplanationProps) -> Html {
                 }
             }) }
             { for report.traces.iter().map(trace::trace_view) }
-            <EventFields fields={fields} identifiers={identifiers} />
+            <EventFields fields={fields} identifiers={identifiers} on_new_rule={props.on_new_rule.clone()} />
         </div>
     }
 }
