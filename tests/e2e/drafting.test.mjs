@@ -255,6 +255,24 @@ test('a SigmaHQ regression test imports and passes, and an exported one imports 
   await context.close();
 });
 
+test('a regression test whose match_count is fewer than its events asks that many to fire', async () => {
+  const { context, page } = await pageWith(RULE, EVENTS, 3);
+  const json = [record('C:\\Windows\\System32\\cmd.exe', 'cmd /c ver'), record('C:\\Windows\\explorer.exe', 'explorer')].join('\n') + '\n';
+  await page.setInputFiles('[data-testid="import-regression"]', [
+    { name: 'info.yml', mimeType: 'text/yaml', buffer: Buffer.from(INFO_YML.replace('match_count: 2', 'match_count: 1')) },
+    { name: `${RULE_ID}.json`, mimeType: 'application/json', buffer: Buffer.from(json) },
+  ]);
+  await waitForVerdicts(page, 2);
+  await waitForVerdictList(page, ['fired', 'not_fired']);
+  // Which event fires is not said: no per-event expectation, one "at least 1 fires" check.
+  assert.equal(await page.getAttribute('[data-testid="expect-fire-1"]', 'aria-pressed'), 'false');
+  const summary = page.locator('[data-testid="test-summary"]');
+  assert.equal(await summary.getAttribute('data-result'), 'pass');
+  assert.match(await summary.textContent(), /1 of 1/);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 const CORPUS = path.resolve(root, '../shared/corpus/sigmahq');
 const EVTX_FOLDER = 'regression_data/rules-threat-hunting/windows/image_load/image_load_win_werfaultsecure_dbgcore_dbghelp_load';
 const EVTX_RULE = 'rules-threat-hunting/windows/image_load/image_load_win_werfaultsecure_dbgcore_dbghelp_load.yml';

@@ -336,3 +336,26 @@ fn a_damaged_evtx_keeps_the_records_before_the_damage_and_says_where() {
     assert!(unreadable.large_events.is_none());
     assert_eq!(unreadable.notices.len(), 1);
 }
+
+#[test]
+fn at_least_n_firing_is_one_more_check_and_travels_with_the_test() {
+    let workspace = Workspace {
+        rule: "title: r".into(),
+        events: "{}\n{}\n".into(),
+        min_fired: Some(1),
+        ..Workspace::default()
+    };
+    assert_eq!(Workspace::from_test(workspace.to_test()), workspace);
+    let state = reduce(
+        Rc::new(AppState::default()),
+        Action::Load {
+            workspace,
+            notice: None,
+        },
+    );
+    assert_eq!(state.tally().total(), 0, "no verdicts yet");
+    let one = evaluated(state.clone(), 1, &[Verdict::Fired, Verdict::NotFired]);
+    assert_eq!((one.tally().passed, one.tally().failed), (1, 0));
+    let none = evaluated(state, 2, &[Verdict::NotFired, Verdict::NotFired]);
+    assert_eq!((none.tally().passed, none.tally().failed), (0, 1));
+}

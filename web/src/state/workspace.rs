@@ -48,6 +48,9 @@ pub struct Workspace {
     pub logsource_check: bool,
     pub name: Option<String>,
     pub pipeline: Option<PipelineChoice>,
+    /// At least this many events must fire (a SigmaHQ regression test whose `match_count` is
+    /// fewer than its events: which ones is not said).
+    pub min_fired: Option<usize>,
 }
 
 impl Workspace {
@@ -64,6 +67,7 @@ impl Workspace {
             logsource_check: test.options.logsource_check,
             name: test.name,
             pipeline: test.pipeline,
+            min_fired: test.min_fired,
         }
     }
 
@@ -76,6 +80,7 @@ impl Workspace {
         test.placeholders = self.placeholders.clone();
         test.options.logsource_check = self.logsource_check;
         test.pipeline = self.pipeline.clone();
+        test.min_fired = self.min_fired;
         test
     }
 }
