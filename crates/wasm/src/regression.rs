@@ -7,7 +7,7 @@
 //! start, carries the zip and evtx readers.
 
 use serde::{Deserialize, Serialize};
-use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, EventError, LogSourceMap};
+use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, LogSourceMap};
 use sigmaplay_ruletest::{export_regression, import_regression, ExportOptions, RuleTest};
 use std::io::{Cursor, Read, Write};
 
@@ -200,10 +200,6 @@ pub fn export_regression_zip(test: &RuleTest) -> Result<RegressionZip, String> {
     })
 }
 
-fn evtx_error_words(e: &EventError) -> String {
-    e.message.clone()
-}
-
 /// Reads an `.evtx` file; a damaged one keeps the records before the damage.
 pub fn read_evtx(file: &NamedFile) -> EvtxRead {
     if !is_evtx(&file.bytes) {
@@ -220,7 +216,7 @@ pub fn read_evtx(file: &NamedFile) -> EvtxRead {
     match evtx_to_json(&file.bytes) {
         Ok(json) => EvtxRead {
             name: file.name.clone(),
-            errors: json.errors.iter().map(evtx_error_words).collect(),
+            errors: json.errors.into_iter().map(|e| e.message).collect(),
             text: json.text,
             records: json.records,
         },
@@ -228,7 +224,7 @@ pub fn read_evtx(file: &NamedFile) -> EvtxRead {
             name: file.name.clone(),
             text: String::new(),
             records: 0,
-            errors: vec![evtx_error_words(&e)],
+            errors: vec![e.message],
         },
     }
 }
