@@ -5,3 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node_modules/.bin/esbuild web/js/editor.js --bundle --minify --format=iife --target=es2020 \
     --log-level=warning --outfile=web/static/gen/editor.js
+# The rule formatter (the YAML library) is its own script, loaded when first used.
+node_modules/.bin/esbuild web/js/format.js --bundle --minify --format=iife --target=es2020 \
+    --log-level=warning --outfile=web/static/gen/format.js

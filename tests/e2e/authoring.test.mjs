@@ -1,7 +1,7 @@
 // Writing a rule in the page: completion in context and hover help, as a person types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, newPage, shot, waitForVerdicts, replaceEditorText, editorText } from './harness.mjs';
+import { suite, newPage, shot, waitForVerdicts, replaceEditorText, editorText, wordBox } from './harness.mjs';
 
 const env = suite();
 
@@ -15,21 +15,7 @@ async function offered(page) {
 
 /// Moves the mouse over the first occurrence of `word` in the rule editor.
 async function hoverWord(page, word) {
-  const box = await page.evaluate((w) => {
-    const content = document.querySelector('[data-testid="rule-editor"] .cm-content');
-    const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const at = n.textContent.indexOf(w);
-      if (at >= 0) {
-        const r = document.createRange();
-        r.setStart(n, at + 1);
-        r.setEnd(n, at + 2);
-        const b = r.getBoundingClientRect();
-        return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-      }
-    }
-    return null;
-  }, word);
+  const box = await wordBox(page, word);
   assert.ok(box, `${word} is in the editor`);
   await page.mouse.move(box.x, box.y);
 }

@@ -96,6 +96,25 @@ export async function replaceEditorText(page, testid, text) {
   if (text) await page.keyboard.insertText(text);
 }
 
+/// The middle of the first occurrence of `word` in the rule editor, on screen.
+export async function wordBox(page, word) {
+  return page.evaluate((w) => {
+    const content = document.querySelector('[data-testid="rule-editor"] .cm-content');
+    const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const at = n.textContent.indexOf(w);
+      if (at >= 0) {
+        const r = document.createRange();
+        r.setStart(n, at + 1);
+        r.setEnd(n, at + 2);
+        const b = r.getBoundingClientRect();
+        return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      }
+    }
+    return null;
+  }, word);
+}
+
 export async function editorText(page, testid) {
   return page.evaluate((id) => {
     const lines = [...document.querySelectorAll(`[data-testid="${id}"] .cm-line`)];

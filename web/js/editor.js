@@ -75,8 +75,18 @@ function ruleHelp(opts) {
       },
     };
   });
+  // Ctrl+. (Cmd+. on a Mac) applies the quick fix at the cursor, as a transaction (undo works).
+  const quickFix = keymap.of([{
+    key: 'Mod-.',
+    run(view) {
+      const edit = opts.quickFix && opts.quickFix(view.state.doc.toString(), view.state.selection.main.head);
+      if (!edit) return false;
+      view.dispatch({ changes: { from: edit.from, to: edit.to, insert: edit.insert }, userEvent: 'input.quickfix' });
+      return true;
+    },
+  }]);
   // autocompletion() brings its keymap (arrows, Enter, Escape) ahead of the editor's own.
-  return [autocompletion({ override: [source], icons: false }), hover];
+  return [autocompletion({ override: [source], icons: false }), hover, quickFix];
 }
 
 // Lines marked from outside (hovering an explanation item marks its rule line).
@@ -109,6 +119,7 @@ class Editor {
     this.kind = opts.kind;
     this.onChange = opts.onChange;
     this.onLargeInput = opts.onLargeInput;
+    this.onEvtx = opts.onEvtx;
     this.largeThreshold = opts.largeThreshold || Infinity;
     this.silent = false;
     this.language = new Compartment();
@@ -161,6 +172,14 @@ class Editor {
   }
   // A dropped or opened file: small ones go into the editor, large ones to the app.
   async loadFile(file) {
+    // A Windows event log is binary: its bytes go to the app (the worker reads it), never here.
+    if (this.onEvtx) {
+      const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
+      if (String.fromCharCode(...head) === 'ElfFile\0') {
+        this.onEvtx(file.name, new Uint8Array(await file.arrayBuffer()));
+        return;
+      }
+    }
     const text = await file.text();
     if (text.length > this.largeThreshold && this.onLargeInput) {
       this.onLargeInput(text, file.name);
@@ -208,6 +227,18 @@ class Editor {
     this.view.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: 'center' }) });
     this.view.focus();
   }
+  // An edit made for the user (a quick fix, a draft from an event, formatting): a transaction
+  // like typing, so undo takes it back and the app hears of the change.
+  applyEdit(from, to, insert) {
+    const len = this.view.state.doc.length;
+    from = Math.min(Math.max(0, from), len);
+    to = Math.min(Math.max(from, to), len);
+    this.view.dispatch({
+      changes: { from, to, insert }, userEvent: 'input.edit',
+      selection: { anchor: from + insert.length },
+      effects: EditorView.scrollIntoView(from, { y: 'nearest' }),
+    });
+  }
   focus() { this.view.focus(); }
   destroy() { this.view.destroy(); }
 }
@@ -249,11 +280,41 @@ function download(name, text, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+function downloadBytes(name, bytes, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: type || 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url; a.download = name; document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// The formatter (web/js/format.js with the YAML library) is a script of its own, fetched the
+// first time "Format rule" is used: the first load stays as it was.
+let formatter = null;
+function loadFormatter() {
+  if (!formatter) {
+    formatter = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = new URL('format.js', document.baseURI).href;
+      script.onload = () => (window.SigmaPlayFormat ? resolve(window.SigmaPlayFormat) : reject(new Error('the formatter did not load')));
+      script.onerror = () => { formatter = null; reject(new Error('the formatter could not be loaded')); };
+      document.head.appendChild(script);
+    });
+  }
+  return formatter;
+}
+async function formatRule(text, plan) {
+  const f = await loadFormatter();
+  return f.formatRule(text, plan);
+}
+
 window.SigmaPlay = {
   createEditor(parent, opts) { return new Editor(parent, opts); },
   save(key, value) { return idbPut(key, value); },
   load(key) { return idbGet(key); },
   download,
   readFile(file) { return file.text(); },
+  readFileBytes(file) { return file.arrayBuffer().then((b) => new Uint8Array(b)); },
+  downloadBytes,
+  formatRule(text, plan) { return formatRule(text, plan).catch((e) => Promise.reject(String(e && e.message || e))); },
   copyText(text) { return navigator.clipboard ? navigator.clipboard.writeText(text).then(() => true, () => false) : Promise.resolve(false); },
 };

@@ -8,11 +8,13 @@ use crate::components::explanation::ExplanationPanel;
 use crate::components::file_button::NamedText;
 use crate::components::notices::NoticeBar;
 use crate::components::pipeline_pane::PipelinePane;
+use crate::components::regression::RegressionButtons;
 use crate::components::rule_pane::RulePane;
 use crate::components::share_panel::SharePanel;
 use crate::components::top_bar::{SaveState, TopBar};
 use crate::components::verdict_list::VerdictList;
 use crate::hooks::autosave::{self, use_autosave};
+use crate::hooks::regression;
 use crate::hooks::share_link::{self, use_share_link};
 use crate::hooks::test_file;
 use crate::hooks::theme::{initial_theme, use_theme};
@@ -66,6 +68,12 @@ pub fn App() -> Html {
     });
     let on_share = command(&state, |s, d, ()| share_link::share(&s.workspace, d));
     let on_export = command(&state, |s, _, ()| test_file::export(&s.workspace));
+    let on_import_regression = command(&state, |s, d, files| {
+        regression::import(&s.workspace, d, files)
+    });
+    let on_export_regression = command(&state, |s, d, ()| regression::export(&s.workspace, d));
+    let on_evtx = command(&state, |_, d, file| regression::open_evtx(d, file));
+    let on_new_rule = command(&state, |_, d, from| regression::draft_rule(d, from));
     let on_large_events = actions.reform(|file: NamedText| Action::LargeEventsLoaded {
         source: file.name,
         text: file.text.into(),
@@ -115,9 +123,10 @@ pub fn App() -> Html {
                         large_events={state.large_events.clone()} summary={state.events_summary.clone()}
                         on_edit={actions.reform(Action::EventsEdited)} on_replace={actions.reform(Action::LoadEvents)}
                         on_large={on_large_events} pipeline={AttrValue::from(state.pipeline_value().to_string())}
-                        on_pipeline={actions.reform(Action::SelectPipeline)} />
+                        on_pipeline={actions.reform(Action::SelectPipeline)} on_evtx={Some(on_evtx)} />
                 </section>
                 <section class="pane verdicts-pane" aria-label="Verdicts">
+                    <RegressionButtons on_import={on_import_regression} on_export={on_export_regression} />
                     <VerdictList results={state.results.clone()} expectations={state.workspace.expectations.clone()}
                         selected={state.selected} stale={state.stale()} progress={state.progress} evaluating={state.evaluating}
                         tally={state.tally()} dangling={state.dangling_expectations()}
@@ -128,7 +137,7 @@ pub fn App() -> Html {
                 </section>
                 <section class="pane explain-pane" aria-label="Explanation">
                     <ExplanationPanel selected={state.selected} explanation={state.explanation.clone()} line={selected_line}
-                        on_pipeline={actions.reform(Action::SelectPipeline)} />
+                        on_pipeline={actions.reform(Action::SelectPipeline)} {on_new_rule} />
                 </section>
                 if let Some(report) = state.correlation_report_rc() {
                     <section class="pane correlation-pane" aria-label="Correlations">

@@ -30,6 +30,9 @@ extern "C" {
     pub fn move_cursor(this: &EditorHandle, line: usize, column: usize);
     #[wasm_bindgen(method)]
     pub fn destroy(this: &EditorHandle);
+    /// Replaces `from..to` (UTF-16 positions) as a transaction: undo takes it back.
+    #[wasm_bindgen(method, js_name = applyEdit)]
+    pub fn apply_edit(this: &EditorHandle, from: usize, to: usize, insert: &str);
 
     /// IndexedDB: resolves when stored.
     #[wasm_bindgen(js_namespace = SigmaPlay, js_name = save)]
@@ -43,6 +46,13 @@ extern "C" {
     fn js_read_file(file: &web_sys::File) -> js_sys::Promise;
     #[wasm_bindgen(js_namespace = SigmaPlay, js_name = copyText)]
     fn js_copy_text(text: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = readFileBytes)]
+    fn js_read_file_bytes(file: &web_sys::File) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = downloadBytes)]
+    fn js_download_bytes(name: &str, bytes: &[u8], mime: &str);
+    /// Loads the formatter on first use; resolves to the formatted text, rejects with why not.
+    #[wasm_bindgen(js_namespace = SigmaPlay, js_name = formatRule)]
+    fn js_format_rule(text: &str, plan: &JsValue) -> js_sys::Promise;
 }
 
 /// One underline in an editor, in the shape `setDiagnostics` reads.
@@ -97,4 +107,29 @@ pub async fn read_file(file: &web_sys::File) -> String {
 /// Copies `text` to the clipboard, when the browser allows it (the page shows the text anyway).
 pub fn copy_text(text: &str) {
     let _ = js_copy_text(text);
+}
+
+/// The bytes of a file the user picked or dropped (`None` when it cannot be read).
+pub async fn read_file_bytes(file: &web_sys::File) -> Option<Vec<u8>> {
+    let value = JsFuture::from(js_read_file_bytes(file)).await.ok()?;
+    Some(js_sys::Uint8Array::new(&value).to_vec())
+}
+
+/// Offers `bytes` as a file download named `name`.
+pub fn download_bytes(name: &str, bytes: &[u8], mime: &str) {
+    js_download_bytes(name, bytes, mime);
+}
+
+/// The rule text formatted (SigmaHQ's key order and indentation, comments kept) by the lazily
+/// loaded YAML formatter; `plan` says the key orders. `Err` says why it could not be formatted.
+pub async fn format_rule(text: &str, plan: &impl Serialize) -> Result<String, String> {
+    let plan = plan
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| e.to_string())?;
+    match JsFuture::from(js_format_rule(text, &plan)).await {
+        Ok(v) => v
+            .as_string()
+            .ok_or_else(|| "the formatter gave no text".into()),
+        Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+    }
 }

@@ -138,6 +138,7 @@ impl Lesson {
             pipeline: self.pipeline.clone().map(PipelineChoice::Builtin),
             alert_expectations: self.alert_expectations.clone(),
             timestamp_field: None,
+            min_fired: None,
         }
     }
 

@@ -47,29 +47,40 @@ thread_local! {
 
 /// The shape gloo-worker wraps outputs in (`FromWorker::ProcessOutput`), for the panic hook.
 #[derive(Serialize)]
-enum FromWorkerMirror {
+enum FromWorkerMirror<T> {
     #[allow(dead_code)]
     WorkerLoaded,
-    ProcessOutput(HandlerId, WorkerResponse),
+    ProcessOutput(HandlerId, T),
 }
 
-/// Installs a panic hook that reports the panic to the page as [`WorkerResponse::Failed`]
-/// (the page then starts a new worker).
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+/// Remembers the page connection a panic is reported to (the one of the message in hand).
+pub fn note_handler(id: HandlerId) {
+    LAST_HANDLER.with(|h| h.set(Some(id)));
+}
+
+/// Installs a panic hook that sends the page `failed(panic's words)` as a worker output, so a
+/// panic is an answer in words rather than a silent death.
+pub fn report_panics_as<T: Serialize + 'static>(failed: fn(String) -> T) {
+    std::panic::set_hook(Box::new(move |info| {
         let Some(id) = LAST_HANDLER.with(Cell::get) else {
             return;
         };
-        let message =
-            format!("The engine stopped on an internal error and was restarted ({info}).");
         let packet = JsCodec::encode(FromWorkerMirror::ProcessOutput(
             id,
-            WorkerResponse::Failed { message },
+            failed(info.to_string()),
         ));
         if let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>() {
             let _ = scope.post_message(&packet);
         }
     }));
+}
+
+/// Installs a panic hook that reports the panic to the page as [`WorkerResponse::Failed`]
+/// (the page then starts a new worker).
+pub fn install_panic_hook() {
+    report_panics_as(|info| WorkerResponse::Failed {
+        message: format!("The engine stopped on an internal error and was restarted ({info})."),
+    });
 }
 
 impl Worker for EngineWorker {
@@ -90,7 +101,7 @@ impl Worker for EngineWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: WorkerRequest, id: HandlerId) {
-        LAST_HANDLER.with(|h| h.set(Some(id)));
+        note_handler(id);
         match msg {
             WorkerRequest::SetEvents { revision, text } => {
                 let mut state = self.state.borrow_mut();

@@ -36,9 +36,9 @@ mod source;
 mod testing;
 
 pub use authoring::{
-    add_to_selection, complete, event_fields, exclude_like, hover, quick_fixes, rule_from_event,
-    sigma_literal, AuthoringHints, Completion, CompletionKind, CompletionList, DraftMatch,
-    FieldHint, Hover, QuickFix, TextEdit,
+    add_to_selection, complete, event_fields, exclude_like, format_plan, hover, quick_fixes,
+    rule_from_event, sigma_literal, AuthoringHints, Completion, CompletionKind, CompletionList,
+    DraftMatch, FieldHint, FormatPlan, Hover, QuickFix, TextEdit,
 };
 pub use bulk::{RuleHit, RuleSet, Scratch};
 pub use compile::{

@@ -18,6 +18,7 @@ pub mod correlation;
 pub mod js;
 pub mod pipeline;
 pub mod protocol;
+pub mod regression;
 
 use pipeline::{
     processed_views, suggest_pipelines, EventSource, PipelineSuggestion, ProcessedView,

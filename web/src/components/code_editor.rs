@@ -1,10 +1,10 @@
 //! The CodeMirror editors as a component. CodeMirror owns their DOM, outside Yew's tree; the
 //! other components reach an editor through [`move_cursor`] and [`mark_rule_lines`].
 
-use super::file_button::NamedText;
+use super::file_button::{NamedFile, NamedText};
 use crate::bindings::{self, EditorHandle, EditorMark};
 use crate::state::LARGE_EVENTS_CHARS;
-use sigmaplay_engine::AuthoringHints;
+use sigmaplay_engine::{AuthoringHints, TextEdit};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -39,6 +39,21 @@ pub fn move_cursor(kind: EditorKind, line: usize, column: usize) {
     with_editor(kind, |e| e.move_cursor(line, column));
 }
 
+/// Edits the rule through its editor (a transaction, so undo takes it back and the verdicts
+/// follow): `edit` is made from the editor's text as it is now, in byte offsets.
+pub fn edit_rule(edit: impl FnOnce(&str) -> Option<TextEdit>) {
+    with_editor(EditorKind::Rule, |e| {
+        let text = e.get_text();
+        if let Some(edit) = edit(&text) {
+            let (from, to) = (
+                byte_to_utf16(&text, edit.from),
+                byte_to_utf16(&text, edit.to),
+            );
+            e.apply_edit(from, to, &edit.insert);
+        }
+    });
+}
+
 #[derive(Properties, PartialEq)]
 pub struct CodeEditorProps {
     pub kind: EditorKind,
@@ -57,6 +72,9 @@ pub struct CodeEditorProps {
     /// A paste or a dropped file too large for the editor (the events editor only).
     #[prop_or_default]
     pub on_large_input: Option<Callback<NamedText>>,
+    /// A dropped Windows event log (`.evtx`), as bytes (the events editor only).
+    #[prop_or_default]
+    pub on_evtx: Option<Callback<NamedFile>>,
     /// Completion and hover help (the rule editor only), from what the page knows now.
     #[prop_or_default]
     pub hints: Option<Rc<AuthoringHints>>,
@@ -86,6 +104,7 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
             read_only: props.read_only,
             on_change: props.on_change.clone(),
             on_large_input: props.on_large_input.clone(),
+            on_evtx: props.on_evtx.clone(),
             hints: props.hints.is_some().then(|| hints.clone()),
         };
         use_effect_with((), move |_| {
@@ -132,6 +151,7 @@ struct EditorOptions {
     read_only: bool,
     on_change: Callback<Option<String>>,
     on_large_input: Option<Callback<NamedText>>,
+    on_evtx: Option<Callback<NamedFile>>,
     hints: Option<Rc<RefCell<AuthoringHints>>>,
 }
 
@@ -171,6 +191,17 @@ impl EditorOptions {
             set("onLargeInput", large.as_ref());
             closures.push(large.into_js_value());
         }
+        if let Some(on_evtx) = self.on_evtx.clone() {
+            let evtx =
+                Closure::<dyn Fn(JsValue, JsValue)>::new(move |name: JsValue, bytes: JsValue| {
+                    on_evtx.emit(NamedFile {
+                        name: name.as_string().unwrap_or_default(),
+                        bytes: js_sys::Uint8Array::new(&bytes).to_vec(),
+                    })
+                });
+            set("onEvtx", evtx.as_ref());
+            closures.push(evtx.into_js_value());
+        }
         if let Some(hints) = &self.hints {
             let for_complete = hints.clone();
             let complete =
@@ -198,9 +229,27 @@ impl EditorOptions {
                 });
             set("hover", hover.as_ref());
             closures.push(hover.into_js_value());
+            let quick_fix = Closure::<dyn Fn(String, f64) -> JsValue>::new(quick_fix_at);
+            set("quickFix", quick_fix.as_ref());
+            closures.push(quick_fix.into_js_value());
         }
         options.into()
     }
+}
+
+/// Ctrl+. in the rule editor: the edit of the quick fix at the cursor (UTF-16), or null.
+fn quick_fix_at(text: String, pos: f64) -> JsValue {
+    let offset = utf16_to_byte(&text, pos as usize);
+    let fixes = sigmaplay_engine::quick_fixes(&text);
+    let Some(fix) = fixes.iter().find(|f| f.from <= offset && offset <= f.to) else {
+        return JsValue::NULL;
+    };
+    let edit = TextEdit {
+        from: byte_to_utf16(&text, fix.edit.from),
+        to: byte_to_utf16(&text, fix.edit.to),
+        insert: fix.edit.insert.clone(),
+    };
+    serde_wasm_bindgen::to_value(&edit).unwrap_or(JsValue::NULL)
 }
 
 /// The byte offset of a JavaScript (UTF-16) position in `text`.

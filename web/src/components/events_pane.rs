@@ -2,7 +2,7 @@
 //! opening a file, and the list of unreadable events.
 
 use super::code_editor::{move_cursor, with_editor, CodeEditor, EditorKind};
-use super::file_button::{FileButton, NamedText};
+use super::file_button::{FileButton, NamedFile, NamedText};
 use crate::bindings::EditorMark;
 use crate::state::{human_bytes, LargeEvents, LARGE_EVENTS_CHARS};
 use gloo_timers::callback::Timeout;
@@ -36,6 +36,9 @@ pub struct EventsPaneProps {
     pub pipeline: AttrValue,
     /// Picks the pipeline the events' source suggests.
     pub on_pipeline: Callback<String>,
+    /// A Windows event log (`.evtx`) opened or dropped: its bytes, for the worker to read.
+    #[prop_or_default]
+    pub on_evtx: Option<Callback<NamedFile>>,
 }
 
 #[component]
@@ -102,16 +105,21 @@ pub fn EventsPane(props: &EventsPaneProps) -> Html {
                 if props.large_events.is_some() {
                     <button data-testid="clear-events" onclick={on_clear}>{"Clear events"}</button>
                 }
-                <FileButton label="Open file…" button_testid="open-events" input_testid="events-file" {on_file}
-                    title="Open an events file (JSON, JSON Lines, evtx_dump JSON, Event Viewer XML); dropping a file on the editor works too" />
+                <FileButton label="Open file…" button_testid="open-events" input_testid="events-file" {on_file} on_evtx={props.on_evtx.clone()}
+                    title="Open an events file (JSON, JSON Lines, evtx_dump JSON, Event Viewer XML, .evtx); dropping a file on the editor works too" />
             </div>
             if let Some(large) = &props.large_events {
                 <p class="note" data-testid="large-events-note">
-                    { format!("{} of events from {}: all are evaluated; the editor shows the first lines, read-only.", human_bytes(large.bytes), large.source) }
+                    { match large.evtx_records {
+                        Some(records) => format!("{records} record{} from {} ({} as evtx_dump JSON): all are evaluated; the editor shows what was read, not the records.",
+                            if records == 1 { "" } else { "s" }, large.source, human_bytes(large.bytes)),
+                        None => format!("{} of events from {}: all are evaluated; the editor shows the first lines, read-only.", human_bytes(large.bytes), large.source),
+                    } }
                 </p>
             }
             <CodeEditor kind={EditorKind::Events} text={props.text.clone()} sync={props.sync} read_only={props.large_events.is_some()} {marks}
-                label="Events" testid="events-editor" {on_change} on_large_input={Some(props.on_large.clone())} />
+                label="Events" testid="events-editor" {on_change} on_large_input={Some(props.on_large.clone())}
+                on_evtx={props.on_evtx.clone()} />
             <EventErrors summary={props.summary.clone()} />
         </>
     }

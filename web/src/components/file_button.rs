@@ -1,7 +1,9 @@
 //! A button that opens a file picker and hands up the picked file's name and text (the test
-//! import and the events file use it).
+//! import and the events file use it), or its bytes for a Windows event log.
 
 use crate::bindings;
+use sigmaplay_engine::is_evtx;
+pub use sigmaplay_wasm::regression::NamedFile;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -22,10 +24,14 @@ pub struct FileButtonProps {
     #[prop_or_default]
     pub accept: Option<AttrValue>,
     pub on_file: Callback<NamedText>,
+    /// Set to take Windows event logs (`.evtx`, binary): they come here as bytes, not text.
+    #[prop_or_default]
+    pub on_evtx: Option<Callback<NamedFile>>,
 }
 
-#[component]
-pub fn FileButton(props: &FileButtonProps) -> Html {
+/// A (hidden) file input's ref and the click that opens its picker.
+#[hook]
+pub fn use_file_picker() -> (NodeRef, Callback<MouseEvent>) {
     let input_ref = use_node_ref();
     let onclick = {
         let input_ref = input_ref.clone();
@@ -35,8 +41,15 @@ pub fn FileButton(props: &FileButtonProps) -> Html {
             }
         })
     };
+    (input_ref, onclick)
+}
+
+#[component]
+pub fn FileButton(props: &FileButtonProps) -> Html {
+    let (input_ref, onclick) = use_file_picker();
     let onchange = {
         let on_file = props.on_file.clone();
+        let on_evtx = props.on_evtx.clone();
         Callback::from(move |e: Event| {
             let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else {
                 return;
@@ -47,7 +60,18 @@ pub fn FileButton(props: &FileButtonProps) -> Html {
             // Picking the same file again is a change too.
             input.set_value("");
             let on_file = on_file.clone();
+            let on_evtx = on_evtx.clone();
             spawn_local(async move {
+                if let Some(on_evtx) = on_evtx {
+                    let bytes = bindings::read_file_bytes(&file).await.unwrap_or_default();
+                    if is_evtx(&bytes) {
+                        on_evtx.emit(NamedFile {
+                            name: file.name(),
+                            bytes,
+                        });
+                        return;
+                    }
+                }
                 let text = bindings::read_file(&file).await;
                 on_file.emit(NamedText {
                     name: file.name(),

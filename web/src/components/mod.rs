@@ -3,11 +3,15 @@
 
 pub mod code_editor;
 pub mod correlation_panel;
+pub mod event_fields;
 pub mod events_pane;
 pub mod explanation;
 pub mod file_button;
+pub mod format_rule;
 pub mod notices;
 pub mod pipeline_pane;
+pub mod quick_fix;
+pub mod regression;
 pub mod rule_pane;
 pub mod share_panel;
 pub mod top_bar;

@@ -2,8 +2,10 @@
 //! list of the rule's diagnostics.
 
 use super::code_editor::{move_cursor, CodeEditor, EditorKind};
+use super::format_rule::FormatRuleButton;
+use super::quick_fix::QuickFixButtons;
 use crate::bindings::EditorMark;
-use sigmaplay_engine::{AuthoringHints, Diagnostic, Location};
+use sigmaplay_engine::{quick_fixes, AuthoringHints, Diagnostic, Location, QuickFix};
 use sigmaplay_wasm::{position_label, CompileReport};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -48,11 +50,16 @@ pub fn RulePane(props: &RulePaneProps) -> Html {
         .flat_map(|report| report.diagnostics.iter().cloned())
         .collect();
     let marks = editor_marks(&diagnostics);
+    let fixes = use_memo(props.rule.clone(), |rule| {
+        Rc::<[QuickFix]>::from(quick_fixes(rule))
+    });
     html! {
         <>
             <div class="pane-head">
                 <h2>{"Rule"}</h2>
                 <span class="muted">{ rule_title(props.compile.as_ref()) }</span>
+                <div class="spacer"></div>
+                <FormatRuleButton />
             </div>
             <CodeEditor kind={EditorKind::Rule} text={props.rule.clone()} sync={props.sync} read_only=false {marks}
                 label="Sigma rule (YAML)" testid="rule-editor" {on_change} hints={Some(props.hints.clone())} />
@@ -68,7 +75,7 @@ pub fn RulePane(props: &RulePaneProps) -> Html {
                 </label>
             </details>
             <DiagnosticsList {diagnostics} editor={EditorKind::Rule} testid="diagnostics" item_testid="diagnostic"
-                label="Rule diagnostics" />
+                label="Rule diagnostics" fixes={Some((*fixes).clone())} />
         </>
     }
 }
@@ -116,6 +123,9 @@ pub struct DiagnosticsListProps {
     pub testid: AttrValue,
     pub item_testid: AttrValue,
     pub label: AttrValue,
+    /// The quick fixes of the text (the rule's): each diagnostic shows those about it.
+    #[prop_or_default]
+    pub fixes: Option<Rc<[QuickFix]>>,
 }
 
 /// A list of located diagnostics; clicking one moves its editor's cursor there.
@@ -138,6 +148,9 @@ pub fn DiagnosticsList(props: &DiagnosticsListProps) -> Html {
                             <span class="msg">{ d.message.clone() }</span>
                             <span class="code">{ format!("[{}]", d.code) }</span>
                         </button>
+                        if let Some(fixes) = &props.fixes {
+                            <QuickFixButtons diagnostic={d.clone()} fixes={fixes.clone()} />
+                        }
                     </li>
                 }
             }) }

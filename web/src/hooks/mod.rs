@@ -3,10 +3,12 @@
 //! (storing, sharing, files). They talk to the browser through [`crate::bindings`] and web-sys.
 
 pub mod autosave;
+pub mod regression;
 pub mod share_link;
 pub mod test_file;
 pub mod theme;
 pub mod worker;
+pub mod worker_task;
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("a page has a window")

@@ -133,6 +133,8 @@ pub enum Action {
         source: String,
         text: Rc<str>,
     },
+    /// An `.evtx` file the worker read: its records become the events (held outside the editor).
+    EvtxLoaded(sigmaplay_wasm::regression::EvtxRead),
     PlaceholdersEdited(String),
     ToggleLogsourceCheck,
     /// The pipeline picker's value (see [`AppState::select_pipeline`]).
@@ -176,6 +178,7 @@ impl Action {
                 | Action::EventsEdited(_)
                 | Action::LoadEvents(_)
                 | Action::LargeEventsLoaded { .. }
+                | Action::EvtxLoaded(_)
                 | Action::PlaceholdersEdited(_)
                 | Action::ToggleLogsourceCheck
                 | Action::SelectPipeline(_)
@@ -212,6 +215,7 @@ impl Reducible for AppState {
             Action::EventsEdited(events) => s.events_edited(events),
             Action::LoadEvents(events) => s.events_replaced(events, None),
             Action::LargeEventsLoaded { source, text } => s.large_events_loaded(source, text),
+            Action::EvtxLoaded(read) => s.evtx_loaded(read),
             Action::PlaceholdersEdited(text) => s.placeholders_edited(text),
             Action::ToggleLogsourceCheck => s.toggle_logsource_check(),
             Action::SelectPipeline(value) => s.select_pipeline(&value),

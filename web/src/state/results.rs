@@ -86,6 +86,14 @@ impl AppState {
         let (passed, failed) = self.alert_grades().counts();
         tally.passed += passed;
         tally.failed += failed;
+        // "At least N fire" is one more check, once verdicts are in (as `sigmaplay test` grades it).
+        if let (Some(min), Some(results)) = (self.workspace.min_fired, &self.results) {
+            if results.verdicts.counts().0 >= min {
+                tally.passed += 1;
+            } else {
+                tally.failed += 1;
+            }
+        }
         tally
     }
 

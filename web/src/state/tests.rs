@@ -284,3 +284,78 @@ fn the_pipeline_picker_keeps_the_custom_text_and_the_test_carries_it() {
     let none = reduce(reloaded, Action::SelectPipeline(String::new()));
     assert_eq!(none.workspace.pipeline, None);
 }
+
+fn evtx(records: usize, errors: &[&str]) -> Action {
+    Action::EvtxLoaded(sigmaplay_wasm::regression::EvtxRead {
+        name: "log.evtx".into(),
+        text: "{\"Event\": {}}\n".repeat(records),
+        records,
+        errors: errors.iter().map(|e| e.to_string()).collect(),
+    })
+}
+
+#[test]
+fn evtx_records_become_the_events_held_outside_the_editor() {
+    let state = reduce(loaded(), Action::SetExpectation(0, Some(true)));
+    let before = state.events_revision;
+    let state = reduce(state, evtx(2, &[]));
+    assert_eq!(
+        &*state.workspace.events,
+        "{\"Event\": {}}\n{\"Event\": {}}\n"
+    );
+    assert!(state.workspace.expectations.is_empty());
+    assert!(state.events_revision > before);
+    let large = state
+        .large_events
+        .as_ref()
+        .expect("held outside the editor");
+    assert_eq!(large.evtx_records, Some(2));
+    // The editor shows what was read, never the records themselves.
+    assert!(state
+        .events_editor_text()
+        .starts_with("# 2 record(s) read from log.evtx"));
+    assert!(!state.events_editor_text().contains("Event\""));
+    assert!(state.notices.is_empty());
+}
+
+#[test]
+fn a_damaged_evtx_keeps_the_records_before_the_damage_and_says_where() {
+    let state = reduce(
+        loaded(),
+        evtx(1, &["the file ends inside chunk 0: after record 1"]),
+    );
+    assert_eq!(state.large_events.as_ref().unwrap().evtx_records, Some(1));
+    assert_eq!(state.notices.len(), 1);
+    assert_eq!(state.notices[0].level, NoticeLevel::Error);
+    assert!(state.notices[0]
+        .text
+        .contains("log.evtx: the file ends inside chunk 0"));
+    // Nothing readable: the events stay as they were.
+    let unreadable = reduce(loaded(), evtx(0, &["not a readable .evtx file"]));
+    assert_eq!(&*unreadable.workspace.events, "{}\n{}\n");
+    assert!(unreadable.large_events.is_none());
+    assert_eq!(unreadable.notices.len(), 1);
+}
+
+#[test]
+fn at_least_n_firing_is_one_more_check_and_travels_with_the_test() {
+    let workspace = Workspace {
+        rule: "title: r".into(),
+        events: "{}\n{}\n".into(),
+        min_fired: Some(1),
+        ..Workspace::default()
+    };
+    assert_eq!(Workspace::from_test(workspace.to_test()), workspace);
+    let state = reduce(
+        Rc::new(AppState::default()),
+        Action::Load {
+            workspace,
+            notice: None,
+        },
+    );
+    assert_eq!(state.tally().total(), 0, "no verdicts yet");
+    let one = evaluated(state.clone(), 1, &[Verdict::Fired, Verdict::NotFired]);
+    assert_eq!((one.tally().passed, one.tally().failed), (1, 0));
+    let none = evaluated(state, 2, &[Verdict::NotFired, Verdict::NotFired]);
+    assert_eq!((none.tally().passed, none.tally().failed), (0, 1));
+}

@@ -4,6 +4,7 @@
 use super::{AppState, NewNotice};
 use sigmaplay_engine::AuthoringHints;
 use sigmaplay_ruletest::{PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN};
+use sigmaplay_wasm::regression::EvtxRead;
 use sigmaplay_wasm::EventsSummary;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -22,6 +23,8 @@ pub struct LargeEvents {
     pub source: String,
     pub bytes: usize,
     pub preview: Rc<str>,
+    /// Set for the records of an `.evtx` file: the editor shows what was read, not the records.
+    pub evtx_records: Option<usize>,
 }
 
 impl LargeEvents {
@@ -30,6 +33,7 @@ impl LargeEvents {
             preview: preview(text, &source),
             source,
             bytes: text.len(),
+            evtx_records: None,
         }
     }
 }
@@ -48,6 +52,9 @@ pub struct Workspace {
     pub alert_expectations: Vec<sigmaplay_ruletest::AlertExpectation>,
     /// The event field correlations read the time from (`None`: the engine's default fields).
     pub timestamp_field: Option<String>,
+    /// At least this many events must fire (a SigmaHQ regression test whose `match_count` is
+    /// fewer than its events: which ones is not said).
+    pub min_fired: Option<usize>,
 }
 
 impl Workspace {
@@ -66,6 +73,7 @@ impl Workspace {
             pipeline: test.pipeline,
             alert_expectations: test.alert_expectations,
             timestamp_field: test.options.timestamp_field,
+            min_fired: test.min_fired,
         }
     }
 
@@ -80,6 +88,7 @@ impl Workspace {
         test.pipeline = self.pipeline.clone();
         test.alert_expectations = self.alert_expectations.clone();
         test.options.timestamp_field = self.timestamp_field.clone();
+        test.min_fired = self.min_fired;
         test
     }
 }
@@ -211,6 +220,38 @@ impl AppState {
     pub(super) fn large_events_loaded(&mut self, source: String, text: Rc<str>) -> bool {
         let large = LargeEvents::of(&text, source);
         self.events_replaced(text, Some(large))
+    }
+
+    /// The records of an `.evtx` file: evaluated as events, held outside the editor (which shows
+    /// what was read, not the records); where reading stopped is an error notice. A file with
+    /// no readable record leaves the events as they were.
+    pub(super) fn evtx_loaded(&mut self, read: EvtxRead) -> bool {
+        for error in read.errors.iter().take(3) {
+            self.notify(NewNotice::error(format!("{}: {error}", read.name)));
+        }
+        if read.records == 0 {
+            if read.errors.is_empty() {
+                self.notify(NewNotice::error(format!("{} holds no records.", read.name)));
+            }
+            return true;
+        }
+        let unread = match read.errors.len() {
+            0 => String::new(),
+            n => format!(" {n} part(s) of the file could not be read (see the notices)."),
+        };
+        let summary = format!(
+            "# {records} record(s) read from {name} ({size} as evtx_dump JSON): all are evaluated.{unread}\n# The records are not shown here: select one in the verdict list to see its fields.\n# \"Clear events\" starts over with an empty editor.\n",
+            records = read.records,
+            name = read.name,
+            size = human_bytes(read.text.len()),
+        );
+        let large = LargeEvents {
+            source: read.name,
+            bytes: read.text.len(),
+            preview: summary.into(),
+            evtx_records: Some(read.records),
+        };
+        self.events_replaced(read.text.into(), Some(large))
     }
 
     pub(super) fn placeholders_edited(&mut self, text: String) -> bool {

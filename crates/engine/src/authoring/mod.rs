@@ -9,6 +9,7 @@ mod cursor;
 mod draft;
 mod fields;
 mod fixes;
+mod format;
 mod hover;
 
 pub use complete::{complete, AuthoringHints, Completion, CompletionKind, CompletionList};
@@ -17,6 +18,7 @@ pub use draft::{
 };
 pub use fields::{event_fields, FieldHint};
 pub use fixes::{quick_fixes, QuickFix};
+pub use format::{format_plan, FormatPlan};
 pub use hover::{hover, Hover};
 
 #[cfg(test)]

@@ -319,3 +319,16 @@ fn help_at_every_offset_of_a_list_item_never_panics() {
         let _ = complete(&text, offset, &AuthoringHints::default());
     }
 }
+
+#[test]
+fn the_format_plan_orders_keys_as_completion_offers_them() {
+    let plan = format_plan();
+    assert_eq!(plan.top.first(), Some(&"title"));
+    assert_eq!(plan.top.last(), Some(&"level"));
+    let offered = labels("┃", &AuthoringHints::default());
+    assert_eq!(
+        offered,
+        plan.top.iter().map(|k| k.to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(plan.detection_last, ["condition", "timeframe"]);
+}

@@ -3,6 +3,7 @@
 mod trace;
 
 use crate::components::code_editor::{move_cursor, EditorKind};
+use crate::components::event_fields::{EventFields, NewRuleFrom};
 use sigmaplay_wasm::ExplainReport;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -16,6 +17,8 @@ pub struct ExplanationProps {
     pub line: Option<u32>,
     /// Picks a built-in pipeline the explanation suggests.
     pub on_pipeline: Callback<String>,
+    /// "New rule from this event" (drafted by a worker).
+    pub on_new_rule: Callback<NewRuleFrom>,
 }
 
 #[component]
@@ -33,6 +36,12 @@ pub fn ExplanationPanel(props: &ExplanationProps) -> Html {
             <div class="explanation" data-testid="explanation"><h2>{ format!("Event #{}", index + 1) }</h2><p class="muted">{"Explaining…"}</p></div>
         };
     };
+    let fields: Rc<[(String, serde_json::Value)]> = report.fields.clone().into();
+    let identifiers: Rc<[String]> = report
+        .traces
+        .first()
+        .map(|t| t.identifiers.iter().map(|i| i.name.clone()).collect())
+        .unwrap_or_default();
     html! {
         <div class="explanation" data-testid="explanation" data-event={index.to_string()}>
             <div class="pane-head">
@@ -63,23 +72,7 @@ pub fn ExplanationPanel(props: &ExplanationProps) -> Html {
                 }
             }) }
             { for report.traces.iter().map(trace::trace_view) }
-            <details class="fields" data-testid="event-fields">
-                <summary>{ format!("Evaluated fields ({})", report.fields.len()) }</summary>
-                <table>
-                    <tbody>
-                    { for report.fields.iter().map(|(k, v)| html! {
-                        <tr><th>{ k.clone() }</th><td><code>{ display_json(v) }</code></td></tr>
-                    }) }
-                    </tbody>
-                </table>
-            </details>
+            <EventFields fields={fields} identifiers={identifiers} on_new_rule={props.on_new_rule.clone()} />
         </div>
-    }
-}
-
-fn display_json(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }

@@ -1,0 +1,62 @@
+//! SigmaHQ regression tests: open one (its `info.yml` with its events `.json`, or a `.zip` of the
+//! folder) as the rule test, and export the rule test as one (a `.zip` of the folder).
+
+use super::file_button::{use_file_picker, NamedFile};
+use crate::bindings;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct RegressionButtonsProps {
+    /// The picked files, read.
+    pub on_import: Callback<Vec<NamedFile>>,
+    pub on_export: Callback<()>,
+}
+
+#[component]
+pub fn RegressionButtons(props: &RegressionButtonsProps) -> Html {
+    let (input_ref, onclick) = use_file_picker();
+    let onchange = {
+        let on_import = props.on_import.clone();
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            let Some(list) = input.files() else {
+                return;
+            };
+            let files: Vec<web_sys::File> =
+                (0..list.length()).filter_map(|i| list.get(i)).collect();
+            input.set_value("");
+            let on_import = on_import.clone();
+            spawn_local(async move {
+                let mut read = Vec::with_capacity(files.len());
+                for file in files {
+                    let bytes = bindings::read_file_bytes(&file).await.unwrap_or_default();
+                    read.push(NamedFile {
+                        name: file.name(),
+                        bytes,
+                    });
+                }
+                if !read.is_empty() {
+                    on_import.emit(read);
+                }
+            });
+        })
+    };
+    let on_export = props.on_export.reform(|_: MouseEvent| ());
+    html! {
+        <div class="regression">
+            <button data-testid="open-regression" {onclick}
+                title="Open a SigmaHQ regression test: its info.yml with its events .json (pick both), or a .zip of the folder; the rule under test is the one in the editor">
+                {"Open SigmaHQ test…"}
+            </button>
+            <input ref={input_ref} data-testid="import-regression" type="file" multiple=true class="hidden-input"
+                accept=".yml,.yaml,.json,.zip,.evtx" {onchange} />
+            <button data-testid="export-regression" onclick={on_export}
+                title="Download this rule test as a SigmaHQ regression folder (.zip: info.yml and the events that should fire)">
+                {"Export SigmaHQ test"}
+            </button>
+        </div>
+    }
+}
