@@ -58,59 +58,58 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut feed = correlate::start(&correlations, args.timestamp_field.as_deref());
-    let mut tally = Tally::default();
-    let events_name = match &source {
+    let pool = match jobs(args) {
+        Some(n) => thread_pool(n),
+        None => None,
+    };
+    let mut reading = Reading {
+        pool: pool.as_ref(),
+        tally: Tally::default(),
+        errors: 0,
+    };
+    let events_name = match source {
+        inputs::Events::Lines { name, mut lines } => {
+            loop {
+                let block = match lines.next_block() {
+                    Ok(Some(block)) => block,
+                    Ok(None) => break,
+                    Err(e) => {
+                        eprintln!("{name}: cannot read: {e}");
+                        reading.errors += 1;
+                        break;
+                    }
+                };
+                reading.block(&run, &mut out, &name, &block, &mut feed)?;
+            }
+            name
+        }
         inputs::Events::Text(input) => {
             let parsed = parse_events(&input.text);
             let lines = SourceMap::new(&input.text);
-            let pool = match jobs(args) {
-                Some(n) => thread_pool(n),
-                None => None,
-            };
-            // With a pool, a block of events is evaluated in parallel, then written in order.
-            let block = if pool.is_some() { 4096 } else { 1 };
-            for (b, events) in parsed.events.chunks(block).enumerate() {
-                let mut fired = pool.as_ref().map(|pool| {
-                    use rayon::prelude::*;
-                    pool.install(|| {
-                        events
-                            .par_iter()
-                            .map(|e| e.as_ref().ok().map(|e| run.fired(e)))
-                            .collect::<Vec<_>>()
-                    })
-                });
-                for (i, event) in events.iter().enumerate() {
-                    let index = b * block + i;
-                    match event {
-                        Ok(event) => {
-                            let at = (index, Some(lines.location(event.span.start).line));
-                            let fired = fired.as_mut().and_then(|f| f[i].take());
-                            tally.matches += run.event(&mut out, at, event, fired, &mut feed)?;
-                            tally.events += 1;
-                        }
-                        Err(e) => {
-                            eprintln!(
-                                "{}:{}:{}: error: {}",
-                                input.name, e.line, e.column, e.message
-                            );
-                            errors += 1;
-                        }
-                    }
-                }
-            }
-            &input.name
+            let block: Vec<_> = parsed
+                .events
+                .into_iter()
+                .map(|e| match &e {
+                    Ok(event) => (lines.location(event.span.start).line, e),
+                    Err(error) => (error.line, e),
+                })
+                .collect();
+            reading.block(&run, &mut out, &input.name, &block, &mut feed)?;
+            input.name
         }
         inputs::Events::Evtx { name, path } => {
-            errors += run.evtx(&mut out, name, path, &mut tally, &mut feed)?;
+            reading.errors += run.evtx(&mut out, &name, &path, &mut reading.tally, &mut feed)?;
             name
         }
     };
+    let Reading { tally, .. } = reading;
+    errors += reading.errors;
     let outcome = feed.finish();
     let alerts = correlate::write_outcome(
         &correlations,
         &mut out,
         &outcome,
-        events_name,
+        &events_name,
         format,
         args.explain,
     )?;
@@ -165,6 +164,56 @@ fn thread_pool(threads: usize) -> Option<rayon::ThreadPool> {
 struct Tally {
     events: usize,
     matches: usize,
+}
+
+/// Text events as they are read: the threads that evaluate, what was counted so far.
+struct Reading<'p> {
+    pool: Option<&'p rayon::ThreadPool>,
+    tally: Tally,
+    errors: usize,
+}
+
+impl Reading<'_> {
+    /// Evaluates a block of events (each with the line it starts on), in parallel when there is
+    /// a pool, and writes the results in input order; unreadable events are reported on stderr.
+    fn block(
+        &mut self,
+        run: &Run,
+        out: &mut impl Write,
+        name: &str,
+        block: &[(usize, Result<Event, sigmaplay_engine::EventError>)],
+        feed: &mut Feed,
+    ) -> io::Result<()> {
+        // With a pool, a part of the block is evaluated in parallel, then written in order.
+        let part = if self.pool.is_some() { 4096 } else { 1 };
+        for events in block.chunks(part) {
+            let mut fired = self.pool.map(|pool| {
+                use rayon::prelude::*;
+                pool.install(|| {
+                    events
+                        .par_iter()
+                        .map(|(_, e)| e.as_ref().ok().map(|e| run.fired(e)))
+                        .collect::<Vec<_>>()
+                })
+            });
+            for (i, (line, event)) in events.iter().enumerate() {
+                let index = self.tally.events + self.errors;
+                match event {
+                    Ok(event) => {
+                        let fired = fired.as_mut().and_then(|f| f[i].take());
+                        let at = (index, Some(*line));
+                        self.tally.matches += run.event(out, at, event, fired, feed)?;
+                        self.tally.events += 1;
+                    }
+                    Err(e) => {
+                        eprintln!("{name}:{}:{}: error: {}", e.line, e.column, e.message);
+                        self.errors += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The rules of every file, and per rule the file it came from.

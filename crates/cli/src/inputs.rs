@@ -1,7 +1,8 @@
 //! Reading files: rule folders, stdin, placeholders.
 
+use sigmaplay_engine::{is_json_lines, JsonLines, MAX_INPUT_BYTES};
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// A text read from a file or stdin, with the name to show in messages.
@@ -41,11 +42,26 @@ fn text_of(name: &str, bytes: Vec<u8>) -> Result<String, String> {
     })
 }
 
-/// An events argument: text (read whole), or a Windows event log file, streamed record by record.
+/// An events argument: JSON Lines (streamed a block of lines at a time), other text (read whole),
+/// or a Windows event log file, streamed record by record.
 pub enum Events {
+    Lines {
+        name: String,
+        lines: JsonLines<Box<dyn BufRead>>,
+    },
     Text(Input),
-    Evtx { name: String, path: PathBuf },
+    Evtx {
+        name: String,
+        path: PathBuf,
+    },
 }
+
+/// Bytes of JSON Lines per block: a few thousand events, enough to keep every job busy.
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// The start of an input read to tell JSON Lines from the other shapes: its first two lines
+/// with content, at most this many bytes (a longer first line is read whole, not streamed).
+const HEAD_BYTES: u64 = 64 << 20;
 
 /// Reads an events argument: a file that starts with the `.evtx` magic is an event log (its
 /// records are read later, a chunk at a time); anything else is read as text. From stdin, an
@@ -64,7 +80,50 @@ pub fn read_events(path: &Path) -> Result<Events, String> {
             });
         }
     }
-    read(path).map(Events::Text)
+    let (name, mut reader): (String, Box<dyn BufRead>) = if path.as_os_str() == "-" {
+        ("<stdin>".into(), Box::new(io::stdin().lock()))
+    } else {
+        let name = path.display().to_string();
+        match std::fs::File::open(path) {
+            Ok(f) => (name, Box::new(io::BufReader::with_capacity(1 << 20, f))),
+            Err(e) => return Err(format!("{name}: cannot read: {e}")),
+        }
+    };
+    let cannot_read = |e: io::Error| format!("{name}: cannot read: {e}");
+    let mut head = read_head(&mut reader).map_err(cannot_read)?;
+    if std::str::from_utf8(&head).is_ok_and(is_json_lines) {
+        let reader: Box<dyn BufRead> = Box::new(io::Cursor::new(head).chain(reader));
+        return Ok(Events::Lines {
+            name,
+            lines: JsonLines::new(reader, BLOCK_BYTES),
+        });
+    }
+    // One byte over the limit is enough for the engine to refuse the input as too large.
+    reader
+        .take((MAX_INPUT_BYTES + 1 - head.len().min(MAX_INPUT_BYTES)) as u64)
+        .read_to_end(&mut head)
+        .map_err(cannot_read)?;
+    let text = text_of(&name, head)?;
+    Ok(Events::Text(Input { name, text }))
+}
+
+/// The input's first two lines with content (or all of it, when shorter).
+fn read_head(reader: &mut dyn BufRead) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut with_content = 0;
+    while with_content < 2 && (head.len() as u64) < HEAD_BYTES {
+        let before = head.len();
+        let n = (&mut *reader)
+            .take(HEAD_BYTES - head.len() as u64)
+            .read_until(b'\n', &mut head)?;
+        if n == 0 {
+            break;
+        }
+        if head[before..].iter().any(|b| !b.is_ascii_whitespace()) {
+            with_content += 1;
+        }
+    }
+    Ok(head)
 }
 
 /// Expands arguments into files: a folder gives its files ending in one of `extensions`,

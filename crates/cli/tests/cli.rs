@@ -875,3 +875,58 @@ fn rule_files_loaded_together_share_one_regex_limit() {
     assert_eq!(errors.len(), 1, "{out}");
     assert_contains(errors[0], "r4.yml:67:15: error: with this value the regular expressions of this text and the 3 loaded before it would take more than the limit of");
 }
+
+/// The peak resident memory of a running process, in KB (Linux).
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+#[ignore = "writes ~200 MB of events; run with --ignored (best with --release)"]
+fn large_json_lines_are_evaluated_in_constant_memory() {
+    let mixed = std::fs::read_to_string(fixtures().join("events/mixed.jsonl")).unwrap();
+    let dir = std::env::temp_dir().join(format!("sigmaplay-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let events = dir.join("events.jsonl");
+    let copies = 200_000_000 / mixed.len() + 1;
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&events).unwrap());
+        for _ in 0..copies {
+            w.write_all(mixed.as_bytes()).unwrap();
+        }
+    }
+    let size = std::fs::metadata(&events).unwrap().len();
+    let output = dir.join("out.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigmaplay"))
+        .args(["eval", "rules", "--jobs", "2", "--events"])
+        .arg(&events)
+        .current_dir(fixtures())
+        .stdout(std::fs::File::create(&output).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // VmHWM only grows: its last reading before the process exits is about its peak.
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        peak = peak_rss_kb(child.id()).unwrap_or(0).max(peak);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let per_copy = {
+        let o = sigmaplay_stdin(&["eval", "rules", "--events", "-"], Some(&mixed));
+        hits(&o).len()
+    };
+    let written = std::io::BufRead::lines(std::io::BufReader::new(
+        std::fs::File::open(&output).unwrap(),
+    ))
+    .count();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(written, per_copy * copies);
+    assert!(
+        peak > 0 && peak < 150 * 1024,
+        "{size} bytes of events read with a peak of {peak} KB"
+    );
+}

@@ -1,8 +1,16 @@
 //! Quick throughput check while tuning (the real benchmark, with peers, is crates/bench):
-//! `cargo run --release -p sigmaplay-engine --example throughput [on|off]`
+//! `cargo run --release -p sigmaplay-engine --example throughput [on|off] [eval|e2e] [passes]`
+//! (`e2e`: each pass parses the events' text again, as the benchmark's end-to-end pass does).
 use sigmaplay_engine::{compile_rules, parse_events, CompileOptions, LogSourceMap, RuleSet};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// This thread's time on a CPU (the machine is shared: wall time counts the other processes).
+fn on_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -19,7 +27,10 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let routing = std::env::args().nth(1).as_deref() != Some("off");
+    let args: Vec<String> = std::env::args().collect();
+    let routing = args.get(1).map(String::as_str) != Some("off");
+    let end_to_end = args.get(2).map(String::as_str) == Some("e2e");
+    let passes: usize = args.get(3).and_then(|p| p.parse().ok()).unwrap_or(1);
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
     if !shared.is_dir() {
         println!("SKIPPED: ../shared/corpus is absent");
@@ -51,14 +62,13 @@ fn main() {
         "jsonl",
         &mut event_files,
     );
+    let texts: Vec<String> = event_files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect();
     let mut events = Vec::new();
-    for f in &event_files {
-        events.extend(
-            parse_events(&std::fs::read_to_string(f).unwrap_or_default())
-                .events
-                .into_iter()
-                .filter_map(Result::ok),
-        );
+    for text in &texts {
+        events.extend(parse_events(text).events.into_iter().filter_map(Result::ok));
     }
     let n_rules = rules.len();
     let mut set = RuleSet::new(rules, LogSourceMap::builtin());
@@ -70,16 +80,33 @@ fn main() {
     let mut scratch = set.scratch();
     let mut out = Vec::new();
     let t = Instant::now();
+    let cpu = on_cpu();
     let mut matches = 0;
-    for e in &events {
-        set.matching_into(e, &mut scratch, &mut out);
-        matches += out.len();
+    for _ in 0..passes {
+        if end_to_end {
+            for text in &texts {
+                for e in parse_events(text).events.iter().flatten() {
+                    set.matching_into(e, &mut scratch, &mut out);
+                    matches += out.len();
+                }
+            }
+        } else {
+            for e in &events {
+                set.matching_into(e, &mut scratch, &mut out);
+                matches += out.len();
+            }
+        }
     }
-    let el = t.elapsed();
+    let el = match (cpu, on_cpu()) {
+        (Some(a), Some(b)) => b - a,
+        _ => t.elapsed(),
+    } / passes as u32;
+    let matches = matches / passes;
     println!(
-        "{n_rules} rules compiled in {compile:?}; {} events, routing {}: {el:?}, {:.1} µs/event, {matches} matches",
+        "{n_rules} rules compiled in {compile:?}; {} events, routing {}, {}: {el:?} on a CPU, {:.1} µs/event, {matches} matches",
         events.len(),
         if routing { "on" } else { "off" },
+        if end_to_end { "end to end" } else { "evaluation only" },
         el.as_secs_f64() * 1e6 / events.len() as f64
     );
 }

@@ -51,8 +51,8 @@ pub use correlation::{
     Timespan, TimestampField, UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
 };
 pub use event::{
-    evtx_to_json, flatten_windows, is_evtx, parse_events, parse_evtx, read_evtx, Event, EventError,
-    EventFormat, EventInput, EvtxJson, FieldValue, EVTX_MAGIC,
+    evtx_to_json, flatten_windows, is_evtx, is_json_lines, parse_events, parse_evtx, read_evtx,
+    Event, EventError, EventFormat, EventInput, EvtxJson, FieldValue, JsonLines, EVTX_MAGIC,
 };
 pub use explain::{
     ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, Linking, MatchTrace, Reason,

@@ -3,29 +3,43 @@
 //! compiled form — up to [`MAX_NEEDS`] of "one of these literals occurs in that field" (a
 //! keyword's: in any field), every one of which must hold — and all literals of all rules are
 //! searched at once, per event field, with one Aho-Corasick automaton (keywords' with one more,
-//! over every field). Only rules whose needs were all met (or that have no usable literal) are
-//! evaluated; the rest cannot match.
+//! over every field). Integer values (`EventID: 4720`) are needs too, looked up per field in a
+//! hash map: without them the rules that only test event ids (Defender, CodeIntegrity, Firewall,
+//! most Security rules) were evaluated on every event. Only rules whose needs were all met (or
+//! that have no usable need) are evaluated; the rest cannot match.
 //!
 //! Soundness: a literal is taken only from string matchers (exact / prefix / suffix / substring /
 //! glob literal parts), which cannot match unless their folded literal occurs in the folded text
-//! of the field's value (for a keyword, of some field's value); `not`, `neq`, regexes and
-//! non-string matchers give no literal, so rules built only from them are always evaluated. Each
-//! AND branch's needs are necessary for the AND; an OR needs one of its branches' needs.
+//! of the field's value (for a keyword, of some field's value); an integer only from an integer
+//! matcher, which cannot match a value that is neither that integer nor a number text other than
+//! an integer's (such values meet every integer need of the field). `not`, `neq`, regexes and
+//! other matchers give no need, so rules built only from them are always evaluated. Each AND
+//! branch's needs are necessary for the AND; an OR needs one of its branches' needs.
 //! `tests/corpus.rs` checks that a rule set with the prefilter finds exactly what rule-by-rule
 //! evaluation finds.
 
 use crate::compile::{CBody, CExpr, CItem, CValue, CompiledRule, Matcher, RuleBody, StrKind};
 use crate::event::{Event, FieldValue};
 use crate::limits::MAX_PREFILTER_LITERAL;
+use crate::rule::value::Number;
 use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::FxHashMap;
 
 /// Shorter literals match too often to be worth indexing.
 const MIN_LITERAL: usize = 3;
 
-/// A disjunction of (field id, field name, folded literal): the rule needs one of them. No field
-/// name: a keyword's literal, which may occur in any field.
-type Need = Vec<(u32, Option<String>, String)>;
+/// What one alternative of a need looks for in a field's value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Wanted {
+    /// A folded literal that occurs in the value's folded text.
+    Literal(String),
+    /// An integer the value equals, as an integer matcher compares (`4720` or `"4720"`).
+    Integer(i64),
+}
+
+/// A disjunction of (field id, field name, wanted): the rule needs one of them. No field name: a
+/// keyword's literal, which may occur in any field.
+type Need = Vec<(u32, Option<String>, Wanted)>;
 
 /// A conjunction of [`Need`]s: the rule needs every one (never empty).
 type Needs = Vec<Need>;
@@ -38,8 +52,8 @@ type FieldLiterals = (Vec<String>, Vec<Vec<u32>>, FxHashMap<String, usize>);
 
 #[derive(Debug, Default)]
 pub(crate) struct Prefilter {
-    /// Field name → automaton over the literals wanted in that field.
-    fields: FxHashMap<Box<str>, FieldAutomaton>,
+    /// Field name → what is wanted in that field.
+    fields: FxHashMap<Box<str>, FieldIndex>,
     /// Keywords' literals, looked for in every field (a keyword matches in any field value).
     keywords: Option<FieldAutomaton>,
     /// Per rule: `true` when the rule is indexed (it may be skipped unless marked).
@@ -53,6 +67,17 @@ pub(crate) struct Prefilter {
     /// Log source renames (rule field, event field): a rule's literals for `Image` are also
     /// looked for in `NewProcessName`, so rules evaluated under a mapping can be skipped too.
     renames: Vec<(String, String)>,
+}
+
+/// The needs of one field: its literals' automaton and its integers.
+#[derive(Debug, Default)]
+struct FieldIndex {
+    literals: Option<FieldAutomaton>,
+    /// Integer → needs it meets.
+    integers: FxHashMap<i64, Vec<u32>>,
+    /// Every need with an integer of this field: met by a number that is not an exact integer
+    /// (`4720.0`, a float, a `u64` above `i64::MAX`), which the lookup cannot decide.
+    integer_needs: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -85,6 +110,7 @@ impl Marks {
 impl Prefilter {
     pub fn new(rules: &[CompiledRule], renames: Vec<(String, String)>) -> Prefilter {
         let mut per_field: FxHashMap<String, FieldLiterals> = FxHashMap::default();
+        let mut fields: FxHashMap<Box<str>, FieldIndex> = FxHashMap::default();
         let mut indexed = vec![false; rules.len()];
         let mut need_count = vec![0u8; rules.len()];
         let mut need_rule = Vec::new();
@@ -101,7 +127,27 @@ impl Prefilter {
             for need in needs {
                 let n = need_rule.len() as u32;
                 need_rule.push(r as u32);
-                for (_, field, lit) in need {
+                for (_, field, wanted) in need {
+                    let lit = match (wanted, &field) {
+                        (Wanted::Literal(lit), _) => lit,
+                        (Wanted::Integer(i), Some(field)) => {
+                            let index = fields.entry(field.as_str().into()).or_default();
+                            let owners = index.integers.entry(i).or_default();
+                            if owners.last() != Some(&n) {
+                                owners.push(n);
+                            }
+                            if index.integer_needs.last() != Some(&n) {
+                                index.integer_needs.push(n);
+                            }
+                            continue;
+                        }
+                        // `item_needs` gives keywords literals only; were it otherwise, the rule
+                        // would be evaluated on every event rather than missed.
+                        (Wanted::Integer(_), None) => {
+                            indexed[r] = false;
+                            continue;
+                        }
+                    };
                     let (pats, owners, seen) = match field {
                         Some(field) => per_field.entry(field).or_default(),
                         None => &mut keyword_literals,
@@ -117,7 +163,6 @@ impl Prefilter {
                 }
             }
         }
-        let mut fields = FxHashMap::default();
         let mut keywords = None;
         let keyword_literals = (!keyword_literals.0.is_empty()).then_some((None, keyword_literals));
         let per_field = per_field.into_iter().map(|(f, l)| (Some(f), l));
@@ -130,7 +175,8 @@ impl Prefilter {
                     let automaton = FieldAutomaton { ac, needs: owners };
                     match field {
                         Some(field) => {
-                            fields.insert(field.into_boxed_str(), automaton);
+                            let index = fields.entry(field.into_boxed_str()).or_default();
+                            index.literals = Some(automaton);
                         }
                         None => keywords = Some(automaton),
                     }
@@ -176,30 +222,62 @@ impl Prefilter {
             marks.needs.resize(self.need_rule.len(), 0);
         }
         out.clear();
-        let mut scan = |fa: &FieldAutomaton, value: &FieldValue| {
-            for_each_text(value, &mut |text| {
-                for m in fa.ac.find_overlapping_iter(text) {
-                    for &n in &fa.needs[m.pattern().as_usize()] {
-                        self.meet(n, marks, stamp, out);
-                    }
-                }
-            })
-        };
         for (name, value) in event.fields() {
-            if let Some(fa) = self.fields.get(name) {
-                scan(fa, value);
+            if let Some(fi) = self.fields.get(name) {
+                self.scan_field(fi, value, marks, stamp, out);
             }
             if let Some(fa) = &self.keywords {
-                scan(fa, value);
+                self.scan_literals(fa, value, marks, stamp, out);
             }
         }
         for (from, to) in &self.renames {
-            if let (Some(fa), Some(value)) = (self.fields.get(from.as_str()), event.get(to)) {
-                scan(fa, value);
+            if let (Some(fi), Some(value)) = (self.fields.get(from.as_str()), event.get(to)) {
+                self.scan_field(fi, value, marks, stamp, out);
             }
         }
         out.extend_from_slice(&self.always);
         out.sort_unstable();
+    }
+
+    fn scan_field(
+        &self,
+        fi: &FieldIndex,
+        value: &FieldValue,
+        marks: &mut Marks,
+        stamp: u32,
+        out: &mut Vec<u32>,
+    ) {
+        if let Some(fa) = &fi.literals {
+            self.scan_literals(fa, value, marks, stamp, out);
+        }
+        if !fi.integers.is_empty() {
+            for_each_integer(value, &mut |i| {
+                let needs = match i {
+                    Some(i) => fi.integers.get(&i).map_or(&[][..], Vec::as_slice),
+                    None => &fi.integer_needs,
+                };
+                for &n in needs {
+                    self.meet(n, marks, stamp, out);
+                }
+            })
+        }
+    }
+
+    fn scan_literals(
+        &self,
+        fa: &FieldAutomaton,
+        value: &FieldValue,
+        marks: &mut Marks,
+        stamp: u32,
+        out: &mut Vec<u32>,
+    ) {
+        for_each_text(value, &mut |text| {
+            for m in fa.ac.find_overlapping_iter(text) {
+                for &n in &fa.needs[m.pattern().as_usize()] {
+                    self.meet(n, marks, stamp, out);
+                }
+            }
+        })
     }
 
     /// Need `n` is met in the current event: its rule is marked once all its needs are.
@@ -247,6 +325,27 @@ fn for_each_text(value: &FieldValue, f: &mut dyn FnMut(&str)) {
     }
 }
 
+/// Calls `f` with the integer every scalar in `value` equals for an integer matcher (see
+/// `eval::number_eq`): `Some` for an integer or an integer's text, `None` for a number that may
+/// equal an integer without being one (a float, `4720.0`, a `u64` beyond `i64`); values no integer
+/// matcher accepts (other text, booleans, null) give nothing.
+fn for_each_integer(value: &FieldValue, f: &mut dyn FnMut(Option<i64>)) {
+    match value {
+        FieldValue::Int(i) => f(Some(*i)),
+        FieldValue::UInt(_) | FieldValue::Float(_) => f(None),
+        FieldValue::Str(t) => {
+            let s = t.raw().trim();
+            match s.parse::<i64>() {
+                Ok(i) => f(Some(i)),
+                Err(_) if s.parse::<f64>().is_ok() => f(None),
+                Err(_) => {}
+            }
+        }
+        FieldValue::List(items) => items.iter().for_each(|i| for_each_integer(i, f)),
+        FieldValue::Null | FieldValue::Bool(_) => {}
+    }
+}
+
 /// The needs of a rule: its condition list is OR-ed, so with several conditions the rule needs
 /// one best need of each.
 fn rule_needs(body: &RuleBody) -> Option<Needs> {
@@ -256,9 +355,16 @@ fn rule_needs(body: &RuleBody) -> Option<Needs> {
     }
 }
 
+/// How selective an integer is, in literal bytes: event ids repeat more than long literals.
+const INTEGER_COST_BYTES: usize = 8;
+
 /// Lower is better: fewer alternatives, longer literals.
 fn cost(n: &Need) -> usize {
-    let shortest = n.iter().map(|(_, _, l)| l.len()).min().unwrap_or(0);
+    let len = |w: &Wanted| match w {
+        Wanted::Literal(l) => l.len(),
+        Wanted::Integer(_) => INTEGER_COST_BYTES,
+    };
+    let shortest = n.iter().map(|(_, _, w)| len(w)).min().unwrap_or(0);
     n.len() * 64 / shortest.clamp(1, 64)
 }
 
@@ -323,6 +429,14 @@ fn item_needs(i: &CItem) -> Option<Needs> {
     let value_need = |c: &CValue| -> Option<Needs> {
         let mut out = Vec::new();
         for v in &c.variants {
+            if let Matcher::Number(n) = v.matcher {
+                // Keywords are looked for as literals only.
+                let (Number::Int(n), Some(_)) = (n, &i.field) else {
+                    return None;
+                };
+                out.push((i.field_id, i.field.clone(), Wanted::Integer(n)));
+                continue;
+            }
             let lit = match &v.matcher {
                 Matcher::Str { kind, cased: false } => match kind {
                     StrKind::Exact(p) | StrKind::Prefix(p) | StrKind::Suffix(p) => p.to_string(),
@@ -335,7 +449,7 @@ fn item_needs(i: &CItem) -> Option<Needs> {
             if lit.len() < MIN_LITERAL {
                 return None;
             }
-            out.push((i.field_id, i.field.clone(), bounded(lit)));
+            out.push((i.field_id, i.field.clone(), Wanted::Literal(bounded(lit))));
         }
         // No variants: the value cannot match; claim nothing rather than an unmeetable need.
         (!out.is_empty()).then(|| vec![out])
@@ -382,7 +496,10 @@ mod tests {
         assert_eq!(needs.len(), 1);
         let need = &needs[0];
         assert_eq!(need.len(), 4, "three base64 offsets and the plain literal");
-        for (_, _, lit) in need {
+        for (_, _, wanted) in need {
+            let Wanted::Literal(lit) = wanted else {
+                panic!("a literal, not {wanted:?}")
+            };
             assert!(lit.len() <= MAX_PREFILTER_LITERAL && lit.len() >= MAX_PREFILTER_LITERAL - 1);
         }
         let prefilter = Prefilter::new(&rules, Vec::new());

@@ -94,7 +94,7 @@ pub fn parse_events(text: &str) -> EventInput {
             EventFormat::JsonArray
         }
         b'{' if after_header == start && looks_like_json_lines(text, start) => {
-            parse_lines(text, start, &mut sink);
+            parse_lines(text, start, 1, &mut sink);
             EventFormat::JsonLines
         }
         b'{' => {
@@ -138,7 +138,7 @@ pub(super) fn refused_as_too_large(what: &str, len: usize, line: usize) -> Event
 /// Collects events as they are read: each JSON value becomes an event right away (no tree of
 /// values for the whole input), evtx_dump records through the Windows flattening.
 #[derive(Default)]
-struct Sink {
+pub(super) struct Sink {
     events: Vec<Result<Event, EventError>>,
     any: bool,
     all_evtx: bool,
@@ -169,7 +169,7 @@ impl Sink {
     }
 
     /// Settles the formats: `EvtxJson` when every event is an evtx_dump record.
-    fn finish(mut self, container: EventFormat) -> EventInput {
+    pub(super) fn finish(mut self, container: EventFormat) -> EventInput {
         for event in self.events.iter_mut().flatten() {
             event.format.get_or_insert(container);
         }
@@ -186,7 +186,7 @@ impl Sink {
 }
 
 /// Skips a `Record 12` line (evtx_dump's separator) and the white space after it.
-fn skip_record_header(text: &str, at: usize) -> usize {
+pub(super) fn skip_record_header(text: &str, at: usize) -> usize {
     let rest = &text.as_bytes()[at..];
     let Some(digits) = rest.strip_prefix(b"Record ") else {
         return at;
@@ -198,7 +198,7 @@ fn skip_record_header(text: &str, at: usize) -> usize {
     }
 }
 
-fn skip_ws(text: &str, mut at: usize) -> usize {
+pub(super) fn skip_ws(text: &str, mut at: usize) -> usize {
     let bytes = text.as_bytes();
     while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\n' | b'\r') {
         at += 1;
@@ -208,7 +208,7 @@ fn skip_ws(text: &str, mut at: usize) -> usize {
 
 /// JSON Lines when the first line holds a whole object (`{…}`) and another non-blank line follows.
 /// Pretty-printed objects open with a line that ends in `{` or `[` or `,`, never in `}`.
-fn looks_like_json_lines(text: &str, start: usize) -> bool {
+pub(super) fn looks_like_json_lines(text: &str, start: usize) -> bool {
     let rest = &text[start..];
     let Some(nl) = memchr::memchr(b'\n', rest.as_bytes()) else {
         return false;
@@ -378,11 +378,12 @@ fn parse_array(text: &str, start: usize, pos: &mut Positions<'_>, sink: &mut Sin
     }
 }
 
-/// One JSON value per line. Line numbers are counted as the lines go by (no rescanning).
-fn parse_lines(text: &str, start: usize, sink: &mut Sink) {
+/// One JSON value per line; `text` starts on line `first_line` (a block of a longer stream).
+/// Line numbers are counted as the lines go by (no rescanning).
+pub(super) fn parse_lines(text: &str, start: usize, first_line: usize, sink: &mut Sink) {
     let bytes = text.as_bytes();
     // Line number of `start` (only white space and perhaps a BOM precede it).
-    let mut line_no = 1 + memchr::memchr_iter(b'\n', &bytes[..start]).count();
+    let mut line_no = first_line + memchr::memchr_iter(b'\n', &bytes[..start]).count();
     let mut line_start = match memchr::memrchr(b'\n', &bytes[..start]) {
         Some(nl) => nl + 1,
         None => 0,

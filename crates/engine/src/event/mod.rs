@@ -7,11 +7,13 @@
 
 mod evtx;
 mod input;
+mod stream;
 mod windows;
 mod xml;
 
 pub use evtx::{evtx_to_json, is_evtx, parse_evtx, read_evtx, EvtxJson, EVTX_MAGIC};
 pub use input::{parse_events, EventError, EventFormat, EventInput};
+pub use stream::{is_json_lines, JsonLines};
 pub use windows::flatten_windows;
 
 use crate::source::text::Text;

@@ -109,7 +109,7 @@ impl<'a> Json<'a> {
     /// [`Json::field_value`], moving strings the parser had to unescape instead of copying them.
     fn into_field_value(self) -> FieldValue {
         match self {
-            Json::Str(Cow::Owned(s)) => FieldValue::Str(Text::new(s)),
+            Json::Str(Cow::Owned(s)) => FieldValue::Str(Text::from(s)),
             Json::Arr(items) => {
                 FieldValue::List(items.into_iter().map(Json::into_field_value).collect())
             }

@@ -34,53 +34,88 @@ pub fn fold(s: &str) -> Cow<'_, str> {
 }
 
 /// An event's string value together with its case-folded form, computed once per event so that
-/// thousands of case-insensitive comparisons per event never fold again.
+/// thousands of case-insensitive comparisons per event never fold again. Both live in one
+/// allocation (the raw text, then the folded text when folding changes it): parsing an event is
+/// dominated by allocation, and most values have capitals to fold.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Text {
-    raw: Box<str>,
-    /// `None` when folding changes nothing.
-    folded: Option<Box<str>>,
+    buf: Box<str>,
+    /// Where the raw text ends in `buf`; the folded text follows it, unless `buf` ends there
+    /// (folding changes nothing).
+    raw_len: usize,
 }
 
 impl Text {
-    pub fn new(raw: impl Into<Box<str>>) -> Text {
-        let raw = raw.into();
-        let folded = match fold(&raw) {
-            Cow::Borrowed(_) => None,
-            Cow::Owned(f) => Some(f.into_boxed_str()),
+    pub fn new(raw: impl AsRef<str>) -> Text {
+        let raw = raw.as_ref();
+        let buf: Box<str> = if raw.is_ascii() {
+            if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+                let mut buf = String::with_capacity(2 * raw.len());
+                buf.push_str(raw);
+                buf.push_str(raw);
+                buf[raw.len()..].make_ascii_lowercase();
+                buf.into_boxed_str()
+            } else {
+                raw.into()
+            }
+        } else if raw.chars().all(|c| fold_char(c) == c) {
+            raw.into()
+        } else {
+            let mut buf = String::with_capacity(2 * raw.len());
+            buf.push_str(raw);
+            buf.extend(raw.chars().map(fold_char));
+            buf.into_boxed_str()
         };
-        Text { raw, folded }
+        Text {
+            buf,
+            raw_len: raw.len(),
+        }
     }
 
     #[inline]
     pub fn raw(&self) -> &str {
-        &self.raw
+        &self.buf[..self.raw_len]
     }
 
     #[inline]
     pub fn folded(&self) -> &str {
-        self.folded.as_deref().unwrap_or(&self.raw)
+        if self.buf.len() == self.raw_len {
+            &self.buf
+        } else {
+            &self.buf[self.raw_len..]
+        }
     }
 
     /// Maps a byte range in `folded()` back to `raw()`. Simple folding maps each char to one
     /// char, so the n-th char corresponds; byte lengths may differ for non-ASCII.
     pub fn raw_range(&self, start: usize, end: usize) -> (usize, usize) {
-        match &self.folded {
-            None => (start, end),
-            Some(f) if f.len() == self.raw.len() => (start, end),
-            Some(f) => {
-                let cs = f[..start.min(f.len())].chars().count();
-                let ce = f[..end.min(f.len())].chars().count();
-                let mut idx = self
-                    .raw
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain(std::iter::once(self.raw.len()));
-                let s = idx.clone().nth(cs).unwrap_or(self.raw.len());
-                let e = idx.nth(ce).unwrap_or(self.raw.len());
-                (s, e)
-            }
+        let (raw, f) = (self.raw(), self.folded());
+        if f.len() == raw.len() {
+            return (start, end);
         }
+        let cs = f[..start.min(f.len())].chars().count();
+        let ce = f[..end.min(f.len())].chars().count();
+        let mut idx = raw
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(raw.len()));
+        let s = idx.clone().nth(cs).unwrap_or(raw.len());
+        let e = idx.nth(ce).unwrap_or(raw.len());
+        (s, e)
+    }
+}
+
+impl From<String> for Text {
+    /// Keeps the string's own allocation when folding changes nothing.
+    fn from(raw: String) -> Text {
+        if matches!(fold(&raw), Cow::Borrowed(_)) {
+            let raw_len = raw.len();
+            return Text {
+                buf: raw.into_boxed_str(),
+                raw_len,
+            };
+        }
+        Text::new(raw)
     }
 }
 
@@ -103,6 +138,13 @@ mod tests {
         assert_eq!(fold("İ"), "İ");
         let t = Text::new("ÀB");
         assert_eq!(t.folded(), "àb");
+        assert_eq!(t.raw(), "ÀB");
         assert_eq!(t.raw_range(2, 3), (2, 3));
+        let t = Text::new("Cmd.EXE");
+        assert_eq!((t.raw(), t.folded()), ("Cmd.EXE", "cmd.exe"));
+        let t = Text::new("plain");
+        assert_eq!((t.raw(), t.folded()), ("plain", "plain"));
+        let t = Text::new("");
+        assert_eq!((t.raw(), t.folded()), ("", ""));
     }
 }
