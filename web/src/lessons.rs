@@ -127,6 +127,7 @@ impl Lesson {
             logsource_check: false,
             name: Some(self.title.clone()),
             pipeline: self.pipeline.clone().map(PipelineChoice::Builtin),
+            ..Workspace::default()
         }
     }
 
