@@ -248,7 +248,12 @@ const DB_NAME = 'sigmaplay';
 const STORE = 'workspace';
 function openDb() {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
+    if (typeof indexedDB === 'undefined' || !indexedDB) {
+      reject(new Error('this browser gives the page no IndexedDB (private browsing?)'));
+      return;
+    }
+    let req;
+    try { req = indexedDB.open(DB_NAME, 1); } catch (e) { reject(e); return; }
     req.onupgradeneeded = () => req.result.createObjectStore(STORE);
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);

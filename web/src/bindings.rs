@@ -87,7 +87,63 @@ pub async fn store(key: &str, text: &str) -> Result<(), String> {
     JsFuture::from(idb_save(key, &JsValue::from_str(text)))
         .await
         .map(|_| ())
-        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
+        .map_err(|e| error_text(&e))
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The text under `key` in localStorage (synchronous: usable while the page closes).
+pub fn local_get(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+/// Stores `text` under `key` in localStorage; `Err` says why not (full, private mode).
+pub fn local_set(key: &str, text: &str) -> Result<(), String> {
+    let storage = local_storage().ok_or("this browser gives the page no local storage")?;
+    storage.set_item(key, text).map_err(|e| error_text(&e))
+}
+
+pub fn local_remove(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// Calls `f` when the page is hidden (another tab, a minimised window) or closed: the last moment
+/// a page can be sure to run code. The listeners stay while the returned value lives.
+pub fn on_page_hidden(f: impl Fn() + 'static) -> Vec<gloo_events::EventListener> {
+    let (Some(window), Some(document)) = (
+        web_sys::window(),
+        web_sys::window().and_then(|w| w.document()),
+    ) else {
+        return Vec::new();
+    };
+    let f = std::rc::Rc::new(f);
+    let on_hide = f.clone();
+    let on_visibility = f;
+    let hidden_document = document.clone();
+    vec![
+        gloo_events::EventListener::new(&window, "pagehide", move |_| on_hide()),
+        gloo_events::EventListener::new(&document, "visibilitychange", move |_| {
+            if hidden_document.hidden() {
+                on_visibility();
+            }
+        }),
+    ]
+}
+
+/// A readable reason from a JavaScript error (a DOMException's message, a string).
+fn error_text(e: &JsValue) -> String {
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    js_sys::Reflect::get(e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// Offers `text` as a file download named `name`.

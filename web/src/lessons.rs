@@ -139,6 +139,7 @@ impl Lesson {
             alert_expectations: self.alert_expectations.clone(),
             timestamp_field: None,
             min_fired: None,
+            ..Workspace::default()
         }
     }
 

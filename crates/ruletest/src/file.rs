@@ -33,6 +33,7 @@
 //! run another test: one without the pipeline, or one that passes what should fail); a version 1
 //! file reads unchanged.
 
+use crate::identity::EventKey;
 use crate::pipeline::PipelineChoice;
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{CorrelationRule, GroupTrace, LogSourcePolicy, TimestampField};
@@ -99,11 +100,15 @@ impl Default for RuleTest {
 }
 
 /// "Event `event` should (not) fire."
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Expectation {
     /// 0-based index into the events read from [`RuleTest::events`].
     pub event: usize,
     pub should_fire: bool,
+    /// The content of the event it was set for ([`crate::place`] finds it by this when events
+    /// move). Absent in files written before keys: then the position alone decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<EventKey>,
 }
 
 /// "Correlation `correlation` should (not) alert for group `group`."
@@ -329,7 +334,11 @@ impl RuleTest {
     pub fn set_expectation(&mut self, event: usize, should_fire: Option<bool>) {
         self.expectations.retain(|e| e.event != event);
         if let Some(should_fire) = should_fire {
-            self.expectations.push(Expectation { event, should_fire });
+            self.expectations.push(Expectation {
+                event,
+                should_fire,
+                key: None,
+            });
             self.expectations.sort();
         }
     }
@@ -369,11 +378,13 @@ mod tests {
             vec![
                 Expectation {
                     event: 1,
-                    should_fire: false
+                    should_fire: false,
+                    key: None
                 },
                 Expectation {
                     event: 3,
-                    should_fire: false
+                    should_fire: false,
+                    key: None
                 }
             ]
         );

@@ -16,6 +16,7 @@
 
 mod evaluator;
 mod file;
+mod identity;
 mod junit;
 mod link;
 mod pipeline;
@@ -27,6 +28,7 @@ pub use file::{
     AlertExpectation, Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX,
     FORMAT_VERSION,
 };
+pub use identity::{event_keys, place, EventKey, Placement};
 pub use junit::junit_xml;
 pub use link::{
     decode_link, encode_fragment, encode_link, LinkError, LINK_VERSION, MAX_DECODED_BYTES,

@@ -1,7 +1,8 @@
 //! Running a rule test: a verdict per event, graded against the expectations.
 
 use crate::evaluator::{Evaluator, Verdict};
-use crate::file::RuleTest;
+use crate::file::{Expectation, RuleTest};
+use crate::identity::{event_keys, place, Placement};
 use crate::pipeline::PipelineChoice;
 use serde::Serialize;
 use sigmaplay_engine::{
@@ -185,21 +186,16 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
     let (evaluator, diagnostics, resolve_failed) = evaluator_for(test, compilation, rule_failed);
 
     let input = parse_events(&test.events);
-    let (mut events, fired) = event_results(test, &input, &evaluator, no_verdicts);
+    let placement = place(&test.expectations, &event_keys(&test.events, &input), None);
+    let (mut events, fired) = event_results(test, &input, &placement, &evaluator, no_verdicts);
     let alerts = if rule_failed || resolve_failed {
         Vec::new()
     } else {
         let correlations = evaluator.correlations();
         grade_alerts(test, correlations, &fired, &mut events, &mut problems)
     };
-    for e in &test.expectations {
-        if e.event >= events.len() {
-            problems.push(format!(
-                "an expectation is set for event {} but the events text holds {} event(s)",
-                e.event,
-                events.len()
-            ));
-        }
+    for e in &placement.lost {
+        problems.push(lost_expectation(e, events.len()));
     }
     let counts = TestCounts::of(&events);
     if let Some(min) = test.min_fired {
@@ -286,6 +282,25 @@ fn evaluator_for(
     (evaluator, diagnostics, resolve_failed)
 }
 
+/// Why an expectation has no event to grade.
+fn lost_expectation(e: &Expectation, events: usize) -> String {
+    let should = if e.should_fire {
+        "should fire"
+    } else {
+        "should not fire"
+    };
+    match e.key {
+        None => format!(
+            "an expectation is set for event {} but the events text holds {events} event(s)",
+            e.event
+        ),
+        Some(_) => format!(
+            "the expectation for event {} ({should}) was set on an event that is no longer in the events text (edited, removed or replaced): set it again, or delete its \"key\" to keep it by position",
+            e.event
+        ),
+    }
+}
+
 /// The rules that fired on one event, for the correlations: (event index, event, rules).
 type Fired<'e> = (usize, &'e Event, Vec<usize>);
 
@@ -294,6 +309,7 @@ type Fired<'e> = (usize, &'e Event, Vec<usize>);
 fn event_results<'e>(
     test: &RuleTest,
     input: &'e EventInput,
+    placement: &Placement,
     evaluator: &Evaluator,
     no_verdicts: Option<&str>,
 ) -> (Vec<EventResult>, Vec<Fired<'e>>) {
@@ -301,7 +317,7 @@ fn event_results<'e>(
     let mut fired_per_event = Vec::new();
     let mut events = Vec::with_capacity(input.events.len());
     for (index, parsed) in input.events.iter().enumerate() {
-        let expected = test.expectation(index);
+        let expected = placement.placed.get(&index).map(|e| e.should_fire);
         let mut excluded = None;
         let (line, verdict, matched, message) = match parsed {
             Err(e) => (

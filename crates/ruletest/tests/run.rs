@@ -222,3 +222,36 @@ fn a_custom_pipeline_applies_and_its_errors_fail_the_test() {
         .iter()
         .any(|p| p.contains("no built-in pipeline 'no_such'")));
 }
+
+#[test]
+fn keyed_expectations_follow_their_events_in_files() {
+    // Keys are what the page writes: the expectation is about event 0's content.
+    let keys = event_keys(EVENTS, &sigmaplay_engine::parse_events(EVENTS));
+    let mut t = RuleTest::new(RULE, EVENTS);
+    t.expectations = vec![Expectation {
+        event: 0,
+        should_fire: true,
+        key: Some(keys[0].clone()),
+    }];
+    assert!(run(&t).passed);
+    // The events reordered in the file: the expectation still grades its own event.
+    let lines: Vec<&str> = EVENTS.lines().collect();
+    t.events = format!("{}\n{}\n{}\n", lines[2], lines[1], lines[0]);
+    let report = run(&t);
+    assert!(report.passed, "{:?}", report.problems);
+    assert_eq!(report.events[2].expected, Some(true));
+    assert_eq!(report.events[0].expected, None);
+    // Replaced by another event: not graded on it, a problem that says why.
+    t.events = format!("{}\n", lines[2]);
+    let report = run(&t);
+    assert!(!report.passed);
+    assert_eq!(report.events[0].expected, None);
+    assert!(
+        report.problems[0].contains("was set on an event that is no longer in the events text"),
+        "{:?}",
+        report.problems
+    );
+    // Through the file format and back, keys are kept.
+    let back = RuleTest::from_json(&t.to_json()).unwrap();
+    assert_eq!(back.expectations[0].key, Some(keys[0].clone()));
+}

@@ -31,7 +31,7 @@ use sigmaplay_engine::{
     TimestampField,
 };
 pub use sigmaplay_ruletest::Verdict;
-use sigmaplay_ruletest::{Evaluator, PipelineChoice, PipelineError};
+use sigmaplay_ruletest::{event_keys, Evaluator, EventKey, PipelineChoice, PipelineError};
 use std::collections::BTreeMap;
 
 /// Options a user sets for a rule: placeholder values for `|expand` and whether lint runs.
@@ -222,6 +222,9 @@ pub struct EventsSummary {
     /// The events' fields, most frequent first (at most [`MAX_FIELD_HINTS`]), for completion.
     #[serde(default)]
     pub fields: Vec<FieldHint>,
+    /// Each event's content key: expectations follow their events by it.
+    #[serde(default)]
+    pub keys: Vec<EventKey>,
 }
 
 /// Completion offers at most this many of the events' fields.
@@ -261,6 +264,7 @@ impl Session {
     /// Parses an events text (any supported shape) and keeps the events.
     pub fn set_events(&mut self, text: &str) -> &EventsSummary {
         let input = parse_events(text);
+        let keys = event_keys(text, &input);
         let map = SourceMap::new(text);
         let mut lines = Vec::with_capacity(input.events.len());
         let mut errors = Vec::new();
@@ -300,6 +304,7 @@ impl Session {
             lines,
             errors,
             fields,
+            keys,
         };
         self.events = events;
         self.fired.clear();

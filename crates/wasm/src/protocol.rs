@@ -181,6 +181,7 @@ mod tests {
                     count: 1,
                     example: "C:\\x\\cmd.exe".into(),
                 }],
+                keys: Vec::new(),
             },
         });
         round_trip(WorkerResponse::Compiled {

@@ -72,23 +72,32 @@ struct SaveStatusProps {
     save: SaveState,
 }
 
-/// "Saved" once the autosave has stored the latest change; "Not saved" says why on hover.
+/// How much of a save error the top bar shows (all of it on hover).
+const SHOWN_REASON_CHARS: usize = 60;
+
+/// "Saved" once the autosave has stored the latest change; "Not saved: why" when it failed.
 #[component]
 fn SaveStatus(props: &SaveStatusProps) -> Html {
     let save = &props.save;
     let (text, class, title) = match (&save.error, save.saved) {
-        _ if !save.loaded => ("", "save-status", String::new()),
-        (Some(why), _) => (
-            "Not saved",
-            "save-status bad",
-            format!("Autosave failed: {why}"),
-        ),
+        _ if !save.loaded => (String::new(), "save-status", String::new()),
+        (Some(why), _) => {
+            let mut shown: String = why.chars().take(SHOWN_REASON_CHARS).collect();
+            if shown.len() < why.len() {
+                shown.push('…');
+            }
+            (
+                format!("Not saved: {shown}"),
+                "save-status bad",
+                format!("Autosave failed: {why}. Export the test to keep your work."),
+            )
+        }
         (None, Some(saved)) if saved == save.revision => (
-            "Saved",
+            "Saved".to_string(),
             "save-status ok",
             "Your work is saved in this browser (IndexedDB)".to_string(),
         ),
-        _ => ("Saving…", "save-status", String::new()),
+        _ => ("Saving…".to_string(), "save-status", String::new()),
     };
     html! {
         <span class={class} data-testid="save-status" title={title} aria-live="polite"

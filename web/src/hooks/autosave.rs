@@ -28,7 +28,20 @@ impl Slot {
     }
 }
 
+/// The localStorage key of work that changed after the last IndexedDB save when the page was
+/// hidden or closed. IndexedDB writes are asynchronous and a closing tab does not wait for them;
+/// localStorage writes are synchronous, so the last keystrokes survive. Written only then, so it
+/// is always newer than the IndexedDB copy, and removed once IndexedDB holds the work again.
+const UNSAVED_KEY: &str = "sigmaplay:unsaved";
+
 pub async fn load(slot: Slot) -> Option<RuleTest> {
+    if slot == Slot::Current {
+        if let Some(test) =
+            bindings::local_get(UNSAVED_KEY).and_then(|t| RuleTest::from_json(&t).ok())
+        {
+            return Some(test);
+        }
+    }
     let text = bindings::load(slot.key()).await?;
     RuleTest::from_json(&text).ok()
 }
@@ -37,23 +50,64 @@ pub async fn save(slot: Slot, test: &RuleTest) -> Result<(), String> {
     bindings::store(slot.key(), &test.to_json()).await
 }
 
-/// Saves the work (debounced) after every change of it, once the first load is in.
+/// Saves `test` as the current work; a successful save makes the hide-time copy stale.
+fn save_current(test: RuleTest, revision: u64, dispatch: UseReducerDispatcher<AppState>) {
+    spawn_local(async move {
+        let result = save(Slot::Current, &test).await;
+        if result.is_ok() {
+            bindings::local_remove(UNSAVED_KEY);
+        }
+        dispatch.dispatch(Action::Saved(revision, result));
+    });
+}
+
+/// Work changed since the last save, waiting for the debounce.
+struct Pending {
+    _timer: Timeout,
+    test: RuleTest,
+    revision: u64,
+}
+
+/// Saves the work (debounced) after every change of it, once the first load is in. When the page
+/// is hidden or closed before the debounce fires, the work is written at once: synchronously to
+/// localStorage (a closing tab keeps it) and to IndexedDB.
 #[hook]
 pub fn use_autosave(state: &AppState, dispatch: UseReducerDispatcher<AppState>) {
-    let pending = use_mut_ref(|| None::<Timeout>);
+    let pending = use_mut_ref(|| None::<Pending>);
+    {
+        let pending = pending.clone();
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            let flush = move || {
+                let Some(p) = pending.borrow_mut().take() else {
+                    return;
+                };
+                if let Err(why) = bindings::local_set(UNSAVED_KEY, &p.test.to_json()) {
+                    dispatch.dispatch(Action::Saved(p.revision, Err(why)));
+                }
+                save_current(p.test, p.revision, dispatch.clone());
+            };
+            let listeners = bindings::on_page_hidden(flush);
+            move || drop(listeners)
+        });
+    }
     let workspace = state.workspace.clone();
     use_effect_with(
         (state.loaded, state.workspace_revision),
         move |&(loaded, revision)| {
             if loaded {
+                let test = workspace.to_test();
+                let slot = pending.clone();
                 let timer = Timeout::new(AUTOSAVE_DEBOUNCE_MS, move || {
-                    let test = workspace.to_test();
-                    spawn_local(async move {
-                        let result = save(Slot::Current, &test).await;
-                        dispatch.dispatch(Action::Saved(revision, result));
-                    });
+                    if let Some(p) = slot.borrow_mut().take() {
+                        save_current(p.test, p.revision, dispatch);
+                    }
                 });
-                *pending.borrow_mut() = Some(timer);
+                *pending.borrow_mut() = Some(Pending {
+                    _timer: timer,
+                    test,
+                    revision,
+                });
             }
         },
     );

@@ -15,6 +15,7 @@ pub use notices::{NewNotice, Notice, NoticeLevel};
 pub use results::{grade, Results, TestTally};
 pub use workspace::{authoring_hints, human_bytes, LargeEvents, Workspace, LARGE_EVENTS_CHARS};
 
+use sigmaplay_ruletest::EventKey;
 use sigmaplay_wasm::protocol::WorkerResponse;
 use sigmaplay_wasm::{CompileReport, EventsSummary, ExplainReport, RuleOptions};
 use std::rc::Rc;
@@ -67,6 +68,10 @@ pub struct AppState {
     pub latest_job: u64,
     pub compile: Option<CompileReport>,
     pub events_summary: Option<Rc<EventsSummary>>,
+    /// The event keys the expectations were last placed on, and the events revision they are
+    /// of (`None` after a load: a file's expectations are placed by their own keys alone).
+    pub placed_keys: Option<Rc<[EventKey]>>,
+    pub placed_on: Option<u64>,
     pub results: Option<Results>,
     /// `Some((done, total))` while an evaluation runs.
     pub progress: Option<(usize, usize)>,
@@ -101,6 +106,8 @@ impl Default for AppState {
             latest_job: 0,
             compile: None,
             events_summary: None,
+            placed_keys: None,
+            placed_on: None,
             results: None,
             progress: None,
             evaluating: false,

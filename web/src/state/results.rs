@@ -59,11 +59,10 @@ impl AppState {
     /// edited; the user can drop them).
     pub fn dangling_expectations(&self) -> usize {
         match &self.results {
-            Some(_) => self
-                .workspace
-                .expectations
-                .range(self.event_count()..)
-                .count(),
+            Some(_) => {
+                let beyond = self.workspace.expectations.range(self.event_count()..);
+                beyond.count() + self.workspace.lost_expectations.len()
+            }
             None => 0,
         }
     }
@@ -119,6 +118,7 @@ impl AppState {
             WorkerResponse::EventsParsed { revision, summary } => {
                 if revision == self.events_revision {
                     self.events_summary = Some(Rc::new(summary));
+                    self.place_expectations(revision);
                 }
             }
             WorkerResponse::Compiled { job, report } => {

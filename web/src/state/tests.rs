@@ -40,6 +40,7 @@ fn evaluated(state: Rc<AppState>, job: u64, kinds: &[Verdict]) -> Rc<AppState> {
                 errors: vec![],
                 fields: vec![],
                 suggested_pipeline: None,
+                keys: vec![],
             },
         }),
     );
@@ -358,4 +359,43 @@ fn at_least_n_firing_is_one_more_check_and_travels_with_the_test() {
     assert_eq!((one.tally().passed, one.tally().failed), (1, 0));
     let none = evaluated(state, 2, &[Verdict::NotFired, Verdict::NotFired]);
     assert_eq!((none.tally().passed, none.tally().failed), (0, 1));
+}
+
+/// The summary the worker sends for `text` (its keys included).
+fn parsed(state: Rc<AppState>, text: &str) -> Rc<AppState> {
+    let state = reduce(state, Action::EventsEdited(text.into()));
+    let mut session = sigmaplay_wasm::Session::new();
+    let summary = session.set_events(text).clone();
+    let revision = state.events_revision;
+    reduce(
+        state,
+        Action::Worker(WorkerResponse::EventsParsed { revision, summary }),
+    )
+}
+
+#[test]
+fn expectations_follow_their_events_by_content() {
+    let three = "{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3}\n";
+    let state = parsed(loaded(), three);
+    let state = reduce(state, Action::SetExpectation(0, Some(true)));
+    assert!(state.workspace.expectation_keys.contains_key(&0));
+    // Reordered: the expectation moves with its event.
+    let state = parsed(state, "{\"a\": 3}\n{\"a\": 2}\n{\"a\": 1}\n");
+    assert_eq!(state.workspace.expectations.get(&2), Some(&true));
+    assert_eq!(state.workspace.expectations.get(&0), None);
+    // Replaced: it is lost (dangling), not given to the new event 0, and kept in the test.
+    let state = parsed(state, "{\"b\": 1}\n");
+    assert!(state.workspace.expectations.is_empty());
+    assert_eq!(state.workspace.lost_expectations.len(), 1);
+    let test = state.workspace.to_test();
+    assert_eq!(test.expectations.len(), 1);
+    assert!(test.expectations[0].key.is_some());
+    // The event comes back: placed again.
+    let state = parsed(state, three);
+    assert_eq!(state.workspace.expectations.get(&0), Some(&true));
+    assert!(state.workspace.lost_expectations.is_empty());
+    // Dropping dangling expectations drops the lost ones too.
+    let state = parsed(state, "{\"c\": 1}\n");
+    let state = reduce(state, Action::DropDanglingExpectations);
+    assert!(state.workspace.to_test().expectations.is_empty());
 }

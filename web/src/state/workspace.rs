@@ -3,7 +3,9 @@
 
 use super::{AppState, NewNotice};
 use sigmaplay_engine::AuthoringHints;
-use sigmaplay_ruletest::{PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN};
+use sigmaplay_ruletest::{
+    place, EventKey, Expectation, PipelineChoice, RuleTest, CUSTOM_PIPELINE_ORIGIN,
+};
 use sigmaplay_wasm::regression::EvtxRead;
 use sigmaplay_wasm::EventsSummary;
 use std::collections::BTreeMap;
@@ -44,6 +46,13 @@ pub struct Workspace {
     pub rule: Rc<str>,
     pub events: Rc<str>,
     pub expectations: BTreeMap<usize, bool>,
+    /// The content key of the event each expectation was set on: expectations follow their
+    /// events by it (ruletest's `place`). An expectation set before its event's key was known
+    /// has none until the next events summary.
+    pub expectation_keys: BTreeMap<usize, EventKey>,
+    /// Expectations whose event is no longer in the events text (dangling: shown, kept in the
+    /// test until dropped, placed again if the event comes back).
+    pub lost_expectations: Vec<Expectation>,
     pub placeholders: BTreeMap<String, Vec<String>>,
     pub logsource_check: bool,
     pub name: Option<String>,
@@ -65,6 +74,12 @@ impl Workspace {
                 .iter()
                 .map(|e| (e.event, e.should_fire))
                 .collect(),
+            expectation_keys: test
+                .expectations
+                .iter()
+                .filter_map(|e| Some((e.event, e.key.clone()?)))
+                .collect(),
+            lost_expectations: Vec::new(),
             rule: test.rule.into(),
             events: test.events.into(),
             placeholders: test.placeholders,
@@ -80,9 +95,7 @@ impl Workspace {
     pub fn to_test(&self) -> RuleTest {
         let mut test = RuleTest::new(self.rule.to_string(), self.events.to_string());
         test.name = self.name.clone();
-        for (&event, &should_fire) in &self.expectations {
-            test.set_expectation(event, Some(should_fire));
-        }
+        test.expectations = self.all_expectations();
         test.placeholders = self.placeholders.clone();
         test.options.logsource_check = self.logsource_check;
         test.pipeline = self.pipeline.clone();
@@ -90,6 +103,23 @@ impl Workspace {
         test.options.timestamp_field = self.timestamp_field.clone();
         test.min_fired = self.min_fired;
         test
+    }
+}
+
+impl Workspace {
+    /// The placed expectations with their keys, then the lost ones.
+    fn all_expectations(&self) -> Vec<Expectation> {
+        let placed = self
+            .expectations
+            .iter()
+            .map(|(&event, &should_fire)| Expectation {
+                event,
+                should_fire,
+                key: self.expectation_keys.get(&event).cloned(),
+            });
+        placed
+            .chain(self.lost_expectations.iter().cloned())
+            .collect()
     }
 }
 
@@ -173,6 +203,8 @@ impl AppState {
             self.custom_pipeline_text = text.as_str().into();
         }
         self.workspace = workspace;
+        self.placed_keys = None;
+        self.placed_on = None;
         self.editor_sync += 1;
         self.loaded = true;
         self.results = None;
@@ -211,6 +243,8 @@ impl AppState {
         self.large_events = large;
         self.workspace.events = events;
         self.workspace.expectations.clear();
+        self.workspace.expectation_keys.clear();
+        self.workspace.lost_expectations.clear();
         self.editor_sync += 1;
         self.share = None;
         self.events_changed();
@@ -306,12 +340,21 @@ impl AppState {
     }
 
     pub(super) fn set_expectation(&mut self, index: usize, expectation: Option<bool>) -> bool {
+        let key = self
+            .current_event_keys()
+            .and_then(|keys| keys.get(index).cloned());
+        let workspace = &mut self.workspace;
         match expectation {
             Some(should_fire) => {
-                self.workspace.expectations.insert(index, should_fire);
+                workspace.expectations.insert(index, should_fire);
+                match key {
+                    Some(key) => workspace.expectation_keys.insert(index, key),
+                    None => workspace.expectation_keys.remove(&index),
+                };
             }
             None => {
-                self.workspace.expectations.remove(&index);
+                workspace.expectations.remove(&index);
+                workspace.expectation_keys.remove(&index);
             }
         }
         true
@@ -320,7 +363,47 @@ impl AppState {
     pub(super) fn drop_dangling_expectations(&mut self) -> bool {
         let count = self.event_count();
         self.workspace.expectations.retain(|&i, _| i < count);
+        self.workspace.expectation_keys.retain(|&i, _| i < count);
+        self.workspace.lost_expectations.clear();
         true
+    }
+
+    /// The keys of the events on screen, when the summary is of the current events text.
+    fn current_event_keys(&self) -> Option<&[EventKey]> {
+        let summary = self.events_summary.as_ref()?;
+        let current = self.placed_on == Some(self.events_revision);
+        (current && summary.keys.len() == summary.count).then_some(&summary.keys[..])
+    }
+
+    /// Places the expectations on the events of a new summary: they follow their events by key
+    /// (an edit of one event keeps its expectation), and those whose event is gone are lost.
+    pub(super) fn place_expectations(&mut self, revision: u64) {
+        let Some(summary) = self.events_summary.clone() else {
+            return;
+        };
+        if summary.keys.len() != summary.count {
+            return;
+        }
+        let previous = self.placed_keys.take();
+        let placement = place(
+            &self.workspace.all_expectations(),
+            &summary.keys,
+            previous.as_deref(),
+        );
+        let workspace = &mut self.workspace;
+        workspace.expectations = placement
+            .placed
+            .iter()
+            .map(|(&i, e)| (i, e.should_fire))
+            .collect();
+        workspace.expectation_keys = placement
+            .placed
+            .into_iter()
+            .filter_map(|(i, e)| Some((i, e.key?)))
+            .collect();
+        workspace.lost_expectations = placement.lost;
+        self.placed_keys = Some(summary.keys.clone().into());
+        self.placed_on = Some(revision);
     }
 
     fn events_changed(&mut self) {
