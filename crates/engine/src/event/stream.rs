@@ -20,6 +20,9 @@ pub fn is_json_lines(head: &str) -> bool {
 }
 
 /// A JSON Lines reader over any [`BufRead`] (a file, stdin, a decompressor).
+/// An event (or why its line is not one) with its 0-based index in the whole input.
+pub type NumberedEvent = (usize, Result<Event, EventError>);
+
 pub struct JsonLines<R> {
     reader: R,
     /// Bytes of text per block (whole lines; a block holds at least one line).
@@ -47,7 +50,7 @@ impl<R: BufRead> JsonLines<R> {
     /// The events and errors of the next block of lines, in order, each with the line it starts
     /// on; `None` at the end of the input. A line that is not UTF-8, or longer than
     /// [`MAX_INPUT_BYTES`], is an error in its place; the lines after it are still read.
-    pub fn next_block(&mut self) -> io::Result<Option<Vec<(usize, Result<Event, EventError>)>>> {
+    pub fn next_block(&mut self) -> io::Result<Option<Vec<NumberedEvent>>> {
         if self.done {
             return Ok(None);
         }
