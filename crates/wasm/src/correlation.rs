@@ -260,7 +260,7 @@ mod tests {
         assert!(
             exclusion
                 .to_string()
-                .starts_with("excluded by filter 'Admin hosts' (line 23): "),
+                .starts_with("excluded by filter 'Admin hosts' (line 24): "),
             "{exclusion}"
         );
         assert!(session.explain(0).exclusions[0].is_none());
