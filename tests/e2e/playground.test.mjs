@@ -143,7 +143,10 @@ test('typing a rule and events gives the right verdicts, explanation and test re
   await download.saveAs(file);
   const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(saved.format, 'sigmaplay-test/2');
-  assert.deepEqual(saved.expectations, [{ event: 0, should_fire: true }, { event: 2, should_fire: false }]);
+  assert.deepEqual(saved.expectations.map(({ event, should_fire }) => ({ event, should_fire })),
+    [{ event: 0, should_fire: true }, { event: 2, should_fire: false }]);
+  // Each names the content of its event, so it follows the event (tests/e2e/reliability.test.mjs).
+  for (const e of saved.expectations) assert.match(e.key, /^[0-9a-f]{16}$/);
   const fresh = await newPage(env.browser);
   await fresh.page.goto(env.base);
   await waitForVerdicts(fresh.page, 5);
