@@ -13,6 +13,16 @@ async function offered(page) {
   return page.$$eval(`${completions} .cm-completionLabel`, (els) => els.map((e) => e.textContent));
 }
 
+/// Picks the offered completion `label` with the mouse. (Enter right after the list opens or
+/// updates is CodeMirror's newline for its first 75 ms, its `interactionDelay`, so a fast key
+/// press is timing-dependent; a click applies at once.)
+async function pick(page, label) {
+  const option = page.locator(`${completions} li`).filter({
+    has: page.locator('.cm-completionLabel', { hasText: new RegExp(`^${label}$`) }),
+  });
+  await option.first().click();
+}
+
 /// Moves the mouse over the first occurrence of `word` in the rule editor.
 async function hoverWord(page, word) {
   const box = await wordBox(page, word);
@@ -30,7 +40,7 @@ test('completion offers fields from the events, modifiers the chain accepts, and
   await page.keyboard.type('Ima');
   const fields = await offered(page);
   assert.equal(fields[0], 'Image', `${fields}`);
-  await page.keyboard.press('Enter');
+  await pick(page, 'Image');
   // After `|`: the modifiers, each with its one-line help.
   await page.keyboard.type('|');
   const modifiers = await offered(page);
@@ -38,11 +48,11 @@ test('completion offers fields from the events, modifiers the chain accepts, and
   await page.keyboard.type('endsw');
   await page.waitForFunction(() => document.querySelector('.cm-tooltip-autocomplete .cm-completionLabel')?.textContent === 'endswith');
   await shot(page, 'authoring-01-modifier-completion');
-  await page.keyboard.press('Enter');
+  await pick(page, 'endswith');
   await page.keyboard.insertText(": '\\cmd.exe'\n    condition: ");
   await page.keyboard.type('sel');
   assert.deepEqual(await offered(page), ['selection']);
-  await page.keyboard.press('Enter');
+  await pick(page, 'selection');
   const text = await editorText(page, 'rule-editor');
   assert.match(text, /^ {8}Image\|endswith: '\\cmd\.exe'$/m, text);
   assert.match(text, /^ {4}condition: selection$/m, text);
