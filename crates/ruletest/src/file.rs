@@ -33,7 +33,7 @@
 //! run another test: one without the pipeline, or one that passes what should fail); a version 1
 //! file reads unchanged.
 
-use crate::identity::EventKey;
+use crate::event_key::EventKey;
 use crate::pipeline::PipelineChoice;
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{CorrelationRule, GroupTrace, LogSourcePolicy, TimestampField};

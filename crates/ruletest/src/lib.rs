@@ -15,6 +15,7 @@
 //! No web dependency: the CLI and the web app (wasm32) both use this crate.
 
 mod evaluator;
+mod event_key;
 mod file;
 mod identity;
 mod junit;
@@ -24,11 +25,12 @@ mod regression;
 mod report;
 
 pub use evaluator::{Evaluator, EventVerdict, Verdict};
+pub use event_key::{event_keys, EventKey};
 pub use file::{
     AlertExpectation, Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX,
     FORMAT_VERSION,
 };
-pub use identity::{event_keys, place, EventKey, Placement};
+pub use identity::{place, Placement};
 pub use junit::junit_xml;
 pub use link::{
     decode_link, encode_fragment, encode_link, LinkError, LINK_VERSION, MAX_DECODED_BYTES,

@@ -27,6 +27,7 @@
 //! No file system here (the web app uses this too): callers read and write the files.
 
 use crate::file::RuleTest;
+use crate::identity::place_on_events;
 use serde::Deserialize;
 use sigmaplay_engine::{compile_rules, parse_events, CompileOptions, EventFormat};
 use std::fmt;
@@ -221,11 +222,12 @@ pub fn export_regression(
         ));
     };
     let input = parse_events(&test.events);
+    let placement = place_on_events(test, &input);
     let mut events_json = String::new();
     let mut left_out = Vec::new();
     let mut count = 0;
     for (index, event) in input.events.iter().enumerate() {
-        if test.expectation(index) != Some(true) {
+        if placement.placed.get(&index).map(|e| e.should_fire) != Some(true) {
             left_out.push(index);
             continue;
         }

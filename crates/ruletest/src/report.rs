@@ -2,7 +2,7 @@
 
 use crate::evaluator::{Evaluator, Verdict};
 use crate::file::{Expectation, RuleTest};
-use crate::identity::{event_keys, place, Placement};
+use crate::identity::{place_on_events, Placement};
 use crate::pipeline::PipelineChoice;
 use serde::Serialize;
 use sigmaplay_engine::{
@@ -186,7 +186,7 @@ pub fn run_with_pipelines(test: &RuleTest, pipelines: &[Pipeline]) -> TestReport
     let (evaluator, diagnostics, resolve_failed) = evaluator_for(test, compilation, rule_failed);
 
     let input = parse_events(&test.events);
-    let placement = place(&test.expectations, &event_keys(&test.events, &input), None);
+    let placement = place_on_events(test, &input);
     let (mut events, fired) = event_results(test, &input, &placement, &evaluator, no_verdicts);
     let alerts = if rule_failed || resolve_failed {
         Vec::new()
