@@ -114,15 +114,14 @@ pub fn local_remove(key: &str) {
 /// Calls `f` when the page is hidden (another tab, a minimised window) or closed: the last moment
 /// a page can be sure to run code. The listeners stay while the returned value lives.
 pub fn on_page_hidden(f: impl Fn() + 'static) -> Vec<gloo_events::EventListener> {
-    let (Some(window), Some(document)) = (
-        web_sys::window(),
-        web_sys::window().and_then(|w| w.document()),
-    ) else {
+    let Some(window) = web_sys::window() else {
         return Vec::new();
     };
-    let f = std::rc::Rc::new(f);
-    let on_hide = f.clone();
-    let on_visibility = f;
+    let Some(document) = window.document() else {
+        return Vec::new();
+    };
+    let on_hide = std::rc::Rc::new(f);
+    let on_visibility = on_hide.clone();
     let hidden_document = document.clone();
     vec![
         gloo_events::EventListener::new(&window, "pagehide", move |_| on_hide()),

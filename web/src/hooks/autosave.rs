@@ -61,10 +61,11 @@ fn save_current(test: RuleTest, revision: u64, dispatch: UseReducerDispatcher<Ap
     });
 }
 
-/// Work changed since the last save, waiting for the debounce.
+/// Work changed since the last save, waiting for the debounce. The rule test is made only when
+/// it is saved, not on every keystroke (its text is a copy of the events).
 struct Pending {
     _timer: Timeout,
-    test: RuleTest,
+    workspace: Workspace,
     revision: u64,
 }
 
@@ -82,10 +83,11 @@ pub fn use_autosave(state: &AppState, dispatch: UseReducerDispatcher<AppState>) 
                 let Some(p) = pending.borrow_mut().take() else {
                     return;
                 };
-                if let Err(why) = bindings::local_set(UNSAVED_KEY, &p.test.to_json()) {
+                let test = p.workspace.to_test();
+                if let Err(why) = bindings::local_set(UNSAVED_KEY, &test.to_json()) {
                     dispatch.dispatch(Action::Saved(p.revision, Err(why)));
                 }
-                save_current(p.test, p.revision, dispatch.clone());
+                save_current(test, p.revision, dispatch.clone());
             };
             let listeners = bindings::on_page_hidden(flush);
             move || drop(listeners)
@@ -96,16 +98,15 @@ pub fn use_autosave(state: &AppState, dispatch: UseReducerDispatcher<AppState>) 
         (state.loaded, state.workspace_revision),
         move |&(loaded, revision)| {
             if loaded {
-                let test = workspace.to_test();
                 let slot = pending.clone();
                 let timer = Timeout::new(AUTOSAVE_DEBOUNCE_MS, move || {
                     if let Some(p) = slot.borrow_mut().take() {
-                        save_current(p.test, p.revision, dispatch);
+                        save_current(p.workspace.to_test(), p.revision, dispatch);
                     }
                 });
                 *pending.borrow_mut() = Some(Pending {
                     _timer: timer,
-                    test,
+                    workspace,
                     revision,
                 });
             }
