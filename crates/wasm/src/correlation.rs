@@ -71,8 +71,8 @@ impl CorrelationView {
     }
 }
 
-/// The correlations' run over the events; `None` in [`crate::protocol::WorkerResponse::Correlated`]
-/// when the text holds no correlation.
+/// The correlations' run over the events; `None` in the worker's `Correlated` response when the
+/// text holds no correlation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CorrelationReport {
     pub correlations: Vec<CorrelationView>,
@@ -184,8 +184,7 @@ pub fn run(
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::protocol::WorkerResponse;
+pub(crate) mod tests {
     use crate::{RuleOptions, Session};
 
     pub const BRUTE_FORCE: &str = "title: Failed logon\nid: 5f2a6c6e-0000-4000-8000-000000000001\nname: failed_logon\nlogsource:\n    product: windows\n    service: security\ndetection:\n    selection:\n        EventID: 4625\n    condition: selection\n---\ntitle: Brute force\nid: 5f2a6c6e-0000-4000-8000-000000000002\ncorrelation:\n    type: event_count\n    rules:\n        - failed_logon\n    group-by:\n        - TargetUserName\n    timespan: 5m\n    condition:\n        gte: 3\n---\ntitle: Admin hosts\nlogsource:\n    product: windows\n    service: security\nfilter:\n    rules:\n        - failed_logon\n    selection:\n        Computer|startswith: 'ADM'\n    condition: not selection\n";
@@ -199,7 +198,7 @@ mod tests {
         "{\"EventID\": 4625, \"TargetUserName\": \"carol\", \"Computer\": \"WS3\"}\n",
     );
 
-    fn session() -> Session {
+    pub(crate) fn session() -> Session {
         let mut session = Session::new();
         let report = session.set_rule(BRUTE_FORCE, &RuleOptions::with_lint());
         assert!(!report.has_errors, "{:?}", report.diagnostics);
@@ -279,18 +278,5 @@ mod tests {
         let report = session.correlate().unwrap();
         assert!(report.correlations[0].alerts.is_empty());
         assert!(report.untimed[0].contains("'When' is not present"));
-    }
-
-    #[test]
-    fn the_report_crosses_json_unchanged() {
-        let session = session();
-        let response = WorkerResponse::Correlated {
-            job: 3,
-            rules: session.fired_rules(),
-            report: session.correlate(),
-        };
-        let json = serde_json::to_string(&response).unwrap();
-        let back: WorkerResponse = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, response);
     }
 }

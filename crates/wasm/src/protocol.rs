@@ -138,6 +138,16 @@ mod tests {
     }
 
     #[test]
+    fn correlation_reports_cross_json_unchanged() {
+        let session = crate::correlation::tests::session();
+        round_trip(WorkerResponse::Correlated {
+            job: 3,
+            rules: session.fired_rules(),
+            report: session.correlate(),
+        });
+    }
+
+    #[test]
     fn requests_round_trip() {
         round_trip(WorkerRequest::SetEvents {
             revision: 3,
