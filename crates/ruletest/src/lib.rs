@@ -16,6 +16,7 @@
 
 mod evaluator;
 mod event_key;
+mod exemplars;
 mod file;
 mod identity;
 mod junit;
@@ -26,6 +27,10 @@ mod report;
 
 pub use evaluator::{Evaluator, EventVerdict, Verdict};
 pub use event_key::{event_keys, EventKey};
+pub use exemplars::{
+    exemplar_cases, read_exemplars, run_case, Exemplar, ExemplarCase, ExemplarEvents,
+    RuleExemplars, EXEMPLARS_KEY, EXEMPLAR_BASE_TIME,
+};
 pub use file::{
     AlertExpectation, Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX,
     FORMAT_VERSION,
