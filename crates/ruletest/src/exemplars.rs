@@ -13,10 +13,10 @@
 
 use crate::event_keys;
 use crate::file::{AlertExpectation, Expectation, RuleTest, TestOptions};
-use crate::report::{run_with_pipelines, TestReport};
+use crate::report::{run_with_pipelines, AlertResult, TestReport};
 use sigmaplay_engine::{
     compile_rules, parse_events, rfc3339, CompileOptions, Diagnostic, DiagnosticCode, Pipeline,
-    SourceMap, Span, Timespan,
+    SourceMap, Span, TextEdit, Timespan,
 };
 use std::collections::BTreeMap;
 
@@ -395,24 +395,49 @@ pub fn exemplar_cases(text: &str, rules: &[RuleExemplars]) -> Vec<ExemplarCase> 
     cases
 }
 
-/// Runs a case. A correlation case is first run without expectations to see which groups the
-/// events form; then "should alert" is expected of the group that alerted (or of the first one,
-/// which fails), or "should not" of every group, and the test is graded as any rule test.
+/// Runs a case (see [`with_alert_expectations`] for a correlation's).
 pub fn run_case(case: &ExemplarCase, pipelines: &[Pipeline]) -> TestReport {
+    let test = with_alert_expectations(case, pipelines);
+    let mut report = run_with_pipelines(&test, pipelines);
+    let unformed = test
+        .alert_expectations
+        .iter()
+        .any(|e| e.should_alert && e.group.is_empty());
+    if let (Some((reference, true)), true) = (&case.correlation, unformed) {
+        if !report.alerts.iter().any(|a| about(a, reference)) {
+            report.passed = false;
+            report.problems.push(format!(
+                "the exemplar's events form no group of '{reference}'"
+            ));
+        }
+    }
+    report
+}
+
+fn about(alert: &AlertResult, reference: &str) -> bool {
+    alert.rule_id.as_deref() == Some(reference) || alert.correlation == reference
+}
+
+/// The case's rule test with what a correlation exemplar asserts as alert expectations: the
+/// test is first run without them to see which groups the events form; then "should alert" is
+/// expected of the group that alerted (or of the first one, which then fails), or "should not"
+/// of every group. A detection case is returned as it is.
+pub fn with_alert_expectations(case: &ExemplarCase, pipelines: &[Pipeline]) -> RuleTest {
+    let mut test = case.test.clone();
     let Some((reference, should_alert)) = &case.correlation else {
-        return run_with_pipelines(&case.test, pipelines);
+        return test;
     };
     let first = run_with_pipelines(&case.test, pipelines);
-    let about = |a: &&crate::AlertResult| {
-        a.rule_id.as_deref() == Some(reference.as_str()) || a.correlation == *reference
-    };
-    let groups: Vec<&crate::AlertResult> = first.alerts.iter().filter(about).collect();
+    let groups: Vec<&AlertResult> = first
+        .alerts
+        .iter()
+        .filter(|a| about(a, reference))
+        .collect();
     let expect = |group: &BTreeMap<String, String>, should_alert| AlertExpectation {
         correlation: reference.clone(),
         group: group.clone(),
         should_alert,
     };
-    let mut test = case.test.clone();
     test.alert_expectations = if *should_alert {
         let alerted = groups.iter().find(|g| g.alerted).or(groups.first());
         vec![expect(
@@ -422,14 +447,156 @@ pub fn run_case(case: &ExemplarCase, pipelines: &[Pipeline]) -> TestReport {
     } else {
         groups.iter().map(|g| expect(&g.group, false)).collect()
     };
-    let mut report = run_with_pipelines(&test, pipelines);
-    if *should_alert && groups.is_empty() && report.problems.is_empty() {
-        report.passed = false;
-        report.problems.push(format!(
-            "the exemplar's events form no group of '{reference}'"
+    test
+}
+
+/// The rule test the page opens for a rule text carrying exemplars: the whole text as the rule,
+/// the first detection rule's exemplars as the events (else the first correlation exemplar's),
+/// their expectations set.
+pub fn open_exemplars(text: &str) -> Result<RuleTest, String> {
+    let (rules, diagnostics) = read_exemplars(text);
+    if let Some(d) = diagnostics.first() {
+        let at = d.location.map(|l| format!("{l}: ")).unwrap_or_default();
+        return Err(format!("{at}{}", d.message));
+    }
+    let cases = exemplar_cases(text, &rules);
+    let case = cases
+        .iter()
+        .find(|c| c.correlation.is_none())
+        .or(cases.first())
+        .ok_or_else(|| format!("the rule carries no {EXEMPLARS_KEY}"))?;
+    let mut test = with_alert_expectations(case, &[]);
+    test.rule = text.to_string();
+    Ok(test)
+}
+
+/// The edit that writes `test`'s events and their expectations back into its rule as
+/// `rsigma.exemplars` of its first detection rule: replacing the attribute where the rule has
+/// one, else adding it under `custom_attributes` (added at the document's end when absent).
+/// Events without an expectation are left out; an unreadable event is refused.
+pub fn exemplars_edit(test: &RuleTest) -> Result<TextEdit, String> {
+    let text = &test.rule;
+    let compilation = compile_rules(text, &CompileOptions::default());
+    let rule = compilation
+        .rules
+        .first()
+        .ok_or("the rule text holds no detection rule to carry exemplars")?;
+    let raw = raw_events(&test.events)
+        .filter(|raw| raw.len() == parse_events(&test.events).events.len())
+        .ok_or("only JSON Lines or a JSON array of events can be written as exemplars")?;
+    let mut entries = Vec::new();
+    for e in &test.expectations {
+        let Some(Some(value)) = raw
+            .get(e.event)
+            .map(|v| v.as_ref().filter(|v| v.is_object()))
+        else {
+            return Err(format!(
+                "event {} cannot be written as an exemplar (only JSON objects can)",
+                e.event + 1
+            ));
+        };
+        entries.push((e.event, e.should_fire, value.clone()));
+    }
+    if entries.is_empty() {
+        return Err(
+            "no event has an expectation: mark events 'should fire' or 'should not' first".into(),
+        );
+    }
+    let list = exemplar_yaml(&entries);
+    let document = text.get(rule.span.start..rule.span.end).unwrap_or_default();
+    let edit = |from: usize, to: usize, insert: String| TextEdit {
+        from: rule.span.start + from,
+        to: rule.span.start + to,
+        insert,
+    };
+    if let Some((from, to)) = block_of(document, "    rsigma.exemplars:", 4) {
+        return Ok(edit(
+            from,
+            to,
+            format!("    {EXEMPLARS_KEY}:\n{}", indent(&list, 8)),
         ));
     }
-    report
+    if let Some((from, to)) = block_of(document, "rsigma.exemplars:", 0) {
+        return Ok(edit(
+            from,
+            to,
+            format!("{EXEMPLARS_KEY}:\n{}", indent(&list, 4)),
+        ));
+    }
+    let block = format!("    {EXEMPLARS_KEY}:\n{}", indent(&list, 8));
+    if let Some(at) = line_start_of(document, "custom_attributes:") {
+        let after = document[at..]
+            .find('\n')
+            .map_or(document.len(), |n| at + n + 1);
+        return Ok(edit(after, after, block));
+    }
+    // After the document's last line (what follows it, a newline or `---`, stays).
+    let end = document.trim_end().len();
+    let insert = format!("\ncustom_attributes:\n{}", block.trim_end_matches('\n'));
+    Ok(edit(end, end, insert))
+}
+
+/// The events of a JSON Lines text or a JSON array, as written (`None` for an unreadable one).
+fn raw_events(text: &str) -> Option<Vec<Option<serde_json::Value>>> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('[') {
+        let list: Vec<serde_json::Value> = serde_json::from_str(trimmed).ok()?;
+        return Some(list.into_iter().map(Some).collect());
+    }
+    Some(
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l.trim_start_matches('\u{feff}')).ok())
+            .collect(),
+    )
+}
+
+/// One `- name/expect/event` item per entry, at indentation 0.
+fn exemplar_yaml(entries: &[(usize, bool, serde_json::Value)]) -> String {
+    let mut out = String::new();
+    for (event, should_fire, value) in entries {
+        let expect = if *should_fire { "match" } else { "no-match" };
+        let fields = serde_yaml::to_string(value).unwrap_or_default();
+        out.push_str(&format!(
+            "- name: event {}\n  expect: {expect}\n  event:\n",
+            event + 1
+        ));
+        out.push_str(&indent(&fields, 6));
+    }
+    out
+}
+
+fn indent(text: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+/// The byte offset of the line that starts with `prefix` (at column 0).
+fn line_start_of(document: &str, prefix: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in document.split_inclusive('\n') {
+        if line.starts_with(prefix) {
+            return Some(at);
+        }
+        at += line.len();
+    }
+    None
+}
+
+/// The lines of the block whose first line starts with `key` (written at `column` spaces): up
+/// to the next line indented `column` or less that is not blank.
+fn block_of(document: &str, key: &str, column: usize) -> Option<(usize, usize)> {
+    let from = line_start_of(document, key)?;
+    let mut to = from;
+    for (i, line) in document[from..].split_inclusive('\n').enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let blank = line.trim().is_empty();
+        if i > 0 && !blank && (indent <= column || line.trim_start().starts_with("---")) {
+            break;
+        }
+        to += line.len();
+    }
+    Some((from, to))
 }
 
 #[cfg(test)]
@@ -500,6 +667,58 @@ mod tests {
             .replace("expect: MATCH", "expect: no-match");
         let got = reports(&swapped);
         assert!(got.iter().all(|(_, r)| !r.passed), "{got:?}");
+    }
+
+    #[test]
+    fn a_rule_test_is_written_back_as_exemplars_and_opens_again() {
+        let plain = WHOAMI[..WHOAMI.find("custom_attributes:").unwrap()].to_string();
+        let events = "{\"CommandLine\": \"whoami /all\", \"User\": {\"Name\": \"bob\"}}\n{\"CommandLine\": \"hostname\"}\n{\"CommandLine\": \"unchecked\"}\n";
+        let mut test = RuleTest::new(plain.clone(), events);
+        test.set_expectation(0, Some(true));
+        test.set_expectation(1, Some(false));
+        let check = |rule: String| {
+            let mut test = test.clone();
+            test.rule = rule;
+            let edit = exemplars_edit(&test).unwrap();
+            let written = edit.apply(&test.rule);
+            let (rules, diags) = read_exemplars(&written);
+            assert!(diags.is_empty(), "{diags:?}\n{written}");
+            let exemplars = &rules[0].exemplars;
+            assert_eq!(exemplars.len(), 2, "{written}");
+            assert_eq!(exemplars[0].name, "event 1");
+            assert!(exemplars[0].should_match && !exemplars[1].should_match);
+            assert_eq!(
+                exemplars[0].events,
+                ExemplarEvents::Event(
+                    serde_json::json!({"CommandLine": "whoami /all", "User": {"Name": "bob"}})
+                )
+            );
+            let opened = open_exemplars(&written).unwrap();
+            assert_eq!(opened.rule, written);
+            assert_eq!(opened.expectations.len(), 2);
+            assert!(crate::run(&opened).passed, "{written}");
+            written
+        };
+        // No attribute yet: added at the end; the rest of the text is kept as it was.
+        let written = check(plain.clone());
+        assert!(written.starts_with(&plain));
+        // A second document after it stays a second document.
+        let two = format!("{plain}---\ntitle: Other\nlogsource:\n    product: x\ndetection:\n    s:\n        a: 1\n    condition: s\n");
+        let written = check(two);
+        assert!(written.contains("title: Other"));
+        // Existing exemplars are replaced; other custom attributes stay.
+        let written = check(WHOAMI.replace(
+            "custom_attributes:\n",
+            "custom_attributes:\n    team: blue\n",
+        ));
+        assert!(written.contains("    team: blue\n"));
+        assert!(!written.contains("benign hostname"));
+        // Without expectations nothing is written.
+        let mut none = test.clone();
+        none.expectations.clear();
+        assert!(exemplars_edit(&none)
+            .unwrap_err()
+            .contains("no event has an expectation"));
     }
 
     #[test]

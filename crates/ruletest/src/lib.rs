@@ -28,8 +28,9 @@ mod report;
 pub use evaluator::{Evaluator, EventVerdict, Verdict};
 pub use event_key::{event_keys, EventKey};
 pub use exemplars::{
-    exemplar_cases, read_exemplars, run_case, Exemplar, ExemplarCase, ExemplarEvents,
-    RuleExemplars, EXEMPLARS_KEY, EXEMPLAR_BASE_TIME,
+    exemplar_cases, exemplars_edit, open_exemplars, read_exemplars, run_case,
+    with_alert_expectations, Exemplar, ExemplarCase, ExemplarEvents, RuleExemplars, EXEMPLARS_KEY,
+    EXEMPLAR_BASE_TIME,
 };
 pub use file::{
     AlertExpectation, Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX,

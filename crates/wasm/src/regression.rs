@@ -7,8 +7,10 @@
 //! start, carries the zip and evtx readers.
 
 use serde::{Deserialize, Serialize};
-use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, LogSourceMap};
-use sigmaplay_ruletest::{export_regression, import_regression, ExportOptions, RuleTest};
+use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, LogSourceMap, TextEdit};
+use sigmaplay_ruletest::{
+    exemplars_edit, export_regression, import_regression, open_exemplars, ExportOptions, RuleTest,
+};
 use std::io::{Cursor, Read, Write};
 
 /// A file the user picked or dropped: its name and bytes (a `Uint8Array` across the boundary).
@@ -56,6 +58,10 @@ pub enum FileTask {
         fields: Vec<(String, serde_json::Value)>,
         chosen: Vec<String>,
     },
+    /// Open the rsigma exemplars (`rsigma.exemplars`) a rule text carries as a rule test.
+    OpenExemplars { rule: String },
+    /// The edit that writes a rule test's events and expectations into its rule as exemplars.
+    WriteExemplars { test: Box<RuleTest> },
 }
 
 /// Files worker → page: the answer to its [`FileTask`].
@@ -72,6 +78,12 @@ pub enum FileTaskAnswer {
     },
     RuleDrafted {
         rule: String,
+    },
+    ExemplarsOpened {
+        result: Result<Box<RuleTest>, String>,
+    },
+    ExemplarsWritten {
+        result: Result<TextEdit, String>,
     },
     /// The worker stopped on an internal error; said in words.
     Failed {
@@ -93,6 +105,12 @@ pub fn run_task(task: FileTask) -> FileTaskAnswer {
         },
         FileTask::DraftRule { fields, chosen } => FileTaskAnswer::RuleDrafted {
             rule: draft_rule(fields, &chosen),
+        },
+        FileTask::OpenExemplars { rule } => FileTaskAnswer::ExemplarsOpened {
+            result: open_exemplars(&rule).map(Box::new),
+        },
+        FileTask::WriteExemplars { test } => FileTaskAnswer::ExemplarsWritten {
+            result: exemplars_edit(&test),
         },
     }
 }

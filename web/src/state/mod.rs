@@ -4,6 +4,7 @@
 //! [`results`] (the worker's answers and the grading), [`notices`].
 
 mod correlations;
+mod exercise;
 mod notices;
 mod results;
 #[cfg(test)]
@@ -11,6 +12,7 @@ mod tests;
 mod workspace;
 
 pub use correlations::{AlertGrades, Correlated, GroupGrade};
+pub use exercise::{ExerciseGrade, ExerciseState};
 pub use notices::{NewNotice, Notice, NoticeLevel};
 pub use results::{grade, Results, TestTally};
 pub use workspace::{authoring_hints, human_bytes, LargeEvents, Workspace, LARGE_EVENTS_CHARS};
@@ -90,6 +92,8 @@ pub struct AppState {
     pub correlated: Option<Rc<Correlated>>,
     /// The alert whose events are listed: (correlation, alert) in the correlation report.
     pub selected_alert: Option<(usize, usize)>,
+    /// The exercise being done, if any (opening other work ends it).
+    pub exercise: Option<ExerciseState>,
 }
 
 impl Default for AppState {
@@ -122,6 +126,7 @@ impl Default for AppState {
             custom_pipeline_text: Rc::from(DEFAULT_CUSTOM_PIPELINE),
             correlated: None,
             selected_alert: None,
+            exercise: None,
         }
     }
 }
@@ -173,6 +178,12 @@ pub enum Action {
         should_alert: Option<bool>,
     },
     TimestampFieldEdited(String),
+    /// The lesson (by id) whose exercise was just loaded.
+    StartExercise(&'static str),
+    ShowHint,
+    /// The solution was put in the editor.
+    SolutionShown,
+    EndExercise,
 }
 
 impl Action {
@@ -217,7 +228,14 @@ impl Reducible for AppState {
         let mut s = (*self).clone();
         let edits_workspace = action.edits_workspace();
         let changed = match action {
-            Action::Load { workspace, notice } => s.load(workspace, notice),
+            Action::Load { workspace, notice } => {
+                s.exercise = None;
+                s.load(workspace, notice)
+            }
+            Action::StartExercise(lesson) => s.start_exercise(lesson),
+            Action::ShowHint => s.show_hint(),
+            Action::SolutionShown => s.solution_shown(),
+            Action::EndExercise => s.exercise.take().is_some(),
             Action::RuleEdited(rule) => s.rule_edited(rule),
             Action::EventsEdited(events) => s.events_edited(events),
             Action::LoadEvents(events) => s.events_replaced(events, None),
