@@ -481,21 +481,22 @@ pub fn exemplars_edit(test: &RuleTest) -> Result<TextEdit, String> {
         .rules
         .first()
         .ok_or("the rule text holds no detection rule to carry exemplars")?;
+    let input = parse_events(&test.events);
     let raw = raw_events(&test.events)
-        .filter(|raw| raw.len() == parse_events(&test.events).events.len())
+        .filter(|raw| raw.len() == input.events.len())
         .ok_or("only JSON Lines or a JSON array of events can be written as exemplars")?;
+    // An expectation is about the event it is placed on (by its key); lost ones are about
+    // events no longer there, and are no exemplars.
+    let placement = crate::identity::place_on_events(test, &input);
     let mut entries = Vec::new();
-    for e in &test.expectations {
-        let Some(Some(value)) = raw
-            .get(e.event)
-            .map(|v| v.as_ref().filter(|v| v.is_object()))
-        else {
+    for (&event, e) in &placement.placed {
+        let Some(Some(value)) = raw.get(event).map(|v| v.as_ref().filter(|v| v.is_object())) else {
             return Err(format!(
                 "event {} cannot be written as an exemplar (only JSON objects can)",
-                e.event + 1
+                event + 1
             ));
         };
-        entries.push((e.event, e.should_fire, value.clone()));
+        entries.push((event, e.should_fire, value.clone()));
     }
     if entries.is_empty() {
         return Err(
@@ -713,6 +714,20 @@ mod tests {
         ));
         assert!(written.contains("    team: blue\n"));
         assert!(!written.contains("benign hostname"));
+        // Expectations of events no longer there are left out: one beyond the last event, and
+        // one whose event was replaced by another at its place.
+        let mut dangling = test.clone();
+        dangling.set_expectation(7, Some(true));
+        let keys = event_keys(&dangling.events, &parse_events(&dangling.events));
+        dangling.expectations.push(Expectation {
+            event: 2,
+            should_fire: true,
+            key: Some(keys[2].clone()),
+        });
+        dangling.events = dangling.events.replace("unchecked", "replaced");
+        dangling.rule = plain.clone();
+        let written = exemplars_edit(&dangling).unwrap().apply(&plain);
+        assert_eq!(read_exemplars(&written).0[0].exemplars.len(), 2);
         // Without expectations nothing is written.
         let mut none = test.clone();
         none.expectations.clear();
