@@ -27,7 +27,7 @@ export RUSTC_BOOTSTRAP=1
 CARGO_FUZZ_VERSION=0.13.2
 SECONDS_PER_TARGET=${1:-60}
 shift || true
-ALL_TARGETS=(rule_text condition events share_link rule_test_file)
+ALL_TARGETS=(rule_text condition events share_link rule_test_file pipeline correlation)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL_TARGETS[@]}")
 
@@ -100,6 +100,23 @@ seed_corpus() {
         ;;
     rule_test_file)
         cp tests/cli/tests/*.json "$dir"/
+        ;;
+    pipeline)
+        for f in crates/engine/pipelines/*.yml tests/cli/pipelines/*.yml; do
+            cp "$f" "$dir/project-$(echo "$f" | tr / -)"
+        done
+        { printf 'name: many\ntransformations:\n'
+          for ((f = 0; f < 300; f++)); do printf '  - type: field_name_mapping\n    mapping: {F%d: G%d}\n' "$f" "$f"; done; } \
+            > "$dir/gen-many-items.yml"
+        ;;
+    correlation)
+        # The correlation documents of the project's texts (the target puts two base rules first).
+        for f in tests/cli/correlations/*.yml web/lessons/*/rule.yml; do
+            awk 'BEGIN{RS="\n---\n"} /correlation:|filter:/ {print; print "---"}' "$f" \
+                > "$dir/project-$(echo "$f" | tr / -)"
+        done
+        printf 'title: chain\ncorrelation:\n    type: event_count\n    rules: [failed]\n    group-by: [TargetUserName]\n    timespan: 1m\n    condition: {gte: 2}\n' \
+            > "$dir/gen-event-count.yml"
         ;;
     esac
 }
