@@ -29,7 +29,7 @@ cargo test --quiet -p sigmaplay-web --lib
 
 step "fuzz smoke (every target of fuzz/, a minute in all; skipped when cargo-fuzz cannot be installed)"
 cargo fmt --manifest-path fuzz/Cargo.toml --check
-FUZZ_OPTIONAL=1 FUZZ_SEED=1 scripts/fuzz.sh 12
+FUZZ_OPTIONAL=1 FUZZ_SEED=1 scripts/fuzz.sh 9
 
 step "trunk build --release"
 scripts/build-web.sh
