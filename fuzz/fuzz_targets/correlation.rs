@@ -42,7 +42,8 @@ fn events() -> Vec<Event> {
             });
             if i % 9 != 8 {
                 let seconds = (i * 37) % 600;
-                e["@timestamp"] = format!("2026-03-01T09:{:02}:{:02}Z", seconds / 60, seconds % 60).into();
+                e["@timestamp"] =
+                    format!("2026-03-01T09:{:02}:{:02}Z", seconds / 60, seconds % 60).into();
             }
             Event::from_json(&e)
         })
@@ -84,7 +85,10 @@ fuzz_target!(|document: &str| {
             assert!(alert.closing_event < stream.len(), "{alert:?}");
             assert!(alert.events.iter().all(|&e| e < stream.len()), "{alert:?}");
             assert!(alert.events.windows(2).all(|w| w[0] < w[1]), "{alert:?}");
-            let rule = correlations.set.get(c).expect("an alert's correlation is in the set");
+            let rule = correlations
+                .set
+                .get(c)
+                .expect("an alert's correlation is in the set");
             assert!(
                 alert.window_end - alert.window_start <= rule.timespan.millis,
                 "{alert:?}"
