@@ -25,6 +25,8 @@ pub struct TopBarProps {
     pub on_export: Callback<()>,
     pub on_import: Callback<NamedText>,
     pub on_theme: Callback<()>,
+    /// Opens the rule-set view.
+    pub on_ruleset: Callback<()>,
 }
 
 #[component]
@@ -54,6 +56,8 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     { for lessons::all().iter().map(|l| html! { <option value={l.id}>{ l.title.clone() }</option> }) }
                 </select>
             </label>
+            <button data-testid="open-ruleset" onclick={clicked(&props.on_ruleset)}
+                title="Run a whole rule pack (a SigmaHQ release zip) over an events file, in parallel, in this browser">{"Rule set"}</button>
             <div class="spacer"></div>
             <SaveStatus save={props.save.clone()} />
             <button data-testid="share-button" class="primary" onclick={clicked(&props.on_share)} title="Copy a link that carries the rule, events, expectations and options">{"Share"}</button>

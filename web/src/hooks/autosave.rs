@@ -122,6 +122,17 @@ pub fn replace_workspace(
     workspace: Workspace,
     what: String,
 ) {
+    replace_workspace_then(shown, dispatch, workspace, what, None);
+}
+
+/// [`replace_workspace`], then `then` (an action about the new work, such as selecting an event).
+pub fn replace_workspace_then(
+    shown: &Workspace,
+    dispatch: &UseReducerDispatcher<AppState>,
+    workspace: Workspace,
+    what: String,
+    then: Option<Action>,
+) {
     let previous = shown.to_test();
     let unchanged = *shown == workspace;
     let dispatch = dispatch.clone();
@@ -136,6 +147,9 @@ pub fn replace_workspace(
             workspace,
             notice: Some(NewNotice::info(text).offering_restore(kept)),
         });
+        if let Some(then) = then {
+            dispatch.dispatch(then);
+        }
     });
 }
 

@@ -6,6 +6,7 @@
 mod correlations;
 mod notices;
 mod results;
+mod ruleset;
 #[cfg(test)]
 mod tests;
 mod workspace;
@@ -13,6 +14,10 @@ mod workspace;
 pub use correlations::{AlertGrades, Correlated, GroupGrade};
 pub use notices::{NewNotice, Notice, NoticeLevel};
 pub use results::{grade, Results, TestTally};
+pub use ruleset::{
+    Row, RowFilter, RuleSetAction, RuleSetState, Run, RunEnd, Sort, SortColumn, Timeline, View,
+    LEVELS,
+};
 pub use workspace::{authoring_hints, human_bytes, LargeEvents, Workspace, LARGE_EVENTS_CHARS};
 
 use sigmaplay_ruletest::EventKey;
@@ -90,6 +95,8 @@ pub struct AppState {
     pub correlated: Option<Rc<Correlated>>,
     /// The alert whose events are listed: (correlation, alert) in the correlation report.
     pub selected_alert: Option<(usize, usize)>,
+    pub view: View,
+    pub ruleset: RuleSetState,
 }
 
 impl Default for AppState {
@@ -122,6 +129,8 @@ impl Default for AppState {
             custom_pipeline_text: Rc::from(DEFAULT_CUSTOM_PIPELINE),
             correlated: None,
             selected_alert: None,
+            view: View::Playground,
+            ruleset: RuleSetState::default(),
         }
     }
 }
@@ -173,6 +182,7 @@ pub enum Action {
         should_alert: Option<bool>,
     },
     TimestampFieldEdited(String),
+    RuleSet(RuleSetAction),
 }
 
 impl Action {
@@ -272,6 +282,7 @@ impl Reducible for AppState {
                 should_alert,
             } => s.set_alert_expectation(correlation, group, should_alert),
             Action::TimestampFieldEdited(text) => s.timestamp_field_edited(&text),
+            Action::RuleSet(action) => s.ruleset_action(action),
         };
         if !changed {
             return self;
