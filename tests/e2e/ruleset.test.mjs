@@ -208,6 +208,57 @@ check('cancel ends the workers and keeps the results so far', async () => {
   await context.close();
 });
 
+check('several .yml files over an .evtx file; a record hit opens explained; a zip bomb is refused in words', async () => {
+  const created = `title: A user account was created
+id: 3d0c5b1a-0003-4000-8000-000000000001
+status: test
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID: 4720
+    condition: selection
+level: medium
+`;
+  const anyLogon = created.replace('0003-4000-8000-000000000001', '0003-4000-8000-000000000002')
+    .replace('A user account was created', 'Security 4624').replace('EventID: 4720', 'EventID: 4624');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigmaplay-ruleset-yml-'));
+  const files = [['created.yml', created], ['logon.yml', anyLogon]].map(([name, text]) => {
+    fs.writeFileSync(path.join(dir, name), text);
+    return path.join(dir, name);
+  });
+  const evtx = path.join(root, 'tests/fixtures/evtx/new-user-security.evtx');
+  const native = hitsPerRule(nativeEval(dir, 'created.yml', evtx, ['logon.yml', '--jobs', '1']));
+  assert.deepEqual(native, { '3d0c5b1a-0003-4000-8000-000000000001': 1 });
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
+  await waitForVerdicts(page, 5);
+  await page.click('[data-testid="open-ruleset"]');
+  await page.setInputFiles('[data-testid="ruleset-rules-file"]', files);
+  await page.waitForSelector('[data-testid="ruleset-pack"][data-rules="2"]');
+  await page.setInputFiles('[data-testid="ruleset-events-file"]', evtx);
+  await page.waitForSelector('[data-testid="ruleset-progress"][data-state="done"]');
+  assert.equal(await page.getAttribute('[data-testid="ruleset-progress"]', 'data-events'), '4');
+  assert.deepEqual(Object.fromEntries((await rows(page)).map((r) => [r.id, r.hits])), native);
+  await page.click('[data-testid="ruleset-row"]');
+  await page.click('[data-testid="ruleset-hit"][data-event="1"]');
+  await page.waitForSelector('[data-testid="explanation"][data-event="0"]', { timeout: 60_000 });
+  assert.equal(await page.getAttribute('[data-testid="verdict-0"]', 'data-verdict'), 'fired');
+  assert.match(await page.textContent('[data-testid="events-editor"] .cm-content'), /4720/);
+
+  // A rule file that unpacks to 5 MB of nothing: the pack is refused, in words.
+  const bomb = path.join(dir, 'bomb.zip');
+  fs.writeFileSync(bomb, zip([['rules/a.yml', Buffer.alloc(5 * 1024 * 1024, 0x61)]]));
+  assert.ok(fs.statSync(bomb).size < 64 * 1024);
+  await page.click('[data-testid="open-ruleset"]');
+  await page.setInputFiles('[data-testid="ruleset-rules-file"]', bomb);
+  await page.waitForSelector('[data-testid="ruleset-pack"].bad');
+  assert.match(await page.textContent('[data-testid="ruleset-pack"]'), /bomb\.zip: bomb\.zip: rules\/a\.yml is larger than 4 MB once unpacked: the archive is refused/);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 // The issue's workload, measured (no timed assertion): every SigmaHQ Windows rule (as the bench
 // selects them) × windows-samples/flat, through the view and through `sigmaplay eval --jobs 1`.
 const shared = path.resolve(root, '../shared/corpus');
@@ -241,17 +292,18 @@ measure('the issue\'s workload (SigmaHQ Windows rules × windows-samples/flat) i
   const events = walk(path.join(shared, 'windows-samples/flat')).filter((f) => f.endsWith('.jsonl'))
     .map((f) => { const t = fs.readFileSync(f, 'utf8'); return t.endsWith('\n') ? t : t + '\n'; }).join('');
   const { dir, eventsFile, zipFile } = fixture(rules, events);
-  // Native: the whole run, and a run over one event (compiling the rules), so that both sides
-  // count events per second from the rules compiled to the last verdict.
-  const oneEvent = path.join(dir, 'one.jsonl');
-  fs.writeFileSync(oneEvent, events.slice(0, events.indexOf('\n') + 1));
+  // Native: the events once and three times over; events/s = the 2 × N events more ÷ the time
+  // more, so that compiling the rules (and the machine's other load at start) cancels out, as
+  // the page counts from its workers' rules compiled to the last verdict.
+  const thrice = path.join(dir, 'thrice.jsonl');
+  fs.writeFileSync(thrice, events + events + events);
   const timed = (file) => {
     const started = process.hrtime.bigint();
     const out = nativeEvalAll(dir, folders(rules), file);
     return [out, Number(process.hrtime.bigint() - started) / 1e6];
   };
-  const [, compileMs] = timed(oneEvent);
   const [native, nativeMs] = timed(eventsFile);
+  const [, thriceMs] = timed(thrice);
   const eventCount = events.split('\n').filter((l) => l.trim()).length;
   const { context, page } = await newPage(env.browser);
   const pageStarted = Date.now();
@@ -261,10 +313,10 @@ measure('the issue\'s workload (SigmaHQ Windows rules × windows-samples/flat) i
   const get = async (a) => Number(await progress.getAttribute(a));
   const browser = { events: await get('data-events'), matches: await get('data-matches'), events_per_s: await get('data-events-per-s'), compile_ms: await get('data-compile-ms'), workers: await get('data-workers') };
   const nativeMatches = native.split('\n').filter(Boolean).length;
-  const nativePerS = eventCount / (Math.max(nativeMs - compileMs, 1) / 1000);
+  const nativePerS = (2 * eventCount) / (Math.max(thriceMs - nativeMs, 1) / 1000);
   const result = {
     cli: path.relative(root, cli), rules: rules.length, events: eventCount, browser, browser_wall_ms: pageMs,
-    native: { jobs: 1, matches: nativeMatches, wall_ms: Math.round(nativeMs), compile_ms: Math.round(compileMs), events_per_s: Math.round(nativePerS) },
+    native: { jobs: 1, matches: nativeMatches, wall_ms: Math.round(nativeMs), thrice_wall_ms: Math.round(thriceMs), events_per_s: Math.round(nativePerS) },
     ratio_native_over_browser: +(nativePerS / browser.events_per_s).toFixed(2),
   };
   record('ruleset_windows_workload', result);
