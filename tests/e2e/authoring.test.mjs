@@ -1,7 +1,9 @@
 // Writing a rule in the page: completion in context and hover help, as a person types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, newPage, shot, waitForVerdicts, replaceEditorText, editorText, wordBox } from './harness.mjs';
+import {
+  suite, newPage, shot, waitForVerdicts, replaceEditorText, editorText, wordBox, networkEvents, record,
+} from './harness.mjs';
 
 const env = suite();
 
@@ -80,6 +82,68 @@ test('hover explains a modifier and what a value is compared as', async () => {
   assert.match(variants, /compares 5 pattern\(s\)/, variants);
   assert.match(variants, /\/enc/, variants);
   await shot(page, 'authoring-02-hover-variants');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+/// Types the start of each of a few field names on the cursor's line and measures, in the page,
+/// the time from the last key press to the completion list drawn (the frame after it appears).
+async function completionLatency(page) {
+  const samples = [];
+  for (const typed of ['Ima', 'Dest', 'Initi', 'Sourc', 'Proto']) {
+    await page.evaluate(() => {
+      window.__completionShown = new Promise((resolve) => {
+        let started = 0;
+        document.addEventListener('keydown', () => { started = performance.now(); }, { capture: true });
+        const seen = () => document.querySelector('.cm-tooltip-autocomplete .cm-completionLabel');
+        const observer = new MutationObserver(() => {
+          if (started && seen()) { observer.disconnect(); requestAnimationFrame(() => resolve(performance.now() - started)); }
+        });
+        observer.observe(document.body, { childList: true, subtree: true });
+      });
+    });
+    await page.keyboard.type(typed);
+    const ms = await page.evaluate(() => window.__completionShown);
+    const labels = await offered(page);
+    assert.ok(labels.some((l) => l.toLowerCase().startsWith(typed.toLowerCase())), `${typed}: ${labels}`);
+    samples.push(ms);
+    await page.keyboard.press('Escape');
+    for (let i = 0; i < typed.length; i++) await page.keyboard.press('Backspace');
+  }
+  samples.sort((a, b) => a - b);
+  return { median: Math.round(samples[Math.floor(samples.length / 2)]), max: Math.round(samples[samples.length - 1]) };
+}
+
+test('completion latency on a 2,000-line rule, with 5 and with 10,000 events loaded (measured, not asserted)', async () => {
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
+  await waitForVerdicts(page, 5);
+  const values = Array.from({ length: 1990 }, (_, i) => `            - 'value-${i}'`).join('\n');
+  const rule = 'title: Long rule\nlogsource:\n    category: network_connection\n    product: windows\ndetection:\n'
+    + `    selection_many:\n        DestinationHostname|endswith:\n${values}\n    selection:\n        \n    condition: 1 of selection*\n`;
+  await replaceEditorText(page, 'rule-editor', rule);
+  // The cursor on the empty line under `selection:`, at its indentation.
+  const toSelection = async () => {
+    await page.click('[data-testid="rule-editor"] .cm-content');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('End');
+  };
+  await toSelection();
+  const fewEvents = await completionLatency(page);
+  await page.click('[data-testid="events-editor"] .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    document.querySelector('[data-testid="events-editor"] .cm-content')
+      .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, networkEvents(10_000));
+  await waitForVerdicts(page, 10_000);
+  await toSelection();
+  const manyEvents = await completionLatency(page);
+  record('completion_latency_2000_line_rule_ms', { events_5: fewEvents, events_10000: manyEvents });
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -186,6 +186,65 @@ test('many groups: every group is listed, at most 30 lanes are drawn, alerting o
   await context.close();
 });
 
+test('a chain shows the child alerts it counted; an extended condition is written on its lanes', async () => {
+  const { context, page } = await newPage(env.browser);
+  await openLesson(page, 'brute-force', 6);
+  const rule = [
+    'title: Failed logon', 'name: failed_logon', 'logsource:', '    product: windows', '    service: security',
+    'detection:', '    selection:', '        EventID: 4625', '    condition: selection', '---',
+    'title: Logon', 'name: logon', 'logsource:', '    product: windows', '    service: security',
+    'detection:', '    selection:', '        EventID: 4624', '    condition: selection', '---',
+    'title: Two failures', 'name: two_failures', 'correlation:', '    type: event_count', '    rules: [failed_logon]',
+    '    group-by: [TargetUserName]', '    timespan: 1m', '    condition:', '        gte: 2', '---',
+    'title: Repeated bursts', 'correlation:', '    type: event_count', '    rules: [two_failures]',
+    '    group-by: [TargetUserName]', '    timespan: 10m', '    condition:', '        gte: 2', '---',
+    'title: Failure without a logon', 'correlation:', '    type: temporal', '    rules: [failed_logon, logon]',
+    '    group-by: [TargetUserName]', '    timespan: 5m', '    condition: failed_logon and not logon', '',
+  ].join('\n');
+  const at = (u, id, t) => JSON.stringify({ Channel: 'Security', EventID: id, TargetUserName: u, '@timestamp': `2026-03-01T09:${t}Z` });
+  const events = [
+    at('alice', 4625, '00:00'), at('alice', 4625, '00:20'), at('alice', 4625, '00:40'),
+    at('bob', 4625, '01:00'), at('bob', 4624, '01:30'), at('carol', 4624, '20:00'),
+  ].join('\n') + '\n';
+  await replaceEditorText(page, 'rule-editor', rule);
+  await replaceEditorText(page, 'events-editor', events);
+  await waitForVerdicts(page, 6);
+  // The child ("Two failures") alerts for alice at 00:20 and at 00:40; the chain counts those
+  // two alerts, once each (a diamond at each window end), and alerts itself.
+  const chain = page.locator('section.correlation[aria-label="Repeated bursts"]');
+  // (The lesson's own events are six too: wait until the new ones are in, carol's logon.)
+  await page.waitForSelector(`section.correlation[aria-label="Failure without a logon"] [data-testid="correlation-group"][data-group='{"TargetUserName":"carol"}']`);
+  const marks = await chain.locator('[data-testid="correlation-chain-mark"]').evaluateAll((ms) => ms.map((m) => [m.dataset.correlation, m.dataset.alertIndex, m.querySelector('title').textContent]));
+  assert.deepEqual(marks, [
+    ['two_failures', '0', "alert of 'Two failures' · 2026-03-01T09:00:20Z"],
+    ['two_failures', '1', "alert of 'Two failures' · 2026-03-01T09:00:40Z"],
+  ]);
+  assert.equal(await chain.locator('[data-testid="correlation-mark"]').count(), 0);
+  assert.equal(await chain.locator('[data-testid="correlation-group"]').getAttribute('data-alert'), 'true');
+  assert.equal(await chain.locator('[data-testid="correlation-group"] .sentence').textContent(),
+    'alice: 2 alerts within 10m (≥ 2) → alert at 2026-03-01T09:00:40Z');
+  // A diamond selects the child alert, which lists its own events.
+  await chain.locator('[data-testid="correlation-chain-mark"]').nth(1).click();
+  const child = page.locator('section.correlation[aria-label="Two failures"]');
+  await child.locator('[data-testid="alert-events"]').waitFor();
+  const listed = await child.locator('[data-testid="alert-event"]').evaluateAll((es) => es.map((e) => e.dataset.event));
+  assert.deepEqual(listed, ['0', '1', '2']);
+  await page.waitForSelector('[data-testid="correlation-panel"] .legend :text("alerts of Two failures")');
+
+  // The extended condition: written on each lane instead of a threshold line; the sentences name it.
+  const extended = page.locator('section.correlation[aria-label="Failure without a logon"]');
+  assert.equal(await extended.locator('.threshold').count(), 0);
+  const written = await extended.locator('[data-testid="correlation-condition"]').allTextContents();
+  assert.ok(written.length >= 2 && written.every((t) => t === 'alerts when failed_logon and not logon'), String(written));
+  const sentences = await extended.locator('[data-testid="correlation-group"] .sentence').allTextContents();
+  assert.ok(sentences.some((s) => /^alice: .*\(failed_logon and not logon held\) → alert/.test(s)), String(sentences));
+  assert.ok(sentences.some((s) => /^bob: .*failed_logon and not logon never held/.test(s)), String(sentences));
+  await chain.scrollIntoViewIfNeeded();
+  await shot(page, 'c6-chain-and-extended');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 for (const [id, events] of [['brute-force', 6], ['password-spray', 7], ['failure-then-success', 6], ['tuning-filter', 4]]) {
   test(`the ${id} lesson opens and its expectations pass`, async () => {
     const { context, page } = await newPage(env.browser);

@@ -86,7 +86,9 @@ function ruleHelp(opts) {
     },
   }]);
   // autocompletion() brings its keymap (arrows, Enter, Escape) ahead of the editor's own.
-  return [autocompletion({ override: [source], icons: false }), hover, quickFix];
+  // The list opens as soon as a key is typed (CodeMirror waits 100 ms by default), so it is
+  // there in the next frame.
+  return [autocompletion({ override: [source], icons: false, activateOnTypingDelay: 0 }), hover, quickFix];
 }
 
 // Lines marked from outside (hovering an explanation item marks its rule line).

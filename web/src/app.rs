@@ -4,6 +4,7 @@
 
 use crate::components::correlation_panel::CorrelationPanel;
 use crate::components::events_pane::EventsPane;
+use crate::components::exercise_panel::ExercisePanel;
 use crate::components::explanation::ExplanationPanel;
 use crate::components::file_button::NamedText;
 use crate::components::notices::NoticeBar;
@@ -70,6 +71,17 @@ pub fn App() -> Html {
     let on_lesson = command(&state, |s, d, lesson: &'static Lesson| {
         autosave::replace_workspace(&s.workspace, d, lesson.workspace(), lesson.opened())
     });
+    let on_exercise = command(&state, |s, d, lesson: &'static Lesson| {
+        let Some(workspace) = lesson.exercise_workspace() else {
+            return;
+        };
+        let what = format!(
+            "Exercise \u{201c}{}\u{201d}: write the rule; the page grades each try.",
+            lesson.title
+        );
+        let then = Some(Action::StartExercise(lesson.id));
+        autosave::replace_workspace_then(&s.workspace, d, workspace, what, then)
+    });
     let on_import = command(&state, |s, d, file| {
         test_file::import(&s.workspace, d, file)
     });
@@ -82,6 +94,12 @@ pub fn App() -> Html {
         regression::import(&s.workspace, d, files)
     });
     let on_export_regression = command(&state, |s, d, ()| regression::export(&s.workspace, d));
+    let on_open_exemplars = command(&state, |s, d, ()| {
+        regression::open_exemplars(&s.workspace, d)
+    });
+    let on_write_exemplars = command(&state, |s, d, ()| {
+        regression::write_exemplars(&s.workspace, d)
+    });
     let on_evtx = command(&state, |_, d, file| regression::open_evtx(d, file));
     let on_new_rule = command(&state, |_, d, from| regression::draft_rule(d, from));
     let on_large_events = actions.reform(|file: NamedText| Action::LargeEventsLoaded {
@@ -137,8 +155,12 @@ pub fn App() -> Html {
 
     html! {
         <div class="app">
-            <TopBar {save} {theme} {on_lesson} {on_share} on_export={on_export.clone()} {on_import} {on_theme} {on_ruleset} />
+            <TopBar {save} {theme} {on_lesson} {on_exercise} {on_share} on_export={on_export.clone()} {on_import} {on_theme} {on_ruleset} />
             <NoticeBar notices={state.notices.clone()} on_dismiss={actions.reform(Action::Dismiss)} {on_restore} />
+            if let Some(exercise) = state.exercise {
+                <ExercisePanel {exercise} grade={state.exercise_grade()} on_hint={actions.reform(|()| Action::ShowHint)}
+                    on_solution_shown={actions.reform(|()| Action::SolutionShown)} on_close={actions.reform(|()| Action::EndExercise)} />
+            }
             <SharePanel share={state.share.clone()} on_close={actions.reform(|()| Action::CloseShare)} {on_export} />
             if state.view == View::RuleSet {
                 <RuleSetView ruleset={state.ruleset.clone()} {on_rules} on_events={on_ruleset_events} on_cancel={on_cancel_run}
@@ -167,7 +189,8 @@ pub fn App() -> Html {
                         on_pipeline={actions.reform(Action::SelectPipeline)} on_evtx={Some(on_evtx)} />
                 </section>
                 <section class="pane verdicts-pane" aria-label="Verdicts">
-                    <RegressionButtons on_import={on_import_regression} on_export={on_export_regression} />
+                    <RegressionButtons on_import={on_import_regression} on_export={on_export_regression}
+                        {on_open_exemplars} {on_write_exemplars} />
                     <VerdictList results={state.results.clone()} expectations={state.workspace.expectations.clone()}
                         selected={state.selected} stale={state.stale()} progress={state.progress} evaluating={state.evaluating}
                         tally={state.tally()} dangling={state.dangling_expectations()}

@@ -25,6 +25,52 @@ pub struct Lesson {
     pub pipeline: Option<String>,
     /// Per correlation group: should it alert.
     pub alert_expectations: Vec<AlertExpectation>,
+    /// The lesson as an exercise: the rule to write, with the events and expectations given.
+    pub exercise: Option<Exercise>,
+}
+
+/// A lesson turned into a task: its rule with one section left blank ([`Lesson::exercise_start`]);
+/// the lesson's own rule is the solution.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    pub task: String,
+    /// Revealed one at a time.
+    pub hints: Vec<String>,
+    /// The top-level section left for the student to write.
+    #[serde(default)]
+    pub blank: Blank,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Blank {
+    #[default]
+    Detection,
+    Correlation,
+    Filter,
+}
+
+impl Blank {
+    fn key(self) -> &'static str {
+        match self {
+            Blank::Detection => "detection:",
+            Blank::Correlation => "correlation:",
+            Blank::Filter => "filter:",
+        }
+    }
+
+    fn prompt(self) -> &'static str {
+        match self {
+            Blank::Detection => "    # Write the selections and the condition here.\n",
+            Blank::Correlation => {
+                "    # Write the type, the rules it counts, group-by, timespan and condition here.\n"
+            }
+            Blank::Filter => {
+                "    # Write the rules it applies to, a selection and the condition here.\n"
+            }
+        }
+    }
 }
 
 /// `lesson.json`.
@@ -41,6 +87,8 @@ struct LessonText {
     pipeline: Option<String>,
     #[serde(default)]
     alert_expectations: Vec<AlertExpectation>,
+    #[serde(default)]
+    exercise: Option<Exercise>,
 }
 
 struct LessonFiles {
@@ -95,6 +143,7 @@ impl LessonFiles {
             placeholders: text.placeholders,
             pipeline: text.pipeline,
             alert_expectations: text.alert_expectations,
+            exercise: text.exercise,
         })
     }
 }
@@ -143,6 +192,37 @@ impl Lesson {
         }
     }
 
+    /// The exercise's starting rule: the lesson's rule with the blank section's body replaced by
+    /// a prompt (the rest, titles and log sources, stays).
+    pub fn exercise_start(&self) -> Option<String> {
+        let blank = self.exercise.as_ref()?.blank;
+        let mut out = String::with_capacity(self.rule.len());
+        let mut skipping = false;
+        for line in self.rule.split_inclusive('\n') {
+            let indented = line.starts_with(' ') || line.starts_with('\t');
+            if skipping && (indented || line.trim().is_empty()) {
+                continue;
+            }
+            skipping = false;
+            out.push_str(line);
+            if line.trim_end() == blank.key() {
+                out.push_str(blank.prompt());
+                skipping = true;
+            }
+        }
+        Some(out)
+    }
+
+    /// The exercise's workspace: the starting rule, the lesson's events and expectations.
+    pub fn exercise_workspace(&self) -> Option<Workspace> {
+        let rule = self.exercise_start()?;
+        Some(Workspace {
+            rule: rule.into(),
+            name: Some(format!("Exercise: {}", self.title)),
+            ..self.workspace()
+        })
+    }
+
     /// The notice shown when the lesson is opened.
     pub fn opened(&self) -> String {
         format!("Lesson \u{201c}{}\u{201d}: {}", self.title, self.lesson)
@@ -182,6 +262,31 @@ mod tests {
         assert!(default_lesson()
             .rule
             .contains("author: Nasreddine Bencherchali (Nextron Systems)"));
+    }
+
+    /// Every lesson is an exercise whose start does not pass (there is something to write) and
+    /// whose solution, the lesson's rule, does.
+    #[test]
+    fn every_lesson_is_an_exercise_that_starts_unsolved() {
+        for lesson in all() {
+            let exercise = lesson.exercise.as_ref().expect(lesson.id);
+            assert!(
+                !exercise.task.is_empty() && !exercise.hints.is_empty(),
+                "{}",
+                lesson.id
+            );
+            let start = lesson.exercise_start().unwrap();
+            assert_ne!(start, lesson.rule, "{}", lesson.id);
+            assert!(start.contains("# Write"), "{}: {start}", lesson.id);
+            assert!(start.contains("title:"), "{}", lesson.id);
+            let workspace = lesson.exercise_workspace().unwrap();
+            let report = sigmaplay_ruletest::run(&workspace.to_test());
+            assert!(
+                !report.passed,
+                "exercise {} passes before it is written",
+                lesson.id
+            );
+        }
     }
 
     /// Every lesson is a rule test that passes (once the engine evaluates for real).

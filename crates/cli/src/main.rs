@@ -62,8 +62,8 @@ enum Command {
     Check(CheckArgs),
     /// Run rule-test files (made by the playground's export, format `sigmaplay-test/2`; version 1
     /// files read too) and SigmaHQ regression test folders (`info.yml` with the events JSON or
-    /// `.evtx`). Filters among a test's rules apply; correlation groups are graded against the
-    /// test's alert expectations.
+    /// `.evtx`), and the rsigma exemplars (`rsigma.exemplars`) of rule files. Filters among a
+    /// test's rules apply; correlation groups are graded against the test's alert expectations.
     #[command(after_help = EXIT_CODES)]
     Test(TestArgs),
     /// Print the share link of a rule-test file, or with --decode the test file of a link.
@@ -161,8 +161,10 @@ pub struct CheckArgs {
 
 #[derive(clap::Args)]
 pub struct TestArgs {
-    /// Rule-test files, or folders searched recursively for them (.json files) and for SigmaHQ
-    /// regression folders (a folder with an `info.yml`: one test each).
+    /// Rule-test files, or folders searched recursively for them (.json files), for SigmaHQ
+    /// regression folders (a folder with an `info.yml`: one test each) and for rule files (.yml,
+    /// .yaml) carrying `rsigma.exemplars` (each detection rule's exemplars one test, each
+    /// correlation exemplar one test).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Where the rules of regression folders are (files or folders, searched recursively for

@@ -14,8 +14,9 @@ pub enum Role {
     Folder(PathBuf),
     /// Another file of a regression folder (its events, its rule).
     PartOfFolder,
-    /// A `.yml` found in a folder outside regression folders (a rule): not a test.
-    NotATest,
+    /// A `.yml` or `.yaml` outside regression folders: a rule file, a test when it carries
+    /// `rsigma.exemplars`.
+    RuleFile,
 }
 
 /// `named`: the path was an argument itself (then it is run whatever it is, as before regression
@@ -29,8 +30,13 @@ pub fn role(path: &Path, named: bool) -> Role {
     if path.as_os_str() != "-" && parent.join("info.yml").is_file() {
         return Role::PartOfFolder;
     }
-    if !named && path.extension().is_some_and(|e| e == "yml") {
-        return Role::NotATest;
+    let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+    // A named `.yml` that is a rule test in JSON (as files were named before exemplars) stays one.
+    let json_inside = named
+        && std::fs::read(path)
+            .is_ok_and(|t| t.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
+    if yaml && !json_inside {
+        return Role::RuleFile;
     }
     Role::TestFile
 }

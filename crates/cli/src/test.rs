@@ -1,14 +1,18 @@
 //! `sigmaplay test`: run rule-test files.
 
 use crate::{inputs, pipeline, regression, Status, TestArgs};
-use sigmaplay_ruletest::{junit_xml, run_with_pipelines, Outcome, RuleTest, TestReport, Verdict};
+use sigmaplay_engine::Pipeline;
+use sigmaplay_ruletest::{
+    exemplar_cases, junit_xml, read_exemplars, run_case, run_with_pipelines, Outcome, RuleTest,
+    TestReport, Verdict,
+};
 use std::io::{self, Write};
 
 pub fn run(args: &TestArgs) -> io::Result<Status> {
     let Some(pipelines) = pipeline::load(&args.pipelines) else {
         return Ok(Status::Errors);
     };
-    let (paths, expand_errors) = inputs::expand(&args.files, &["json", "yml"]);
+    let (paths, expand_errors) = inputs::expand(&args.files, &["json", "yml", "yaml"]);
     let mut results: Vec<(String, TestReport)> = Vec::new();
     for e in expand_errors {
         results.push((
@@ -37,7 +41,11 @@ pub fn run(args: &TestArgs) -> io::Result<Status> {
                 }
                 continue;
             }
-            regression::Role::PartOfFolder | regression::Role::NotATest => continue,
+            regression::Role::PartOfFolder => continue,
+            regression::Role::RuleFile => {
+                results.extend(exemplar_results(path, &name, named, &pipelines));
+                continue;
+            }
             regression::Role::TestFile => match inputs::read(path) {
                 Err(e) => TestReport::failed_to_load(None, e),
                 Ok(input) => match RuleTest::from_json(&input.text) {
@@ -77,6 +85,36 @@ pub fn run(args: &TestArgs) -> io::Result<Status> {
     } else {
         Status::Ok
     })
+}
+
+/// The rsigma exemplars of a rule file, one result per case. A file without exemplars is no
+/// test (named on the command line, it is reported as such).
+fn exemplar_results(
+    path: &std::path::Path,
+    name: &str,
+    named: bool,
+    pipelines: &[Pipeline],
+) -> Vec<(String, TestReport)> {
+    let text = match inputs::read(path) {
+        Ok(input) => input.text,
+        Err(e) => return vec![(name.to_string(), TestReport::failed_to_load(None, e))],
+    };
+    let (rules, diagnostics) = read_exemplars(&text);
+    if !diagnostics.is_empty() {
+        let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(name)).collect();
+        let problem = rendered.join("\n  ");
+        return vec![(name.to_string(), TestReport::failed_to_load(None, problem))];
+    }
+    let cases = exemplar_cases(&text, &rules);
+    if cases.is_empty() && named {
+        let problem =
+            format!("{name}: neither a rule test (JSON) nor a rule carrying rsigma.exemplars");
+        return vec![(name.to_string(), TestReport::failed_to_load(None, problem))];
+    }
+    cases
+        .iter()
+        .map(|case| (format!("{name}: {}", case.name), run_case(case, pipelines)))
+        .collect()
 }
 
 fn write_report(

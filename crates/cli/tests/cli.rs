@@ -509,9 +509,13 @@ fn test_command_runs_files_and_writes_junit() {
     assert_contains(&xml, "<failure");
     let _ = std::fs::remove_file(junit);
 
+    // A rule file is a test only when it carries rsigma exemplars.
     let o = sigmaplay(&["test", "rules/whoami.yml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert_contains(&stdout(&o), "not valid JSON");
+    assert_contains(
+        &stdout(&o),
+        "neither a rule test (JSON) nor a rule carrying rsigma.exemplars",
+    );
 }
 
 #[test]
@@ -928,5 +932,54 @@ fn large_json_lines_are_evaluated_in_constant_memory() {
     assert!(
         peak > 0 && peak < 150 * 1024,
         "{size} bytes of events read with a peak of {peak} KB"
+    );
+}
+
+#[test]
+fn test_grades_the_rsigma_exemplars_of_rule_files() {
+    let o = sigmaplay(&["test", "exemplars"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert_contains(
+        &out,
+        "PASS exemplars/whoami.yml: Whoami With Privileges: 2 exemplar(s): 2 event(s), 1 fired, 1 not fired; 2/2",
+    );
+    assert_contains(
+        &out,
+        "PASS exemplars/burst.yml: Logon Burst: three failures in 40 seconds: 3 event(s), 3 fired",
+    );
+    assert_contains(
+        &out,
+        "PASS exemplars/burst.yml: Logon Burst: three failures over three minutes:",
+    );
+    assert_contains(&out, "3 test(s): 3 passed, 0 failed");
+
+    // A wrong expectation fails, with the correlation's own sentence; a bad shape is located.
+    let dir = std::env::temp_dir().join(format!("sigmaplay-exemplars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let burst = std::fs::read_to_string(fixtures().join("exemplars/burst.yml")).unwrap();
+    let wrong = dir.join("wrong.yml");
+    std::fs::write(&wrong, burst.replace("expect: no-match", "expect: match")).unwrap();
+    let bad = dir.join("bad.yml");
+    std::fs::write(&bad, burst.replace("expect: no-match", "expect: nomatch")).unwrap();
+    let o = sigmaplay(&["test", wrong.to_str().unwrap(), bad.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert_contains(&out, "three failures over three minutes: 3 event(s), 3 fired, 0 not fired; 0/1 expectation(s) met");
+    assert_contains(
+        &out,
+        "should alert; alice: 1 event in every window (never ≥ 3), no alert",
+    );
+    assert_contains(
+        &out,
+        "bad.yml:26:5: error: rsigma.exemplars/1/expect: 'nomatch': expected 'match' or 'no-match'",
+    );
+    // A named rule file without exemplars is not a test, and says so.
+    let o = sigmaplay(&["test", "rules/whoami.yml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_contains(
+        &stdout(&o),
+        "neither a rule test (JSON) nor a rule carrying rsigma.exemplars",
     );
 }

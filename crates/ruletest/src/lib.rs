@@ -16,6 +16,7 @@
 
 mod evaluator;
 mod event_key;
+mod exemplars;
 mod file;
 mod identity;
 mod junit;
@@ -26,6 +27,11 @@ mod report;
 
 pub use evaluator::{Evaluator, EventVerdict, Verdict};
 pub use event_key::{event_keys, EventKey};
+pub use exemplars::{
+    exemplar_cases, exemplars_edit, open_exemplars, read_exemplars, run_case,
+    with_alert_expectations, Exemplar, ExemplarCase, ExemplarEvents, RuleExemplars, EXEMPLARS_KEY,
+    EXEMPLAR_BASE_TIME,
+};
 pub use file::{
     AlertExpectation, Expectation, RuleTest, TestFileError, TestOptions, FORMAT, FORMAT_PREFIX,
     FORMAT_VERSION,

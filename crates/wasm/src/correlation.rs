@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{
     Alert, Compilation, Condition, Correlations, Diagnostic, Event, GroupTrace, TimestampField,
 };
-use std::collections::HashMap;
 
 /// The rules that fired on each event that fired (or that a filter took back): (event, rule
 /// indices into the compile report's `rules`). Sparse: events without a rule are left out.
@@ -23,31 +22,21 @@ impl FiredRules {
     }
 }
 
-/// One event a correlation counted: when, and through which of the text's rules.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CountedEvent {
-    pub event: usize,
-    /// Milliseconds since the Unix epoch, as the correlation read it.
-    pub time: i64,
-    /// Index into the compile report's `rules`.
-    pub rule: usize,
-}
-
-/// One group of a correlation: its metric over time, the engine's sentence about it and the
-/// events it counted.
+/// One group of a correlation: its metric over time and what it counted (the engine's trace),
+/// and the engine's sentence about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupView {
     pub trace: GroupTrace,
     pub alerted: bool,
     /// The engine's explanation ("alice: 3 events within 5m (≥ 3) → alert at ...").
     pub sentence: String,
-    /// By time.
-    pub events: Vec<CountedEvent>,
 }
 
 /// One correlation rule of the text and what its run found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CorrelationView {
+    /// Its position in the engine's set (what alerts and chains' counted alerts name).
+    pub index: usize,
     pub title: String,
     pub id: Option<String>,
     pub name: Option<String>,
@@ -56,6 +45,8 @@ pub struct CorrelationView {
     pub threshold: Option<f64>,
     /// The condition's operator as the explanation writes it (`≥`), with the threshold.
     pub operator: Option<String>,
+    /// An extended condition as written back by the engine (`failed and not success`).
+    pub extended: Option<String>,
     pub groups: Vec<GroupView>,
     /// The engine's alerts, by window end.
     pub alerts: Vec<Alert>,
@@ -128,49 +119,27 @@ pub fn run(
         .correlations()
         .map(|(c, rule)| {
             let traces = std::mem::take(&mut outcome.traces[c]);
-            let mut groups: Vec<GroupView> = traces
+            let groups: Vec<GroupView> = traces
                 .into_iter()
                 .map(|trace| GroupView {
                     alerted: trace.windows.iter().any(|w| w.alerted),
                     sentence: trace.sentence(rule),
                     trace,
-                    events: Vec::new(),
                 })
                 .collect();
-            let position: HashMap<Vec<(String, String)>, usize> = groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.trace.group.clone(), i))
-                .collect();
-            for (index, event, rules) in readable() {
-                let Ok(time) = timestamp.read(event) else {
-                    continue;
-                };
-                for &r in rules {
-                    let group = correlations.set.group_of(c, r, event);
-                    if let Some(&g) = group.as_ref().and_then(|g| position.get(g)) {
-                        groups[g].events.push(CountedEvent {
-                            event: index,
-                            time,
-                            rule: r,
-                        });
-                    }
-                }
-            }
-            for g in &mut groups {
-                g.events.sort_by_key(|e| (e.time, e.event));
-            }
-            let (threshold, operator) = match &rule.condition {
-                Condition::Threshold(t) => (Some(t.value), Some(t.op.symbol().to_string())),
-                Condition::Extended { .. } => (None, None),
+            let (threshold, operator, extended) = match &rule.condition {
+                Condition::Threshold(t) => (Some(t.value), Some(t.op.symbol().to_string()), None),
+                Condition::Extended { expr, .. } => (None, None, Some(expr.to_string())),
             };
             CorrelationView {
+                index: c,
                 title: rule.title.clone(),
                 id: rule.id.clone(),
                 name: rule.name.clone(),
                 timespan_ms: rule.timespan.millis,
                 threshold,
                 operator,
+                extended,
                 groups,
                 alerts: std::mem::take(&mut outcome.alerts[c]),
             }
@@ -227,7 +196,12 @@ pub(crate) mod tests {
             "alice: 3 events within 5m (≥ 3) → alert at 2026-03-01T09:01:00Z"
         );
         assert_eq!(
-            alice.events.iter().map(|e| e.event).collect::<Vec<_>>(),
+            alice
+                .trace
+                .counted
+                .iter()
+                .map(|e| e.event)
+                .collect::<Vec<_>>(),
             [0, 1, 2]
         );
         let bob = view
@@ -237,7 +211,7 @@ pub(crate) mod tests {
             .unwrap();
         // The filter took event 4 (ADM01) out of the rule's matches: bob has one event.
         assert!(!bob.alerted);
-        assert_eq!(bob.events.len(), 1);
+        assert_eq!(bob.trace.counted.len(), 1);
         assert_eq!(view.alerts.len(), 1);
         assert_eq!(view.alerts[0].events, vec![0, 1, 2]);
         assert_eq!(report.untimed.len(), 1);

@@ -10,8 +10,10 @@ use crate::archive::{is_zip, unzip, ZipLimits};
 pub use crate::files::NamedFile;
 use crate::ruleset::{RuleSetAnswer, RuleSetTask, RuleSetWorker};
 use serde::{Deserialize, Serialize};
-use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, LogSourceMap};
-use sigmaplay_ruletest::{export_regression, import_regression, ExportOptions, RuleTest};
+use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, LogSourceMap, TextEdit};
+use sigmaplay_ruletest::{
+    exemplars_edit, export_regression, import_regression, open_exemplars, ExportOptions, RuleTest,
+};
 use std::io::{Cursor, Write};
 
 /// A regression folder packed as a zip, to download.
@@ -60,6 +62,14 @@ pub enum FileTask {
         chosen: Vec<String>,
     },
     RuleSet(RuleSetTask),
+    /// Open the rsigma exemplars (`rsigma.exemplars`) a rule text carries as a rule test.
+    OpenExemplars {
+        rule: String,
+    },
+    /// The edit that writes a rule test's events and expectations into its rule as exemplars.
+    WriteExemplars {
+        test: Box<RuleTest>,
+    },
 }
 
 /// Files worker → page: the answer to its [`FileTask`].
@@ -78,6 +88,12 @@ pub enum FileTaskAnswer {
         rule: String,
     },
     RuleSet(RuleSetAnswer),
+    ExemplarsOpened {
+        result: Result<Box<RuleTest>, String>,
+    },
+    ExemplarsWritten {
+        result: Result<TextEdit, String>,
+    },
     /// The worker stopped on an internal error; said in words.
     Failed {
         message: String,
@@ -99,6 +115,12 @@ pub fn run_task(task: FileTask, ruleset: &mut RuleSetWorker) -> FileTaskAnswer {
         },
         FileTask::DraftRule { fields, chosen } => FileTaskAnswer::RuleDrafted {
             rule: draft_rule(fields, &chosen),
+        },
+        FileTask::OpenExemplars { rule } => FileTaskAnswer::ExemplarsOpened {
+            result: open_exemplars(&rule).map(Box::new),
+        },
+        FileTask::WriteExemplars { test } => FileTaskAnswer::ExemplarsWritten {
+            result: exemplars_edit(&test),
         },
     }
 }

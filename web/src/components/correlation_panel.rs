@@ -5,7 +5,7 @@
 //! opens its own explanation.
 
 use crate::state::{AlertGrades, GroupGrade};
-use sigmaplay_engine::rfc3339;
+use sigmaplay_engine::{rfc3339, Counted, CountedVia};
 use sigmaplay_ruletest::Outcome;
 use sigmaplay_wasm::correlation::{CorrelationReport, CorrelationView, GroupView};
 use sigmaplay_wasm::{EventsSummary, RuleSummary};
@@ -91,7 +91,7 @@ pub fn CorrelationPanel(props: &CorrelationPanelProps) -> Html {
                         value={(*draft).clone()} oninput={on_draft} onchange={on_timestamp} />
                 </label>
             </div>
-            { legend(&props.rules) }
+            { legend(&props.rules, &props.report) }
             { for props.report.correlations.iter().enumerate().map(|(c, view)| correlation_view(props, c, view)) }
             if !props.report.untimed.is_empty() {
                 <ul class="untimed" data-testid="correlation-untimed">
@@ -108,12 +108,32 @@ fn colour(rule: usize) -> String {
     format!("var(--rule-{})", rule % 6)
 }
 
-fn legend(rules: &[RuleSummary]) -> Html {
+/// The rules' colours, and (for chains) the colours of the correlations whose alerts a chain
+/// counts.
+fn legend(rules: &[RuleSummary], report: &CorrelationReport) -> Html {
+    let counted_by_a_chain = |view: &CorrelationView| {
+        report.correlations.iter().any(|v| {
+            v.groups.iter().any(|g| {
+                g.trace.counted.iter().any(|c| {
+                    matches!(c.via, CountedVia::Alert { correlation, .. } if correlation == view.index)
+                })
+            })
+        })
+    };
+    let children = report
+        .correlations
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| counted_by_a_chain(v));
     html! {
         <p class="legend muted">
             { for rules.iter().enumerate().map(|(i, r)| html! {
                 <span class="legend-item"><svg width="10" height="10" aria-hidden="true"><circle cx="5" cy="5" r="4" fill={colour(i)} /></svg>
                     { format!(" {} ", r.title) }</span>
+            }) }
+            { for children.map(|(i, v)| html! {
+                <span class="legend-item"><svg width="10" height="10" aria-hidden="true"><polygon points="0,5 5,0 10,5 5,10" fill={colour(rules.len() + i)} /></svg>
+                    { format!(" alerts of {} ", v.title) }</span>
             }) }
         </p>
     }
@@ -145,7 +165,7 @@ fn time_range(view: &CorrelationView) -> (i64, i64) {
     let times = view
         .groups
         .iter()
-        .flat_map(|g| g.events.iter().map(|e| e.time))
+        .flat_map(|g| g.trace.counted.iter().map(|e| e.time))
         .chain(
             view.alerts
                 .iter()
@@ -247,6 +267,10 @@ fn lane(
                     </rect>
                 }
             }) }
+            if let Some(condition) = &view.extended {
+                <text class="threshold-label" x={(WIDTH - 12.0).to_string()} y={(top + 10.0).to_string()} text-anchor="end"
+                    data-testid="correlation-condition">{ format!("alerts when {condition}") }</text>
+            }
             if let (Some(threshold), Some(op)) = (view.threshold, view.operator.as_ref()) {
                 <line class="threshold" x1={LABEL_WIDTH.to_string()} x2={(WIDTH - 10.0).to_string()}
                     y1={y(threshold).to_string()} y2={y(threshold).to_string()} />
@@ -254,19 +278,57 @@ fn lane(
                     { format!("{op} {threshold}") }</text>
             }
             <polyline class="metric" points={points.join(" ")} />
-            { for group.events.iter().map(|e| {
-                let on_select_event = props.on_select_event.clone();
-                let event = e.event;
-                let selected = props.selected_event == Some(event);
-                html! {
-                    <circle class={classes!("mark", selected.then_some("selected"))} data-testid="correlation-mark" data-event={e.event.to_string()}
-                        cx={x(e.time).to_string()} cy={mid.to_string()} r={if selected { "7" } else { "5" }} fill={colour(e.rule)}
-                        onclick={Callback::from(move |_: MouseEvent| on_select_event.emit(Some(event)))}>
-                        <title>{ format!("event #{} · {}", e.event + 1, rfc3339(e.time)) }</title>
-                    </circle>
-                }
-            }) }
+            { for group.trace.counted.iter().map(|counted| mark(props, counted, mid, x)) }
         </g>
+    }
+}
+
+/// One counted thing on a lane: an event (a dot in its rule's colour; it opens the event's
+/// explanation), or for a chain a child correlation's alert (a diamond; it selects that alert).
+fn mark(
+    props: &CorrelationPanelProps,
+    counted: &Counted,
+    mid: f64,
+    x: &dyn Fn(i64) -> f64,
+) -> Html {
+    let cx = x(counted.time);
+    match counted.via {
+        CountedVia::Rule(rule) => {
+            let on_select_event = props.on_select_event.clone();
+            let event = counted.event;
+            let selected = props.selected_event == Some(event);
+            html! {
+                <circle class={classes!("mark", selected.then_some("selected"))} data-testid="correlation-mark" data-event={event.to_string()}
+                    cx={cx.to_string()} cy={mid.to_string()} r={if selected { "7" } else { "5" }} fill={colour(rule)}
+                    onclick={Callback::from(move |_: MouseEvent| on_select_event.emit(Some(event)))}>
+                    <title>{ format!("event #{} · {}", event + 1, rfc3339(counted.time)) }</title>
+                </circle>
+            }
+        }
+        CountedVia::Alert { correlation, alert } => {
+            let correlations = &props.report.correlations;
+            let Some(child) = correlations.iter().position(|v| v.index == correlation) else {
+                return Html::default();
+            };
+            let selected = props.selected_alert == Some((child, alert));
+            let on_select = props.on_select_alert.clone();
+            let size = if selected { 7.0 } else { 5.0 };
+            let points = format!(
+                "{},{mid} {cx},{} {},{mid} {cx},{}",
+                cx - size,
+                mid - size,
+                cx + size,
+                mid + size
+            );
+            html! {
+                <polygon class={classes!("mark", "chain-mark", selected.then_some("selected"))} data-testid="correlation-chain-mark"
+                    data-correlation={correlations[child].reference().to_string()} data-alert-index={alert.to_string()}
+                    points={points} fill={colour(props.rules.len() + child)}
+                    onclick={Callback::from(move |_: MouseEvent| on_select.emit(Some((child, alert))))}>
+                    <title>{ format!("alert of '{}' · {}", correlations[child].title, rfc3339(counted.time)) }</title>
+                </polygon>
+            }
+        }
     }
 }
 

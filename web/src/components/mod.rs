@@ -5,6 +5,7 @@ pub mod code_editor;
 pub mod correlation_panel;
 pub mod event_fields;
 pub mod events_pane;
+pub mod exercise_panel;
 pub mod explanation;
 pub mod file_button;
 pub mod format_rule;

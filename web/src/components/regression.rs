@@ -1,4 +1,4 @@
-//! SigmaHQ regression tests: open one (its `info.yml` with its events `.json`, or a `.zip` of the
+//! SigmaHQ regression tests and rsigma exemplars: open one (its `info.yml` with its events `.json`, or a `.zip` of the
 //! folder) as the rule test, and export the rule test as one (a `.zip` of the folder).
 
 use super::file_button::{read_picked_files, use_file_picker, NamedFile};
@@ -9,6 +9,8 @@ pub struct RegressionButtonsProps {
     /// The picked files, read.
     pub on_import: Callback<Vec<NamedFile>>,
     pub on_export: Callback<()>,
+    pub on_open_exemplars: Callback<()>,
+    pub on_write_exemplars: Callback<()>,
 }
 
 #[component]
@@ -23,6 +25,8 @@ pub fn RegressionButtons(props: &RegressionButtonsProps) -> Html {
         })
     };
     let on_export = props.on_export.reform(|_: MouseEvent| ());
+    let on_open_exemplars = props.on_open_exemplars.reform(|_: MouseEvent| ());
+    let on_write_exemplars = props.on_write_exemplars.reform(|_: MouseEvent| ());
     html! {
         <div class="regression">
             <button data-testid="open-regression" {onclick}
@@ -34,6 +38,14 @@ pub fn RegressionButtons(props: &RegressionButtonsProps) -> Html {
             <button data-testid="export-regression" onclick={on_export}
                 title="Download this rule test as a SigmaHQ regression folder (.zip: info.yml and the events that should fire)">
                 {"Export SigmaHQ test"}
+            </button>
+            <button data-testid="open-exemplars" onclick={on_open_exemplars}
+                title="Open the example events the rule carries (rsigma.exemplars) as the events, with their expected verdicts">
+                {"Open exemplars"}
+            </button>
+            <button data-testid="write-exemplars" onclick={on_write_exemplars}
+                title="Write the events marked 'should fire' or 'should not' into the rule as rsigma.exemplars">
+                {"Write as exemplars"}
             </button>
         </div>
     }

@@ -21,6 +21,7 @@ pub struct TopBarProps {
     pub save: SaveState,
     pub theme: Theme,
     pub on_lesson: Callback<&'static Lesson>,
+    pub on_exercise: Callback<&'static Lesson>,
     pub on_share: Callback<()>,
     pub on_export: Callback<()>,
     pub on_import: Callback<NamedText>,
@@ -29,22 +30,27 @@ pub struct TopBarProps {
     pub on_ruleset: Callback<()>,
 }
 
+/// A menu of lessons that always shows its first entry ("Examples…"): choosing the same lesson
+/// again reloads it.
+fn lesson_menu(callback: &Callback<&'static Lesson>) -> Callback<Event> {
+    let callback = callback.clone();
+    Callback::from(move |e: Event| {
+        let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else {
+            return;
+        };
+        let id = select.value();
+        select.set_value("");
+        if let Some(lesson) = lessons::find(&id) {
+            callback.emit(lesson);
+        }
+    })
+}
+
 #[component]
 pub fn TopBar(props: &TopBarProps) -> Html {
-    let on_lesson = {
-        let on_lesson = props.on_lesson.clone();
-        Callback::from(move |e: Event| {
-            let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else {
-                return;
-            };
-            let id = select.value();
-            // The menu always shows "Examples…": choosing the same lesson again reloads it.
-            select.set_value("");
-            if let Some(lesson) = lessons::find(&id) {
-                on_lesson.emit(lesson);
-            }
-        })
-    };
+    let on_lesson = lesson_menu(&props.on_lesson);
+    let on_exercise = lesson_menu(&props.on_exercise);
+    let exercises = lessons::all().iter().filter(|l| l.exercise.is_some());
     let clicked = |callback: &Callback<()>| callback.reform(|_: MouseEvent| ());
     html! {
         <header class="topbar">
@@ -58,6 +64,13 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             </label>
             <button data-testid="open-ruleset" onclick={clicked(&props.on_ruleset)}
                 title="Run a whole rule pack (a SigmaHQ release zip) over an events file, in parallel, in this browser">{"Rule set"}</button>
+            <label class="examples">
+                <span class="sr-only">{"Exercises"}</span>
+                <select data-testid="exercises" aria-label="Exercises" onchange={on_exercise}>
+                    <option value="" selected=true>{"Exercises…"}</option>
+                    { for exercises.map(|l| html! { <option value={l.id}>{ l.title.clone() }</option> }) }
+                </select>
+            </label>
             <div class="spacer"></div>
             <SaveStatus save={props.save.clone()} />
             <button data-testid="share-button" class="primary" onclick={clicked(&props.on_share)} title="Copy a link that carries the rule, events, expectations and options">{"Share"}</button>

@@ -1,11 +1,13 @@
-//! SigmaHQ regression tests, `.evtx` files and drafted rules: the commands behind
-//! `import-regression`, `export-regression`, opening an `.evtx` file and `new-rule-from-event`. The files go to a files worker
+//! SigmaHQ regression tests, rsigma exemplars, `.evtx` files and drafted rules: the commands
+//! behind `import-regression`, `export-regression`, `open-exemplars`, `write-exemplars`, opening
+//! an `.evtx` file and `new-rule-from-event`. The files go to a files worker
 //! ([`run_in_worker`]): the zip and evtx readers are in neither the page's wasm nor the
 //! evaluation worker's.
 
 use super::autosave::replace_workspace;
 use super::worker_task::run_in_worker;
 use crate::bindings;
+use crate::components::code_editor::edit_rule;
 use crate::components::event_fields::{replace_rule, NewRuleFrom};
 use crate::state::{Action, AppState, NewNotice, Workspace};
 use sigmaplay_wasm::regression::{FileTask, FileTaskAnswer, NamedFile};
@@ -88,6 +90,60 @@ pub fn draft_rule(dispatch: &Dispatch, from: NewRuleFrom) {
         FileTaskAnswer::Failed { message } => {
             failed(&dispatch, "No rule could be drafted", message)
         }
+        _ => {}
+    });
+}
+
+/// Opens the rsigma exemplars the rule carries as the work: the rule stays, the exemplars'
+/// events and expectations come in.
+pub fn open_exemplars(shown: &Workspace, dispatch: &Dispatch) {
+    let request = FileTask::OpenExemplars {
+        rule: shown.rule.to_string(),
+    };
+    let (shown, dispatch) = (shown.clone(), dispatch.clone());
+    run_in_worker(request, move |answer| match answer {
+        FileTaskAnswer::ExemplarsOpened { result: Ok(test) } => {
+            let opened = format!(
+                "Opened the rule's exemplars as the events ({}).",
+                test.name.as_deref().unwrap_or_default()
+            );
+            replace_workspace(&shown, &dispatch, Workspace::from_test(*test), opened);
+        }
+        FileTaskAnswer::ExemplarsOpened { result: Err(why) }
+        | FileTaskAnswer::Failed { message: why } => {
+            failed(&dispatch, "The exemplars could not be opened", why)
+        }
+        _ => {}
+    });
+}
+
+/// Writes the events with an expectation into the rule as rsigma exemplars, through the
+/// editor (undo takes it back). Refused when the rule changed meanwhile.
+pub fn write_exemplars(shown: &Workspace, dispatch: &Dispatch) {
+    let rule = shown.rule.to_string();
+    let request = FileTask::WriteExemplars {
+        test: Box::new(shown.to_test()),
+    };
+    let dispatch = dispatch.clone();
+    let what = "The exemplars could not be written";
+    run_in_worker(request, move |answer| match answer {
+        FileTaskAnswer::ExemplarsWritten { result: Ok(edit) } => {
+            let mut applied = false;
+            edit_rule(|text| {
+                applied = text == rule;
+                applied.then_some(edit)
+            });
+            let notice = if applied {
+                NewNotice::info(
+                    "Wrote the events with an expectation into the rule as rsigma.exemplars.",
+                )
+            } else {
+                NewNotice::error(format!("{what}: the rule changed meanwhile; try again."))
+            };
+            dispatch.dispatch(Action::Notify(notice));
+        }
+        FileTaskAnswer::ExemplarsWritten { result: Err(why) }
+        | FileTaskAnswer::Failed { message: why } => failed(&dispatch, what, why),
         _ => {}
     });
 }

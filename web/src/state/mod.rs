@@ -4,6 +4,7 @@
 //! [`results`] (the worker's answers and the grading), [`notices`].
 
 mod correlations;
+mod exercise;
 mod notices;
 mod results;
 mod ruleset;
@@ -12,6 +13,7 @@ mod tests;
 mod workspace;
 
 pub use correlations::{AlertGrades, Correlated, GroupGrade};
+pub use exercise::{ExerciseGrade, ExerciseState};
 pub use notices::{NewNotice, Notice, NoticeLevel};
 pub use results::{grade, Results, TestTally};
 pub use ruleset::{
@@ -97,6 +99,8 @@ pub struct AppState {
     pub selected_alert: Option<(usize, usize)>,
     pub view: View,
     pub ruleset: RuleSetState,
+    /// The exercise being done, if any (opening other work ends it).
+    pub exercise: Option<ExerciseState>,
 }
 
 impl Default for AppState {
@@ -131,6 +135,7 @@ impl Default for AppState {
             selected_alert: None,
             view: View::Playground,
             ruleset: RuleSetState::default(),
+            exercise: None,
         }
     }
 }
@@ -183,6 +188,12 @@ pub enum Action {
     },
     TimestampFieldEdited(String),
     RuleSet(RuleSetAction),
+    /// The lesson (by id) whose exercise was just loaded.
+    StartExercise(&'static str),
+    ShowHint,
+    /// The solution was put in the editor.
+    SolutionShown,
+    EndExercise,
 }
 
 impl Action {
@@ -227,7 +238,14 @@ impl Reducible for AppState {
         let mut s = (*self).clone();
         let edits_workspace = action.edits_workspace();
         let changed = match action {
-            Action::Load { workspace, notice } => s.load(workspace, notice),
+            Action::Load { workspace, notice } => {
+                s.exercise = None;
+                s.load(workspace, notice)
+            }
+            Action::StartExercise(lesson) => s.start_exercise(lesson),
+            Action::ShowHint => s.show_hint(),
+            Action::SolutionShown => s.solution_shown(),
+            Action::EndExercise => s.exercise.take().is_some(),
             Action::RuleEdited(rule) => s.rule_edited(rule),
             Action::EventsEdited(events) => s.events_edited(events),
             Action::LoadEvents(events) => s.events_replaced(events, None),

@@ -29,7 +29,7 @@ impl DraftMatch {
 }
 
 /// Replace bytes `from..to` of the rule text with `insert`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextEdit {
     pub from: usize,
     pub to: usize,

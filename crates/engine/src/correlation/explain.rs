@@ -68,14 +68,26 @@ impl GroupTrace {
         values.join(", ")
     }
 
+    fn counts_only_alerts(&self) -> bool {
+        !self.counted.is_empty()
+            && self
+                .counted
+                .iter()
+                .all(|c| matches!(c.via, super::set::CountedVia::Alert { .. }))
+    }
+
     /// "alice: 3 events within 5m (≥ 3) → alert at 2026-03-01T09:01:00Z", or why not.
     pub fn sentence(&self, rule: &CorrelationRule) -> String {
         let label = self.label();
-        let what = measure(rule);
+        let what = match measure(rule) {
+            // A chain counts its child correlations' alerts, not events.
+            m if m == "events" && self.counts_only_alerts() => "alerts".to_string(),
+            m => m,
+        };
         let within = format!("within {}", rule.timespan);
         let test = match &rule.condition {
             Condition::Threshold(t) => format!("{} {}", t.op.symbol(), number(t.value)),
-            Condition::Extended { .. } => "the condition".into(),
+            Condition::Extended { expr, .. } => format!("{expr} held"),
         };
         if let Some(w) = self.windows.iter().find(|w| w.alerted) {
             let value = w.value.map_or_else(|| "no value".into(), number);
@@ -108,7 +120,7 @@ impl GroupTrace {
         };
         let never = match &rule.condition {
             Condition::Threshold(_) => format!("never {test}"),
-            Condition::Extended { .. } => "the condition never held".into(),
+            Condition::Extended { expr, .. } => format!("{expr} never held"),
         };
         format!("{label}: {range} ({never}), no alert")
     }
@@ -118,6 +130,7 @@ impl GroupTrace {
 fn singular_if_one(what: &str, value: f64) -> String {
     match what {
         "events" if value == 1.0 => "event".into(),
+        "alerts" if value == 1.0 => "alert".into(),
         _ => what.to_string(),
     }
 }

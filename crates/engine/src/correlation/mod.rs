@@ -23,7 +23,8 @@ pub use filter::FilterSet;
 pub use matches::MatchRecord;
 pub use resolve::{BaseRule, Located};
 pub use set::{
-    Alert, CorrelationSet, GroupTrace, Outcome, Run, RunOptions, UntimedEvent, WindowTrace,
+    Alert, CorrelationSet, Counted, CountedVia, GroupTrace, Outcome, Run, RunOptions, UntimedEvent,
+    WindowTrace,
 };
 pub use time::{rfc3339, MissingTime, TimestampField, TIMESTAMP_FIELDS};
 

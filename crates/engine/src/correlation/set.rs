@@ -60,6 +60,31 @@ pub struct GroupTrace {
     pub group: Vec<(String, String)>,
     /// By window end.
     pub windows: Vec<WindowTrace>,
+    /// What the group counted, by time: each event once per referenced rule it matched, and
+    /// (chains) each child alert once.
+    #[serde(default)]
+    pub counted: Vec<Counted>,
+}
+
+/// One thing a group counted, placed in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counted {
+    /// The input index of the event; for a child alert, the event that closed its window.
+    pub event: usize,
+    /// Milliseconds since the Unix epoch: the event's time, or the child alert's window end.
+    pub time: i64,
+    pub via: CountedVia,
+}
+
+/// Why a group counted something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountedVia {
+    /// The event matched this base rule (its index among the set's base rules).
+    Rule(usize),
+    /// A chain counted this alert of a child correlation (its index in the set, and the
+    /// alert's index among that correlation's alerts).
+    Alert { correlation: usize, alert: usize },
 }
 
 /// One alert: a group whose window met the condition.

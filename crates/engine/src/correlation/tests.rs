@@ -246,6 +246,29 @@ fn extended_conditions_look_forward_when_negated() {
         got,
         [("b".to_string(), "2026-03-01T09:01:00Z".to_string(), 4)]
     );
+    // The sentences name the condition, not "the condition".
+    let traced = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let (outcome, last) = outcome_of(&correlation(body), &events, traced);
+    let rule = &load(&correlation(body)).correlations[last];
+    let sentences: Vec<String> = outcome.traces[last]
+        .iter()
+        .map(|g| g.sentence(rule))
+        .collect();
+    assert!(
+        sentences
+            .iter()
+            .any(|s| s.starts_with("b: ") && s.contains("(failed and not success held) → alert")),
+        "{sentences:?}"
+    );
+    assert!(
+        sentences
+            .iter()
+            .any(|s| s.starts_with("a: ") && s.contains("failed and not success never held")),
+        "{sentences:?}"
+    );
 }
 
 #[test]
@@ -517,5 +540,53 @@ fn throughput() {
         "1,000,000 events, 10,000 groups: {:.0} events/s, {} alerts",
         1e6 / took,
         outcome.alerts[0].len()
+    );
+}
+
+#[test]
+fn traces_place_what_each_group_counted() {
+    let text = format!(
+        "{}---\ntitle: Bursts\ncorrelation:\n  type: event_count\n  rules: [under_test]\n  group-by: [User]\n  timespan: 10m\n  condition: {{gte: 2}}\n",
+        correlation(&format!("{BRUTE}  condition: {{gte: 2}}\n"))
+    );
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let (outcome, last) = outcome_of(
+        &text,
+        &failures("alice", &["00:00", "00:10", "00:20"]),
+        options,
+    );
+    // The child counts the three events, each through the one rule it matched.
+    let child = &outcome.traces[last - 1][0];
+    let events: Vec<usize> = child.counted.iter().map(|c| c.event).collect();
+    assert_eq!(events, [0, 1, 2]);
+    assert!(child
+        .counted
+        .iter()
+        .all(|c| matches!(c.via, CountedVia::Rule(_))));
+    // The chain counts each child alert once (not once per evidence event), at its window end.
+    let parent = &outcome.traces[last][0];
+    let child_alerts = &outcome.alerts[last - 1];
+    let expected: Vec<(i64, CountedVia)> = (0..child_alerts.len())
+        .map(|a| {
+            let via = CountedVia::Alert {
+                correlation: last - 1,
+                alert: a,
+            };
+            (child_alerts[a].window_end, via)
+        })
+        .collect();
+    let got: Vec<(i64, CountedVia)> = parent.counted.iter().map(|c| (c.time, c.via)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(parent.counted[0].event, child_alerts[0].closing_event);
+    let rule = &load(&text).correlations[last];
+    assert!(
+        parent
+            .sentence(rule)
+            .starts_with("alice: 2 alerts within 10m (≥ 2) → alert at"),
+        "{}",
+        parent.sentence(rule)
     );
 }

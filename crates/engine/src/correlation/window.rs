@@ -4,7 +4,8 @@
 
 use super::resolve::{field_for, Branch, Input, Resolved, Slot};
 use super::set::{
-    Alert, CorrelationSet, GroupTrace, Run, WindowTrace, MAX_ALERTS, MAX_CHAIN_ROWS, MAX_EVIDENCE,
+    Alert, CorrelationSet, Counted, CountedVia, GroupTrace, Run, WindowTrace, MAX_ALERTS,
+    MAX_CHAIN_ROWS, MAX_EVIDENCE,
 };
 use super::value::{folded_text, number};
 use crate::event::FieldValue;
@@ -75,6 +76,14 @@ struct Context<'r, 's> {
     groups: Vec<Vec<String>>,
     group_ids: HashMap<Vec<String>, u32>,
     texts: HashMap<String, u32>,
+}
+
+/// Rules before child alerts, each by index, so equal things sort next to each other.
+fn via_order(via: CountedVia) -> (usize, usize, usize) {
+    match via {
+        CountedVia::Rule(r) => (0, r, 0),
+        CountedVia::Alert { correlation, alert } => (1, correlation, alert),
+    }
 }
 
 /// The field lists a purely negative condition reads from every event, through chains.
@@ -169,6 +178,7 @@ pub(super) fn evaluate(
             sink.traces.push(GroupTrace {
                 group: cx.group_names(id),
                 windows,
+                counted: cx.counted(&entries[start..end]),
             });
         }
         (start, ctx_start) = (end, ctx_end);
@@ -462,6 +472,37 @@ impl Context<'_, '_> {
                 });
             }
         }
+    }
+
+    /// A group's entries as the trace shows them: a child alert once however many evidence
+    /// rows it lent, an event once per rule.
+    fn counted(&self, entries: &[Entry]) -> Vec<Counted> {
+        let mut counted: Vec<Counted> = entries
+            .iter()
+            .filter_map(|e| {
+                let row = &self.rows[e.row as usize];
+                let via = match (row.child, self.resolved.slots[e.slot as usize].input) {
+                    (Some((k, a)), _) => CountedVia::Alert {
+                        correlation: k as usize,
+                        alert: a as usize,
+                    },
+                    (None, Input::Rule(r)) => CountedVia::Rule(r),
+                    (None, Input::Correlation(_)) => return None,
+                };
+                let event = match row.child {
+                    Some(_) => row.closer,
+                    None => self.run.events[row.event as usize].index,
+                };
+                Some(Counted {
+                    event,
+                    time: row.ts,
+                    via,
+                })
+            })
+            .collect();
+        counted.sort_unstable_by_key(|c| (c.time, c.event, via_order(c.via)));
+        counted.dedup();
+        counted
     }
 
     fn group_names(&self, g: u32) -> Vec<(String, String)> {

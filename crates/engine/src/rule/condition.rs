@@ -36,6 +36,57 @@ impl Expr {
     }
 }
 
+/// The condition as one would write it, with parentheses only where precedence needs them
+/// (for explanations: `failed and not success`).
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Looser binds lower: or 0, and 1, not 2, the rest 3.
+        fn tightness(e: &Expr) -> u8 {
+            match e {
+                Expr::Or(..) => 0,
+                Expr::And(..) => 1,
+                Expr::Not(..) => 2,
+                Expr::Ident(..) | Expr::Of { .. } => 3,
+            }
+        }
+        fn part(f: &mut std::fmt::Formatter<'_>, e: &Expr, min: u8) -> std::fmt::Result {
+            if tightness(e) < min {
+                write!(f, "({e})")
+            } else {
+                write!(f, "{e}")
+            }
+        }
+        match self {
+            Expr::Or(items, _) | Expr::And(items, _) => {
+                let (word, min) = match self {
+                    Expr::Or(..) => (" or ", 1),
+                    _ => (" and ", 2),
+                };
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(word)?;
+                    }
+                    part(f, item, min)?;
+                }
+                Ok(())
+            }
+            Expr::Not(inner, _) => {
+                f.write_str("not ")?;
+                part(f, inner, 2)
+            }
+            Expr::Ident(name, _) => f.write_str(name),
+            Expr::Of {
+                quantifier,
+                pattern,
+                ..
+            } => match quantifier {
+                Quantifier::One => write!(f, "1 of {pattern}"),
+                Quantifier::All => write!(f, "all of {pattern}"),
+            },
+        }
+    }
+}
+
 /// A condition error with the span of the offending token.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConditionError {
@@ -431,6 +482,25 @@ mod tests {
         ] {
             let parsed = parse(condition, &ScalarMap::verbatim(0)).unwrap();
             assert_eq!(show(&parsed), shown, "{condition}");
+        }
+    }
+
+    #[test]
+    fn display_writes_the_condition_back_with_only_the_parentheses_it_needs() {
+        for (condition, shown) in [
+            ("a or b and not c", "a or b and not c"),
+            ("(a or b) and not c", "(a or b) and not c"),
+            ("not (a and b)", "not (a and b)"),
+            ("not not a", "not not a"),
+            ("((a))", "a"),
+            ("sel and not 1 of filter_*", "sel and not 1 of filter_*"),
+            ("any of sel* or all of them", "1 of sel* or all of them"),
+        ] {
+            let parsed = parse(condition, &ScalarMap::verbatim(0)).unwrap();
+            let written = parsed.to_string();
+            assert_eq!(written, shown, "{condition}");
+            let again = parse(&written, &ScalarMap::verbatim(0)).unwrap();
+            assert_eq!(show(&again), show(&parsed), "{condition}");
         }
     }
 

@@ -162,6 +162,25 @@ impl Timespan {
         ('M', 2_629_746),
         ('y', 31_556_952),
     ];
+
+    /// The milliseconds of `5m`-style text (digits, then one unit letter of [`Self::UNITS`]):
+    /// `None` when it is not so written, `Some(None)` when it overflows. Zero is allowed here
+    /// (an offset); a correlation's timespan refuses it.
+    pub fn millis_of(raw: &str) -> Option<Option<i64>> {
+        raw.char_indices().last().and_then(|(i, unit)| {
+            let seconds = Timespan::UNITS.iter().find(|(c, _)| *c == unit)?.1;
+            let digits = &raw[..i];
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some(
+                digits
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| n.checked_mul(seconds * 1000)),
+            )
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

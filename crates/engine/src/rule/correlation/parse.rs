@@ -257,19 +257,7 @@ fn parse_timespan(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Timespan> 
         _ => String::new(),
     };
     let units: String = Timespan::UNITS.iter().map(|(c, _)| *c).collect();
-    let parsed = raw.char_indices().last().and_then(|(i, unit)| {
-        let seconds = Timespan::UNITS.iter().find(|(c, _)| *c == unit)?.1;
-        let digits = &raw[..i];
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some(
-            digits
-                .parse::<i64>()
-                .ok()
-                .and_then(|n| n.checked_mul(seconds * 1000)),
-        )
-    });
+    let parsed = Timespan::millis_of(&raw);
     match parsed {
         Some(Some(0)) => error(
             diags,
