@@ -11,17 +11,19 @@ use crate::components::notices::NoticeBar;
 use crate::components::pipeline_pane::PipelinePane;
 use crate::components::regression::RegressionButtons;
 use crate::components::rule_pane::RulePane;
+use crate::components::ruleset::RuleSetView;
 use crate::components::share_panel::SharePanel;
 use crate::components::top_bar::{SaveState, TopBar};
 use crate::components::verdict_list::VerdictList;
 use crate::hooks::autosave::{self, use_autosave};
 use crate::hooks::regression;
+use crate::hooks::ruleset::{self, use_ruleset_pool};
 use crate::hooks::share_link::{self, use_share_link};
 use crate::hooks::test_file;
 use crate::hooks::theme::{initial_theme, use_theme};
 use crate::hooks::worker::use_engine_worker;
 use crate::lessons::Lesson;
-use crate::state::{authoring_hints, Action, AppState};
+use crate::state::{authoring_hints, Action, AppState, RuleSetAction, View};
 use yew::prelude::*;
 
 type Dispatch = UseReducerDispatcher<AppState>;
@@ -33,6 +35,14 @@ fn command<T: 'static>(
 ) -> Callback<T> {
     let state = state.clone();
     Callback::from(move |input| command(&state, &state.dispatcher(), input))
+}
+
+/// A callback that dispatches the rule-set action `f` makes of its input.
+fn ruleset_action<T: 'static>(
+    actions: &Callback<Action>,
+    f: fn(T) -> RuleSetAction,
+) -> Callback<T> {
+    actions.reform(move |x| Action::RuleSet(f(x)))
 }
 
 #[component]
@@ -96,6 +106,30 @@ pub fn App() -> Html {
         source: file.name,
         text: file.text.into(),
     });
+    let pool = use_ruleset_pool();
+    let show = |view: View| actions.reform(move |()| Action::RuleSet(RuleSetAction::Show(view)));
+    let on_ruleset = show(View::RuleSet);
+    let on_close_ruleset = show(View::Playground);
+    let on_rules = {
+        let pool = pool.clone();
+        command(&state, move |s, d, files| {
+            ruleset::load_rules(&pool, s, d, files)
+        })
+    };
+    let on_ruleset_events = {
+        let pool = pool.clone();
+        command(&state, move |s, d, file| {
+            ruleset::open_events(&pool, s, d, file)
+        })
+    };
+    let on_cancel_run = {
+        let pool = pool.clone();
+        command(&state, move |_, d, ()| ruleset::cancel(&pool, d))
+    };
+    let on_open_hit = command(&state, move |s, d, (rule, place)| {
+        ruleset::open_hit(&pool, &s.workspace, d, rule, place)
+    });
+    let on_ruleset_export = command(&state, |s, _, format| ruleset::export(&s.ruleset, format));
     let save = SaveState {
         loaded: state.loaded,
         revision: state.workspace_revision,
@@ -121,14 +155,21 @@ pub fn App() -> Html {
 
     html! {
         <div class="app">
-            <TopBar {save} {theme} {on_lesson} {on_exercise} {on_share} on_export={on_export.clone()} {on_import} {on_theme} />
+            <TopBar {save} {theme} {on_lesson} {on_exercise} {on_share} on_export={on_export.clone()} {on_import} {on_theme} {on_ruleset} />
             <NoticeBar notices={state.notices.clone()} on_dismiss={actions.reform(Action::Dismiss)} {on_restore} />
             if let Some(exercise) = state.exercise {
                 <ExercisePanel {exercise} grade={state.exercise_grade()} on_hint={actions.reform(|()| Action::ShowHint)}
                     on_solution_shown={actions.reform(|()| Action::SolutionShown)} on_close={actions.reform(|()| Action::EndExercise)} />
             }
             <SharePanel share={state.share.clone()} on_close={actions.reform(|()| Action::CloseShare)} {on_export} />
-            <main class="workspace">
+            if state.view == View::RuleSet {
+                <RuleSetView ruleset={state.ruleset.clone()} {on_rules} on_events={on_ruleset_events} on_cancel={on_cancel_run}
+                    on_close={on_close_ruleset} on_sort={ruleset_action(&actions, RuleSetAction::SortBy)}
+                    on_filter={ruleset_action(&actions, RuleSetAction::Filter)} on_select_rule={ruleset_action(&actions, RuleSetAction::SelectRule)}
+                    {on_open_hit} on_export={on_ruleset_export} />
+            }
+            // Hidden, not unmounted, behind the rule-set view: its editors keep their state.
+            <main class="workspace" hidden={state.view == View::RuleSet}>
                 <section class="pane rule-pane" aria-label="Rule">
                     <RulePane rule={AttrValue::from(state.workspace.rule.clone())} sync={state.editor_sync}
                         compile={state.compile.clone()} placeholders_text={state.placeholders_text.clone()}

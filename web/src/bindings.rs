@@ -188,3 +188,25 @@ pub async fn format_rule(text: &str, plan: &impl Serialize) -> Result<String, St
         Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
     }
 }
+
+/// Bytes `start..end` of a file (`File.slice`: the rest of the file is not read); `None` when it
+/// cannot be read.
+pub async fn read_slice(file: &web_sys::File, start: f64, end: f64) -> Option<Vec<u8>> {
+    let blob = file.slice_with_f64_and_f64(start, end).ok()?;
+    let value = JsFuture::from(blob.array_buffer()).await.ok()?;
+    Some(js_sys::Uint8Array::new(&value).to_vec())
+}
+
+/// Milliseconds since the page started (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// The logical processors the browser reports (`navigator.hardwareConcurrency`), at least 1.
+pub fn hardware_concurrency() -> usize {
+    web_sys::window()
+        .map_or(1, |w| w.navigator().hardware_concurrency() as usize)
+        .max(1)
+}

@@ -6,8 +6,13 @@
 use crate::worker::{note_handler, report_panics_as};
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use sigmaplay_wasm::regression::{run_task, FileTask, FileTaskAnswer};
+use sigmaplay_wasm::ruleset::RuleSetWorker;
 
-pub struct FilesWorker;
+/// The rule set a rule-set task loaded (the other tasks need no state).
+#[derive(Default)]
+pub struct FilesWorker {
+    ruleset: RuleSetWorker,
+}
 
 /// A panic becomes a [`FileTaskAnswer::Failed`], so the page says so instead of waiting.
 pub fn install_panic_hook() {
@@ -22,13 +27,13 @@ impl Worker for FilesWorker {
     type Output = FileTaskAnswer;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        FilesWorker
+        FilesWorker::default()
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, task: FileTask, id: HandlerId) {
         note_handler(id);
-        scope.respond(id, run_task(task));
+        scope.respond(id, run_task(task, &mut self.ruleset));
     }
 }

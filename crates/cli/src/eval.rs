@@ -6,7 +6,7 @@ use crate::{inputs, pipeline, tree, EvalArgs, OutputFormat, Status};
 use serde_json::json;
 use sigmaplay_engine::{
     parse_events, read_evtx, CompileOptions, CompiledRule, Correlations, DiagnosticCode, Event,
-    LogSourceMap, LogSourcePolicy, RegexBudget, RuleSet, SourceMap,
+    LogSourceMap, LogSourcePolicy, MatchRecord, RegexBudget, RuleSet, SourceMap,
 };
 use std::io::{self, IsTerminal, Write};
 
@@ -367,14 +367,9 @@ impl Run<'_> {
 
     /// The rules `event` fired, filters applied: (rule, true search identifiers).
     fn fired(&self, event: &Event) -> Vec<(usize, Vec<String>)> {
-        self.set
-            .hits(event)
+        self.correlations
+            .fired(self.set, event)
             .into_iter()
-            .filter(|h| {
-                let rule = &self.set.rules()[h.rule];
-                let map = self.set.logsource_map();
-                !self.correlations.excludes(h.rule, rule, event, map)
-            })
             .map(|h| (h.rule, h.identifiers))
             .collect()
     }
@@ -395,10 +390,16 @@ impl Run<'_> {
             let rule = &self.set.rules()[ri];
             match self.format {
                 OutputFormat::Json => {
-                    let mut v = self.line_head((index, line), ri);
-                    v["level"] = json!(rule.level);
-                    v["matched"] = json!(identifiers);
-                    writeln!(out, "{v}")?;
+                    let record = MatchRecord {
+                        event: index,
+                        event_line: line,
+                        rule_id: rule.id.clone(),
+                        title: rule.title.clone(),
+                        file: self.file(ri).map(str::to_string),
+                        level: rule.level.clone(),
+                        matched: identifiers,
+                    };
+                    writeln!(out, "{}", json!(record))?;
                 }
                 OutputFormat::Text => writeln!(
                     out,

@@ -47,8 +47,8 @@ pub use compile::{
 pub use correlation::{
     rfc3339, Alert, Alias, BaseRule, Condition, ConditionOp, CorrelationRule, CorrelationSet,
     CorrelationType, Correlations, Counted, CountedVia, Exclusion, Filter, FilterRule, FilterSet,
-    FilterTargets, GroupBy, GroupTrace, Located, MissingTime, Outcome, RuleRef, Run, RunOptions,
-    Threshold, Timespan, TimestampField, UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
+    FilterTargets, GroupBy, GroupTrace, Located, MatchRecord, MissingTime, Outcome, RuleRef, Run,
+    RunOptions, Threshold, Timespan, TimestampField, UntimedEvent, WindowTrace, TIMESTAMP_FIELDS,
 };
 pub use event::{
     evtx_to_json, flatten_windows, is_evtx, is_json_lines, parse_events, parse_evtx, read_evtx,

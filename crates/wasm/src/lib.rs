@@ -13,12 +13,15 @@
 //! [`protocol`] is the message set between the page and its worker. [`js`] exports the same
 //! operations to JavaScript with wasm-bindgen for other pages (feature `js-api`).
 
+pub mod archive;
 pub mod correlation;
+pub mod files;
 #[cfg(feature = "js-api")]
 pub mod js;
 pub mod pipeline;
 pub mod protocol;
 pub mod regression;
+pub mod ruleset;
 
 use pipeline::{
     processed_views, suggest_pipelines, EventSource, PipelineSuggestion, ProcessedView,
@@ -70,6 +73,26 @@ impl RuleOptions {
         self.timestamp_field
             .as_ref()
             .map_or_else(Default::default, |f| TimestampField::Named(f.clone()))
+    }
+
+    /// The engine's options with the chosen pipeline loaded, and the pipeline's errors (located
+    /// in a custom pipeline's text, or without a location for an unknown built-in).
+    pub fn to_engine_with_pipeline(&self) -> (CompileOptions, Vec<Diagnostic>) {
+        let mut engine_options = self.to_engine();
+        let mut pipeline_diagnostics = Vec::new();
+        match self.pipeline.as_ref().map(PipelineChoice::load) {
+            None => {}
+            Some(Ok(pipeline)) => engine_options.pipelines.push(pipeline),
+            Some(Err(PipelineError::Invalid(diagnostics))) => pipeline_diagnostics = diagnostics,
+            Some(Err(e @ PipelineError::UnknownBuiltin(_))) => {
+                pipeline_diagnostics.push(Diagnostic::error(
+                    sigmaplay_engine::DiagnosticCode::Pipeline,
+                    e.to_string(),
+                    None,
+                ));
+            }
+        }
+        (engine_options, pipeline_diagnostics)
     }
 
     fn to_engine(&self) -> CompileOptions {
@@ -138,20 +161,7 @@ pub fn compile_with_correlations(
     text: &str,
     options: &RuleOptions,
 ) -> (Vec<CompiledRule>, Correlations, CompileReport) {
-    let mut engine_options = options.to_engine();
-    let mut pipeline_diagnostics = Vec::new();
-    match options.pipeline.as_ref().map(PipelineChoice::load) {
-        None => {}
-        Some(Ok(pipeline)) => engine_options.pipelines.push(pipeline),
-        Some(Err(PipelineError::Invalid(diagnostics))) => pipeline_diagnostics = diagnostics,
-        Some(Err(e @ PipelineError::UnknownBuiltin(_))) => {
-            pipeline_diagnostics.push(Diagnostic::error(
-                sigmaplay_engine::DiagnosticCode::Pipeline,
-                e.to_string(),
-                None,
-            ));
-        }
-    }
+    let (engine_options, pipeline_diagnostics) = options.to_engine_with_pipeline();
     let mut compilation = compile_rules(text, &engine_options);
     let mut diagnostics: Vec<Diagnostic> = compilation
         .diagnostics

@@ -6,27 +6,22 @@
 //! a file task comes), so neither the page's wasm nor the evaluation worker's, both fetched at
 //! start, carries the zip and evtx readers.
 
+use crate::archive::{is_zip, unzip, ZipLimits};
+pub use crate::files::NamedFile;
+use crate::ruleset::{RuleSetAnswer, RuleSetTask, RuleSetWorker};
 use serde::{Deserialize, Serialize};
 use sigmaplay_engine::{evtx_to_json, is_evtx, rule_from_event, Event, LogSourceMap, TextEdit};
 use sigmaplay_ruletest::{
     exemplars_edit, export_regression, import_regression, open_exemplars, ExportOptions, RuleTest,
 };
-use std::io::{Cursor, Read, Write};
-
-/// A file the user picked or dropped: its name and bytes (a `Uint8Array` across the boundary).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamedFile {
-    pub name: String,
-    #[serde(with = "bytes")]
-    pub bytes: Vec<u8>,
-}
+use std::io::{Cursor, Write};
 
 /// A regression folder packed as a zip, to download.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegressionZip {
     /// `<rule-id>.zip`.
     pub name: String,
-    #[serde(with = "bytes")]
+    #[serde(with = "crate::files::bytes")]
     pub bytes: Vec<u8>,
 }
 
@@ -42,26 +37,39 @@ pub struct EvtxRead {
     pub errors: Vec<String>,
 }
 
-/// Page → files worker: one task per worker (started for it, dropped when it has answered).
+/// Page → files worker: one task per worker (started for it, dropped when it has answered),
+/// except the rule-set view's, whose workers load a rule set once and then evaluate chunks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FileTask {
     /// Open a SigmaHQ regression folder (its files, or a zip of it) as a rule test; `rule` is
     /// the rule under test when the files hold none.
-    OpenRegression { files: Vec<NamedFile>, rule: String },
+    OpenRegression {
+        files: Vec<NamedFile>,
+        rule: String,
+    },
     /// Pack a rule test as a SigmaHQ regression folder.
-    ExportRegression { test: Box<RuleTest> },
+    ExportRegression {
+        test: Box<RuleTest>,
+    },
     /// Read an `.evtx` file as events.
-    ReadEvtx { file: NamedFile },
+    ReadEvtx {
+        file: NamedFile,
+    },
     /// Draft a new rule from an event's flattened fields with the `chosen` ones (the log
     /// source table and the event reader it needs stay out of the page's wasm).
     DraftRule {
         fields: Vec<(String, serde_json::Value)>,
         chosen: Vec<String>,
     },
+    RuleSet(RuleSetTask),
     /// Open the rsigma exemplars (`rsigma.exemplars`) a rule text carries as a rule test.
-    OpenExemplars { rule: String },
+    OpenExemplars {
+        rule: String,
+    },
     /// The edit that writes a rule test's events and expectations into its rule as exemplars.
-    WriteExemplars { test: Box<RuleTest> },
+    WriteExemplars {
+        test: Box<RuleTest>,
+    },
 }
 
 /// Files worker → page: the answer to its [`FileTask`].
@@ -79,6 +87,7 @@ pub enum FileTaskAnswer {
     RuleDrafted {
         rule: String,
     },
+    RuleSet(RuleSetAnswer),
     ExemplarsOpened {
         result: Result<Box<RuleTest>, String>,
     },
@@ -91,9 +100,10 @@ pub enum FileTaskAnswer {
     },
 }
 
-/// Does a task.
-pub fn run_task(task: FileTask) -> FileTaskAnswer {
+/// Does a task; `ruleset` is the worker's rule set (loaded by a rule-set task).
+pub fn run_task(task: FileTask, ruleset: &mut RuleSetWorker) -> FileTaskAnswer {
     match task {
+        FileTask::RuleSet(task) => FileTaskAnswer::RuleSet(ruleset.handle(task)),
         FileTask::OpenRegression { files, rule } => FileTaskAnswer::RegressionOpened {
             result: open_regression(&files, &rule).map(Box::new),
         },
@@ -122,37 +132,23 @@ pub fn draft_rule(fields: Vec<(String, serde_json::Value)>, chosen: &[String]) -
     rule_from_event(&event, &chosen, &LogSourceMap::builtin())
 }
 
-/// Zip archives are unpacked; other files are kept as they are. Folders inside are flattened
-/// (only the file names count: a regression folder has no sub-folders).
+/// Zip archives are unpacked (within [`ZipLimits`]); other files are kept as they are. Folders
+/// inside are flattened (only the file names count: a regression folder has no sub-folders).
 fn unpack(files: &[NamedFile]) -> Result<Vec<NamedFile>, String> {
     let mut out = Vec::new();
     for file in files {
-        if !file.name.to_ascii_lowercase().ends_with(".zip")
-            && !file.bytes.starts_with(b"PK\x03\x04")
-        {
+        if !is_zip(file) {
             out.push(file.clone());
             continue;
         }
-        let mut archive = zip::ZipArchive::new(Cursor::new(&file.bytes))
-            .map_err(|e| format!("{} is not a readable zip archive: {e}", file.name))?;
-        for i in 0..archive.len() {
-            let mut entry = archive
-                .by_index(i)
-                .map_err(|e| format!("{}: entry {}: {e}", file.name, i + 1))?;
-            if entry.is_dir() {
-                continue;
-            }
-            let name = entry
-                .name()
+        for mut entry in unzip(file, &ZipLimits::default(), |_| true)? {
+            entry.name = entry
+                .name
                 .rsplit(['/', '\\'])
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            let mut bytes = Vec::new();
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("{}: {name}: {e}", file.name))?;
-            out.push(NamedFile { name, bytes });
+            out.push(entry);
         }
     }
     Ok(out)
@@ -244,42 +240,6 @@ pub fn read_evtx(file: &NamedFile) -> EvtxRead {
             records: 0,
             errors: vec![e.message],
         },
-    }
-}
-
-/// Bytes as `serialize_bytes` (a `Uint8Array` through serde-wasm-bindgen, an array of numbers
-/// in JSON), read back from either.
-mod bytes {
-    use serde::de::{SeqAccess, Visitor};
-    use serde::{Deserializer, Serializer};
-    use std::fmt;
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(bytes)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        struct Bytes;
-        impl<'de> Visitor<'de> for Bytes {
-            type Value = Vec<u8>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-                Ok(v.to_vec())
-            }
-            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-                Ok(v)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(b) = seq.next_element()? {
-                    out.push(b);
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_byte_buf(Bytes)
     }
 }
 
@@ -414,18 +374,22 @@ mod tests {
         assert!(!rule.contains("User"), "{rule}");
     }
 
+    fn run_task_alone(task: FileTask) -> FileTaskAnswer {
+        run_task(task, &mut RuleSetWorker::default())
+    }
+
     #[test]
     fn run_task_does_what_the_task_says() {
         let mut test = RuleTest::new(RULE, EVENT);
         test.set_expectation(0, Some(true));
         let FileTaskAnswer::RegressionExported { result: Ok(zip) } =
-            run_task(FileTask::ExportRegression {
+            run_task_alone(FileTask::ExportRegression {
                 test: Box::new(test),
             })
         else {
             panic!("exported");
         };
-        let answer = run_task(FileTask::OpenRegression {
+        let answer = run_task_alone(FileTask::OpenRegression {
             files: vec![NamedFile {
                 name: zip.name,
                 bytes: zip.bytes,

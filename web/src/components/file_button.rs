@@ -44,6 +44,29 @@ pub fn use_file_picker() -> (NodeRef, Callback<MouseEvent>) {
     (input_ref, onclick)
 }
 
+/// The files a (multiple) file input holds, read as bytes and handed to `done` (not when none
+/// is picked); the input is cleared, so picking the same files again is a change too.
+pub fn read_picked_files(input: &web_sys::HtmlInputElement, done: Callback<Vec<NamedFile>>) {
+    let Some(list) = input.files() else {
+        return;
+    };
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    input.set_value("");
+    spawn_local(async move {
+        let mut read = Vec::with_capacity(files.len());
+        for file in files {
+            let bytes = bindings::read_file_bytes(&file).await.unwrap_or_default();
+            read.push(NamedFile {
+                name: file.name(),
+                bytes,
+            });
+        }
+        if !read.is_empty() {
+            done.emit(read);
+        }
+    });
+}
+
 #[component]
 pub fn FileButton(props: &FileButtonProps) -> Html {
     let (input_ref, onclick) = use_file_picker();

@@ -14,6 +14,7 @@ pub mod pipeline_pane;
 pub mod quick_fix;
 pub mod regression;
 pub mod rule_pane;
+pub mod ruleset;
 pub mod share_panel;
 pub mod top_bar;
 pub mod verdict_list;

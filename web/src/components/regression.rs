@@ -1,9 +1,7 @@
 //! SigmaHQ regression tests and rsigma exemplars: open one (its `info.yml` with its events `.json`, or a `.zip` of the
 //! folder) as the rule test, and export the rule test as one (a `.zip` of the folder).
 
-use super::file_button::{use_file_picker, NamedFile};
-use crate::bindings;
-use wasm_bindgen_futures::spawn_local;
+use super::file_button::{read_picked_files, use_file_picker, NamedFile};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,29 +19,9 @@ pub fn RegressionButtons(props: &RegressionButtonsProps) -> Html {
     let onchange = {
         let on_import = props.on_import.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else {
-                return;
-            };
-            let Some(list) = input.files() else {
-                return;
-            };
-            let files: Vec<web_sys::File> =
-                (0..list.length()).filter_map(|i| list.get(i)).collect();
-            input.set_value("");
-            let on_import = on_import.clone();
-            spawn_local(async move {
-                let mut read = Vec::with_capacity(files.len());
-                for file in files {
-                    let bytes = bindings::read_file_bytes(&file).await.unwrap_or_default();
-                    read.push(NamedFile {
-                        name: file.name(),
-                        bytes,
-                    });
-                }
-                if !read.is_empty() {
-                    on_import.emit(read);
-                }
-            });
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                read_picked_files(&input, on_import.clone());
+            }
         })
     };
     let on_export = props.on_export.reform(|_: MouseEvent| ());

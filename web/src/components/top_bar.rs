@@ -26,6 +26,8 @@ pub struct TopBarProps {
     pub on_export: Callback<()>,
     pub on_import: Callback<NamedText>,
     pub on_theme: Callback<()>,
+    /// Opens the rule-set view.
+    pub on_ruleset: Callback<()>,
 }
 
 /// A menu of lessons that always shows its first entry ("Examples…"): choosing the same lesson
@@ -60,6 +62,8 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     { for lessons::all().iter().map(|l| html! { <option value={l.id}>{ l.title.clone() }</option> }) }
                 </select>
             </label>
+            <button data-testid="open-ruleset" onclick={clicked(&props.on_ruleset)}
+                title="Run a whole rule pack (a SigmaHQ release zip) over an events file, in parallel, in this browser">{"Rule set"}</button>
             <label class="examples">
                 <span class="sr-only">{"Exercises"}</span>
                 <select data-testid="exercises" aria-label="Exercises" onchange={on_exercise}>

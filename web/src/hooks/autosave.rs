@@ -125,7 +125,8 @@ pub fn replace_workspace(
     replace_workspace_then(shown, dispatch, workspace, what, None);
 }
 
-/// [`replace_workspace`], then `then` (an exercise starts once its work is in).
+/// [`replace_workspace`], then `then` (an action about the new work: an exercise starts once its
+/// work is in, a rule-set hit is selected).
 pub fn replace_workspace_then(
     shown: &Workspace,
     dispatch: &UseReducerDispatcher<AppState>,

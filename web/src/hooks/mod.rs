@@ -4,6 +4,7 @@
 
 pub mod autosave;
 pub mod regression;
+pub mod ruleset;
 pub mod share_link;
 pub mod test_file;
 pub mod theme;

@@ -7,6 +7,7 @@ mod correlations;
 mod exercise;
 mod notices;
 mod results;
+mod ruleset;
 #[cfg(test)]
 mod tests;
 mod workspace;
@@ -15,6 +16,10 @@ pub use correlations::{AlertGrades, Correlated, GroupGrade};
 pub use exercise::{ExerciseGrade, ExerciseState};
 pub use notices::{NewNotice, Notice, NoticeLevel};
 pub use results::{grade, Results, TestTally};
+pub use ruleset::{
+    Row, RowFilter, RuleSetAction, RuleSetState, Run, RunEnd, Sort, SortColumn, Timeline, View,
+    LEVELS,
+};
 pub use workspace::{authoring_hints, human_bytes, LargeEvents, Workspace, LARGE_EVENTS_CHARS};
 
 use sigmaplay_ruletest::EventKey;
@@ -92,6 +97,8 @@ pub struct AppState {
     pub correlated: Option<Rc<Correlated>>,
     /// The alert whose events are listed: (correlation, alert) in the correlation report.
     pub selected_alert: Option<(usize, usize)>,
+    pub view: View,
+    pub ruleset: RuleSetState,
     /// The exercise being done, if any (opening other work ends it).
     pub exercise: Option<ExerciseState>,
 }
@@ -126,6 +133,8 @@ impl Default for AppState {
             custom_pipeline_text: Rc::from(DEFAULT_CUSTOM_PIPELINE),
             correlated: None,
             selected_alert: None,
+            view: View::Playground,
+            ruleset: RuleSetState::default(),
             exercise: None,
         }
     }
@@ -178,6 +187,7 @@ pub enum Action {
         should_alert: Option<bool>,
     },
     TimestampFieldEdited(String),
+    RuleSet(RuleSetAction),
     /// The lesson (by id) whose exercise was just loaded.
     StartExercise(&'static str),
     ShowHint,
@@ -290,6 +300,7 @@ impl Reducible for AppState {
                 should_alert,
             } => s.set_alert_expectation(correlation, group, should_alert),
             Action::TimestampFieldEdited(text) => s.timestamp_field_edited(&text),
+            Action::RuleSet(action) => s.ruleset_action(action),
         };
         if !changed {
             return self;

@@ -6,6 +6,7 @@
 mod documents;
 mod explain;
 mod filter;
+mod matches;
 mod resolve;
 mod set;
 mod time;
@@ -19,6 +20,7 @@ pub use crate::rule::correlation::{
 };
 pub use documents::{Correlations, Exclusion};
 pub use filter::FilterSet;
+pub use matches::MatchRecord;
 pub use resolve::{BaseRule, Located};
 pub use set::{
     Alert, CorrelationSet, Counted, CountedVia, GroupTrace, Outcome, Run, RunOptions, UntimedEvent,
