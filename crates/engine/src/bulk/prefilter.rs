@@ -184,11 +184,7 @@ impl Prefilter {
         let keyword_literals = (!keyword_literals.0.is_empty()).then_some((None, keyword_literals));
         let per_field = per_field.into_iter().map(|(f, l)| (Some(f), l));
         for (field, (pats, owners, _)) in per_field.chain(keyword_literals) {
-            match AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&pats)
-            {
+            match build_automaton(&pats) {
                 Ok(ac) => {
                     let automaton = FieldAutomaton { ac, needs: owners };
                     match field {
@@ -368,6 +364,31 @@ fn for_each_integer(value: &FieldValue, f: &mut dyn FnMut(Option<i64>)) {
         }
         FieldValue::List(items) => items.iter().for_each(|i| for_each_integer(i, f)),
         FieldValue::Null | FieldValue::Bool(_) => {}
+    }
+}
+
+/// A DFA scans several times faster than the default (contiguous NFA) on the long texts, but
+/// its tables grow with the literals: the few automata above this size (thousands of command
+/// line literals) stay NFAs, which keeps a rule set's memory what it was (the browser runs one
+/// rule set per worker).
+const MAX_DFA_BYTES: usize = 4 << 20;
+
+fn build_automaton(pats: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    let build = |kind| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(pats)
+    };
+    // About a state per literal byte (shared prefixes aside), 64 bytes of table per state at
+    // the least: far past the limit, not worth building to find out.
+    let bytes: usize = pats.iter().map(String::len).sum();
+    if bytes.saturating_mul(64) > MAX_DFA_BYTES {
+        return build(None);
+    }
+    match build(Some(AhoCorasickKind::DFA)) {
+        Ok(dfa) if dfa.memory_usage() <= MAX_DFA_BYTES => Ok(dfa),
+        _ => build(None),
     }
 }
 
