@@ -122,9 +122,18 @@ impl RouteIndex {
 #[derive(Debug, Default)]
 pub(crate) struct RouteCache {
     owner: u64,
-    /// Hash of the key → (key, rules offered, one bit per rule).
-    sets: FxHashMap<u64, (Option<Box<str>>, Option<i64>, Box<[u64]>)>,
+    /// Hash of the key → the key and its rules.
+    sets: FxHashMap<u64, Offered>,
     gathered: Vec<usize>,
+}
+
+/// The rules routing offers for one (channel, event id).
+#[derive(Debug)]
+struct Offered {
+    channel: Option<Box<str>>,
+    id: Option<i64>,
+    /// One bit per rule.
+    rules: Box<[u64]>,
 }
 
 /// Distinct keys kept at most (hostile input could otherwise grow the cache without bound).
@@ -145,15 +154,10 @@ impl RouteCache {
             self.owner = owner;
         }
         let (channel, id) = LogSourceMap::event_key(event);
-        let hash = {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut h = rustc_hash::FxBuildHasher.build_hasher();
-            (channel, id).hash(&mut h);
-            h.finish()
-        };
+        let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, (channel, id));
         let fresh;
         let bits: &[u64] = match self.sets.get(&hash) {
-            Some((c, i, bits)) if c.as_deref() == channel && *i == id => bits,
+            Some(o) if o.channel.as_deref() == channel && o.id == id => &o.rules,
             taken => {
                 index.candidates(event, &mut self.gathered);
                 let mut bits = vec![0u64; index.len.div_ceil(64)].into_boxed_slice();
@@ -165,8 +169,12 @@ impl RouteCache {
                     fresh = bits;
                     &fresh
                 } else {
-                    let entry = (channel.map(Into::into), id, bits);
-                    &self.sets.entry(hash).or_insert(entry).2
+                    let entry = Offered {
+                        channel: channel.map(Into::into),
+                        id,
+                        rules: bits,
+                    };
+                    &self.sets.entry(hash).or_insert(entry).rules
                 }
             }
         };
