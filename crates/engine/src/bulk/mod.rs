@@ -21,7 +21,7 @@ use crate::logsource::{FitCheck, LogSourceDecision, LogSourceMap, LogSourcePolic
 use crate::rule::LogSource;
 use fields::FieldIds;
 use prefilter::{Marks, Prefilter};
-use route::RouteIndex;
+use route::{RouteCache, RouteIndex};
 
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
@@ -37,6 +37,8 @@ pub struct RuleSet {
     /// Per rule: it carries its own field mappings (read by name, not by slot). Kept apart from
     /// the rules so that the candidate loop touches one byte per rule, not a rule.
     mapped: Vec<bool>,
+    /// Tells this rule set's route cache entries apart from another's in a shared [`Scratch`].
+    id: u64,
 }
 
 /// A rule that fired on an event, with the search identifiers that were true (read under the
@@ -60,6 +62,7 @@ pub struct Scratch {
     stamp: u32,
     /// Per distinct log source: (stamp, fit) decided for the current event.
     fits: Vec<(u32, Fit)>,
+    routes: RouteCache,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,6 +113,10 @@ impl RuleSet {
             logsource_of,
             logsources,
             mapped,
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
     }
 
@@ -205,6 +212,7 @@ impl RuleSet {
             marks,
             stamp,
             fits,
+            routes,
         } = scratch;
         if fits.len() < self.logsources {
             fits.resize(self.logsources, (0, Fit::Evaluate));
@@ -232,8 +240,8 @@ impl RuleSet {
             matches_in(rule, &view)
         };
         if self.policy == LogSourcePolicy::Route {
-            self.index.candidates(event, candidates);
-            candidates.retain(|&i| !self.prefilter.skip(i, marks, stamp));
+            candidates.clear();
+            routes.route(&self.index, self.id, event, passed, candidates);
         } else {
             candidates.clear();
             candidates.extend(passed.iter().map(|&r| r as usize));

@@ -13,8 +13,11 @@
 //! of the field's value (for a keyword, of some field's value); an integer only from an integer
 //! matcher, which cannot match a value that is neither that integer nor a number text other than
 //! an integer's (such values meet every integer need of the field). `not`, `neq`, regexes and
-//! other matchers give no need, so rules built only from them are always evaluated. Each AND
-//! branch's needs are necessary for the AND; an OR needs one of its branches' needs.
+//! other matchers give no need. A rule without any such need, that is false on an event without
+//! any of its fields (`not Image: null`, `CommandLine|re: …`), needs one of its fields to be
+//! present; only the rest (keyword rules without literals, rules true on the empty event) are
+//! always evaluated. Each AND branch's needs are necessary for the AND; an OR needs one of its
+//! branches' needs.
 //! `tests/corpus.rs` checks that a rule set with the prefilter finds exactly what rule-by-rule
 //! evaluation finds.
 
@@ -22,7 +25,7 @@ use crate::compile::{CBody, CExpr, CItem, CValue, CompiledRule, Matcher, RuleBod
 use crate::event::{Event, FieldValue};
 use crate::limits::MAX_PREFILTER_LITERAL;
 use crate::rule::value::Number;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
 /// Shorter literals match too often to be worth indexing.
@@ -35,6 +38,8 @@ enum Wanted {
     Literal(String),
     /// An integer the value equals, as an integer matcher compares (`4720` or `"4720"`).
     Integer(i64),
+    /// The field is present, whatever its value (see [`presence_needs`]).
+    Present,
 }
 
 /// A disjunction of (field id, field name, wanted): the rule needs one of them. No field name: a
@@ -78,6 +83,10 @@ struct FieldIndex {
     /// Every need with an integer of this field: met by a number that is not an exact integer
     /// (`4720.0`, a float, a `u64` above `i64::MAX`), which the lookup cannot decide.
     integer_needs: Vec<u32>,
+    /// Needs met by the field's presence.
+    present: Vec<u32>,
+    /// `literals` holds the keywords' literals too: the field's text is scanned once, not twice.
+    with_keywords: bool,
 }
 
 #[derive(Debug)]
@@ -119,7 +128,7 @@ impl Prefilter {
             if !rule.mappings.is_empty() {
                 continue;
             }
-            let Some(needs) = rule_needs(&rule.body) else {
+            let Some(needs) = rule_needs(&rule.body).or_else(|| presence_needs(rule)) else {
                 continue;
             };
             indexed[r] = true;
@@ -130,6 +139,13 @@ impl Prefilter {
                 for (_, field, wanted) in need {
                     let lit = match (wanted, &field) {
                         (Wanted::Literal(lit), _) => lit,
+                        (Wanted::Present, Some(field)) => {
+                            let index = fields.entry(field.as_str().into()).or_default();
+                            if index.present.last() != Some(&n) {
+                                index.present.push(n);
+                            }
+                            continue;
+                        }
                         (Wanted::Integer(i), Some(field)) => {
                             let index = fields.entry(field.as_str().into()).or_default();
                             let owners = index.integers.entry(i).or_default();
@@ -141,9 +157,9 @@ impl Prefilter {
                             }
                             continue;
                         }
-                        // `item_needs` gives keywords literals only; were it otherwise, the rule
-                        // would be evaluated on every event rather than missed.
-                        (Wanted::Integer(_), None) => {
+                        // Keywords are given literals only; were it otherwise, the rule would be
+                        // evaluated on every event rather than missed.
+                        (Wanted::Integer(_) | Wanted::Present, None) => {
                             indexed[r] = false;
                             continue;
                         }
@@ -163,20 +179,20 @@ impl Prefilter {
                 }
             }
         }
+        let with_keywords = merge_keywords(&mut per_field, &keyword_literals);
         let mut keywords = None;
         let keyword_literals = (!keyword_literals.0.is_empty()).then_some((None, keyword_literals));
         let per_field = per_field.into_iter().map(|(f, l)| (Some(f), l));
         for (field, (pats, owners, _)) in per_field.chain(keyword_literals) {
-            match AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&pats)
-            {
+            match build_automaton(&pats) {
                 Ok(ac) => {
                     let automaton = FieldAutomaton { ac, needs: owners };
                     match field {
                         Some(field) => {
+                            let merged = with_keywords.contains(&field);
                             let index = fields.entry(field.into_boxed_str()).or_default();
                             index.literals = Some(automaton);
+                            index.with_keywords = merged;
                         }
                         None => keywords = Some(automaton),
                     }
@@ -223,10 +239,11 @@ impl Prefilter {
         }
         out.clear();
         for (name, value) in event.fields() {
-            if let Some(fi) = self.fields.get(name) {
+            let fi = self.fields.get(name);
+            if let Some(fi) = fi {
                 self.scan_field(fi, value, marks, stamp, out);
             }
-            if let Some(fa) = &self.keywords {
+            if let (Some(fa), false) = (&self.keywords, fi.is_some_and(|f| f.with_keywords)) {
                 self.scan_literals(fa, value, marks, stamp, out);
             }
         }
@@ -247,6 +264,9 @@ impl Prefilter {
         stamp: u32,
         out: &mut Vec<u32>,
     ) {
+        for &n in &fi.present {
+            self.meet(n, marks, stamp, out);
+        }
         if let Some(fa) = &fi.literals {
             self.scan_literals(fa, value, marks, stamp, out);
         }
@@ -301,6 +321,7 @@ impl Prefilter {
     }
 
     /// Whether rule `r` can be skipped for the event marked with `stamp`.
+    #[cfg(test)]
     #[inline]
     pub fn skip(&self, r: usize, marks: &Marks, stamp: u32) -> bool {
         self.indexed.get(r).copied().unwrap_or(false) && marks.rules.get(r) != Some(&stamp)
@@ -346,6 +367,63 @@ fn for_each_integer(value: &FieldValue, f: &mut dyn FnMut(Option<i64>)) {
     }
 }
 
+/// A DFA scans several times faster than the default (contiguous NFA) on the long texts, but
+/// its tables grow with the literals: the few automata above this size (thousands of command
+/// line literals) stay NFAs, which keeps a rule set's memory what it was (the browser runs one
+/// rule set per worker).
+const MAX_DFA_BYTES: usize = 4 << 20;
+
+fn build_automaton(pats: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    let build = |kind| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(pats)
+    };
+    // About a state per literal byte (shared prefixes aside), 64 bytes of table per state at
+    // the least: far past the limit, not worth building to find out.
+    let bytes: usize = pats.iter().map(String::len).sum();
+    if bytes.saturating_mul(64) > MAX_DFA_BYTES {
+        return build(None);
+    }
+    match build(Some(AhoCorasickKind::DFA)) {
+        Ok(dfa) if dfa.memory_usage() <= MAX_DFA_BYTES => Ok(dfa),
+        _ => build(None),
+    }
+}
+
+/// Fields with at least this many literals get the keywords' literals in their own automaton.
+const MERGE_KEYWORDS_FROM: usize = 64;
+
+/// Adds the keywords' literals to the automata of the fields with many literals (the long text
+/// fields: command lines, script blocks, paths), which are then scanned once per event instead
+/// of once for their literals and once for the keywords'. A keyword literal found in such a
+/// field occurs in a field, which is all its need says. Returns the fields merged.
+fn merge_keywords(
+    per_field: &mut FxHashMap<String, FieldLiterals>,
+    keywords: &FieldLiterals,
+) -> rustc_hash::FxHashSet<String> {
+    let mut merged = rustc_hash::FxHashSet::default();
+    if keywords.0.is_empty() {
+        return merged;
+    }
+    for (field, (pats, owners, seen)) in per_field.iter_mut() {
+        if pats.len() < MERGE_KEYWORDS_FROM {
+            continue;
+        }
+        for (lit, needs) in keywords.0.iter().zip(&keywords.1) {
+            let p = *seen.entry(lit.clone()).or_insert_with(|| {
+                pats.push(lit.clone());
+                owners.push(Vec::new());
+                pats.len() - 1
+            });
+            owners[p].extend_from_slice(needs);
+        }
+        merged.insert(field.clone());
+    }
+    merged
+}
+
 /// The needs of a rule: its condition list is OR-ed, so with several conditions the rule needs
 /// one best need of each.
 fn rule_needs(body: &RuleBody) -> Option<Needs> {
@@ -353,6 +431,34 @@ fn rule_needs(body: &RuleBody) -> Option<Needs> {
         [one] => expr_needs(one, body),
         many => any_of(many.iter().map(|c| expr_needs(c, body))),
     }
+}
+
+/// The need of a rule without literal or integer needs (regexes, `not`, `null` tests) that is
+/// false on an event without any of its fields: one of those fields must be present. Sound
+/// because a rule reads nothing but its fields (keywords aside: rules with keywords give none),
+/// so on every event that has none of them each of its items is what it is on the empty event.
+fn presence_needs(rule: &CompiledRule) -> Option<Needs> {
+    let body = &rule.body;
+    if body.fields.is_empty() || has_keywords(body) || rule.matches(&Event::new()) {
+        return None;
+    }
+    let need = body
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(id, f)| (id as u32, Some(f.clone()), Wanted::Present))
+        .collect();
+    Some(vec![need])
+}
+
+fn has_keywords(body: &RuleBody) -> bool {
+    fn any_keyword(b: &CBody) -> bool {
+        match b {
+            CBody::All(v, _) | CBody::Any(v, _) => v.iter().any(any_keyword),
+            CBody::Item(i) => i.field.is_none(),
+        }
+    }
+    body.searches.iter().any(|s| any_keyword(&s.body))
 }
 
 /// How selective an integer is, in literal bytes: event ids repeat more than long literals.
@@ -363,6 +469,7 @@ fn cost(n: &Need) -> usize {
     let len = |w: &Wanted| match w {
         Wanted::Literal(l) => l.len(),
         Wanted::Integer(_) => INTEGER_COST_BYTES,
+        Wanted::Present => 1,
     };
     let shortest = n.iter().map(|(_, _, w)| len(w)).min().unwrap_or(0);
     n.len() * 64 / shortest.clamp(1, 64)
@@ -511,5 +618,35 @@ mod tests {
         let miss = event(r#"{"CommandLine": "AAAA"}"#);
         prefilter.mark(&miss, &mut marks, 2);
         assert!(prefilter.skip(0, &marks, 2));
+    }
+
+    #[test]
+    fn rules_without_literals_need_one_of_their_fields() {
+        let text = "title: not only\nlogsource: {product: windows}\ndetection:\n    filter_null:\n        Image: null\n    filter_known:\n        Image: 'System'\n    condition: not 1 of filter_*\n---\ntitle: regex only\nlogsource: {product: windows}\ndetection:\n    sel:\n        CommandLine|re: 'a.*b'\n    condition: sel\n---\ntitle: true without fields\nlogsource: {product: windows}\ndetection:\n    sel:\n        Image: null\n    condition: sel\n";
+        let c = compile_rules(text, &CompileOptions::default());
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        let prefilter = Prefilter::new(&c.rules, Vec::new());
+        assert_eq!(
+            prefilter.indexed_rules(),
+            2,
+            "the third rule fits events without Image"
+        );
+        let mut marks = Marks::default();
+        let mut out = Vec::new();
+        let cases = [
+            (r#"{"Other": "x"}"#, vec![2]),
+            (r#"{"Image": "C:\\x.exe"}"#, vec![0, 2]),
+            (r#"{"Image": null, "CommandLine": "ab"}"#, vec![0, 1, 2]),
+        ];
+        for (stamp, (json, want)) in cases.into_iter().enumerate() {
+            let e = event(json);
+            prefilter.candidates(&e, &mut marks, stamp as u32 + 1, &mut out);
+            assert_eq!(out, want, "{json}");
+            for r in 0..3 {
+                if !want.contains(&(r as u32)) {
+                    assert!(!c.rules[r].matches(&e), "skipped rule {r} matches {json}");
+                }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 use crate::event::Event;
 use crate::logsource::LogSourceMap;
 use crate::rule::LogSource;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// Rules indexed by the (channel, event id) pairs of their log sources: for one event,
@@ -110,6 +111,79 @@ impl RouteIndex {
         }
         out.sort_unstable();
         out.dedup();
+    }
+}
+
+/// Most events repeat a few dozen (channel, event id) keys: the rules [`RouteIndex::candidates`]
+/// offers for a key are kept as a bitset, so routing an event costs one hash lookup and a bit test
+/// per rule the prefilter let through, instead of gathering, sorting and deduplicating hundreds
+/// of rules per event. Belongs to the rule set whose `owner` id it carries (a scratch space may be
+/// used with several).
+#[derive(Debug, Default)]
+pub(crate) struct RouteCache {
+    owner: u64,
+    /// Hash of the key → the key and its rules.
+    sets: FxHashMap<u64, Offered>,
+    gathered: Vec<usize>,
+}
+
+/// The rules routing offers for one (channel, event id).
+#[derive(Debug)]
+struct Offered {
+    channel: Option<Box<str>>,
+    id: Option<i64>,
+    /// One bit per rule.
+    rules: Box<[u64]>,
+}
+
+/// Distinct keys kept at most (hostile input could otherwise grow the cache without bound).
+const MAX_CACHED_KEYS: usize = 4096;
+
+impl RouteCache {
+    /// Keeps from `rules` (ascending) those `index` offers for `event`, appending them to `out`.
+    pub fn route(
+        &mut self,
+        index: &RouteIndex,
+        owner: u64,
+        event: &Event,
+        rules: &[u32],
+        out: &mut Vec<usize>,
+    ) {
+        if self.owner != owner {
+            self.sets.clear();
+            self.owner = owner;
+        }
+        let (channel, id) = LogSourceMap::event_key(event);
+        let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, (channel, id));
+        let fresh;
+        let bits: &[u64] = match self.sets.get(&hash) {
+            Some(o) if o.channel.as_deref() == channel && o.id == id => &o.rules,
+            taken => {
+                index.candidates(event, &mut self.gathered);
+                let mut bits = vec![0u64; index.len.div_ceil(64)].into_boxed_slice();
+                for &r in &self.gathered {
+                    bits[r / 64] |= 1 << (r % 64);
+                }
+                if taken.is_some() || self.sets.len() >= MAX_CACHED_KEYS {
+                    // A hash collision, or the cache is full: answered without caching.
+                    fresh = bits;
+                    &fresh
+                } else {
+                    let entry = Offered {
+                        channel: channel.map(Into::into),
+                        id,
+                        rules: bits,
+                    };
+                    &self.sets.entry(hash).or_insert(entry).rules
+                }
+            }
+        };
+        out.extend(
+            rules
+                .iter()
+                .map(|&r| r as usize)
+                .filter(|r| bits.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0)),
+        );
     }
 }
 

@@ -14,7 +14,7 @@
 //! empty.
 use super::input::refused_as_too_large;
 use super::windows::{flatten_windows_json, generic_event, Json};
-use super::{Event, EventError, EventFormat, EventInput};
+use super::{Event, EventError, EventFormat, EventInput, Names};
 use crate::limits::MAX_INPUT_BYTES;
 use crate::source::Span;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
@@ -59,8 +59,9 @@ pub fn read_evtx<R: Read + Seek>(
     reader: R,
     mut each: impl FnMut(Result<Event, EventError>),
 ) -> Result<(), EventError> {
+    let mut names = Names::default();
     for_each_record(reader, false, |record| {
-        each(record.and_then(|json| json_record_event(&json)))
+        each(record.and_then(|json| json_record_event(&json, &mut names)))
     })
 }
 
@@ -103,10 +104,11 @@ pub struct EvtxJson {
 }
 
 /// One record's evtx_dump JSON as an event (flattened as pasted evtx_dump JSON is).
-fn json_record_event(json: &str) -> Result<Event, EventError> {
+fn json_record_event(json: &str, names: &mut Names) -> Result<Event, EventError> {
     let value: Json<'_> = serde_json::from_str(json)
         .map_err(|e| evtx_error(format!("the record's JSON could not be read: {e}")))?;
-    let mut event = flatten_windows_json(&value).unwrap_or_else(|| generic_event(value));
+    let mut event =
+        flatten_windows_json(&value, names).unwrap_or_else(|| generic_event(value, names));
     event.format = Some(EventFormat::Evtx);
     Ok(event)
 }

@@ -19,7 +19,7 @@
 //! A UTF-8 byte order mark is skipped. Nothing here panics on any input: serde_json stops at nesting
 //! depth 128 and the XML reader at 64, and work is linear in the input size.
 use super::windows::{flatten_windows_json, generic_event, Json};
-use super::{xml, Event};
+use super::{xml, Event, Names};
 use crate::source::{SourceMap, Span};
 use serde::Serialize;
 
@@ -142,17 +142,18 @@ pub(super) struct Sink {
     events: Vec<Result<Event, EventError>>,
     any: bool,
     all_evtx: bool,
+    names: Names,
 }
 
 impl Sink {
     fn value(&mut self, json: Json<'_>, span: Span) {
         let evtx = json.is_evtx();
         let event = if evtx {
-            flatten_windows_json(&json)
+            flatten_windows_json(&json, &mut self.names)
         } else {
             None
         };
-        let mut event = event.unwrap_or_else(|| generic_event(json));
+        let mut event = event.unwrap_or_else(|| generic_event(json, &mut self.names));
         event.span = span;
         // Non-evtx events get the container format in `finish`.
         event.format = evtx.then_some(EventFormat::EvtxJson);

@@ -18,8 +18,9 @@ pub use windows::flatten_windows;
 
 use crate::source::text::Text;
 use crate::source::Span;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// One value of an event field.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,7 +101,8 @@ impl FieldValue {
 /// A flattened event. Field order is the input order (the UI shows it as is).
 #[derive(Clone, Debug, Default)]
 pub struct Event {
-    fields: Vec<(Box<str>, FieldValue)>,
+    /// Names are shared between the events of one input (see [`Names`]).
+    fields: Vec<(Arc<str>, FieldValue)>,
     /// Hash of a name → its position; the names themselves live in `fields` only (a second copy
     /// of every name was an allocation per field per event). Fx hashing: names are short.
     index: FxHashMap<u64, u32>,
@@ -127,18 +129,30 @@ impl Event {
     }
 
     /// Sets a field; a later value for the same name replaces the earlier one.
-    pub fn insert(&mut self, name: impl Into<Box<str>>, value: FieldValue) {
-        let name = name.into();
-        if let Some(i) = self.position(&name) {
-            self.fields[i].1 = value;
-            return;
-        }
+    pub fn insert(&mut self, name: impl Into<Arc<str>>, value: FieldValue) {
+        self.insert_shared(name.into(), value)
+    }
+
+    /// [`Event::insert`] with a name from [`Names`]: no allocation for the name.
+    pub(crate) fn insert_shared(&mut self, name: Arc<str>, value: FieldValue) {
         let pos = self.fields.len() as u32;
         match self.index.entry(name_hash(&name)) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(pos);
             }
-            std::collections::hash_map::Entry::Occupied(_) => self.collided.push(pos),
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let first = *o.get() as usize;
+                let same = std::iter::once(first)
+                    .chain(self.collided.iter().map(|&i| i as usize))
+                    .find(|&i| self.fields[i].0 == name);
+                match same {
+                    Some(i) => {
+                        self.fields[i].1 = value;
+                        return;
+                    }
+                    None => self.collided.push(pos),
+                }
+            }
         }
         self.fields.push((name, value));
     }
@@ -239,6 +253,29 @@ impl Serialize for Event {
     }
 }
 
+/// Field names shared across the events of one input: events repeat the same few dozen names,
+/// and one `Arc<str>` per distinct name replaces an allocation (and a free) per field per event.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    set: FxHashSet<Arc<str>>,
+}
+
+/// Distinct names kept at most (beyond them, names are allocated per field as before).
+const MAX_SHARED_NAMES: usize = 65_536;
+
+impl Names {
+    pub(crate) fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.set.get(name) {
+            return n.clone();
+        }
+        let n: Arc<str> = name.into();
+        if self.set.len() < MAX_SHARED_NAMES {
+            self.set.insert(n.clone());
+        }
+        n
+    }
+}
+
 #[inline]
 fn name_hash(name: &str) -> u64 {
     use std::hash::{BuildHasher, Hasher};
@@ -264,7 +301,7 @@ pub(crate) fn flatten_into(event: &mut Event, prefix: &str, value: &serde_json::
                 for (k, v) in tmp.fields {
                     match sub.iter_mut().find(|(n, _)| **n == *k) {
                         Some((_, list)) => list.push(v),
-                        None => sub.push((k.into(), vec![v])),
+                        None => sub.push((k.to_string(), vec![v])),
                     }
                 }
             }

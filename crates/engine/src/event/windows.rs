@@ -17,7 +17,7 @@
 //!
 //! The python-evtx / xmltodict rendering (`"@Name"` attribute keys, `EventData.Data` as a list of
 //! `{"@Name": …, "#text": …}`) is accepted as well and gives the same names.
-use super::{Event, FieldValue};
+use super::{Event, FieldValue, Names};
 use crate::source::text::Text;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
@@ -33,7 +33,7 @@ pub fn flatten_windows(value: &Value) -> Option<Event> {
     {
         return None;
     }
-    flatten_windows_json(&Json::from_value(value))
+    flatten_windows_json(&Json::from_value(value), &mut Names::default())
 }
 
 /// A parsed JSON value that borrows its strings from the input where it can and keeps object
@@ -214,7 +214,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 
 /// A non-Windows JSON value as an event: the same as [`Event::from_json`], without building a
 /// `serde_json::Value` for the common flat objects.
-pub(super) fn generic_event(json: Json<'_>) -> Event {
+pub(super) fn generic_event(json: Json<'_>, names: &mut Names) -> Event {
     match json {
         Json::Obj(members)
             if members.iter().all(|(_, v)| match v {
@@ -225,7 +225,7 @@ pub(super) fn generic_event(json: Json<'_>) -> Event {
         {
             let mut event = Event::with_capacity(members.len());
             for (k, v) in members {
-                event.insert(k, v.into_field_value());
+                event.insert_shared(names.get(&k), v.into_field_value());
             }
             event
         }
@@ -235,7 +235,7 @@ pub(super) fn generic_event(json: Json<'_>) -> Event {
 }
 
 /// Flattens one evtx_dump record; `None` when not shaped `{"Event":{"System":{…}}}`.
-pub(super) fn flatten_windows_json(value: &Json<'_>) -> Option<Event> {
+pub(super) fn flatten_windows_json(value: &Json<'_>, names: &mut Names) -> Option<Event> {
     let event = value.get("Event")?.as_obj()?;
     let system = get(event, "System")?.as_obj()?;
 
@@ -254,16 +254,16 @@ pub(super) fn flatten_windows_json(value: &Json<'_>) -> Option<Event> {
         }
     }
 
-    let mut out = Event::new();
+    let mut out = Event::with_capacity(sys.len() + data.len());
     for (name, value) in sys {
         if data.iter().any(|(n, _)| *n == name) {
-            out.insert(format!("System_{name}"), value);
+            out.insert_shared(names.get(&format!("System_{name}")), value);
         } else {
-            out.insert(name, value);
+            out.insert_shared(names.get(&name), value);
         }
     }
     for (name, value) in data {
-        out.insert(name, value);
+        out.insert_shared(names.get(&name), value);
     }
     Some(out)
 }

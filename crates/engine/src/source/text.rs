@@ -106,16 +106,26 @@ impl Text {
 }
 
 impl From<String> for Text {
-    /// Keeps the string's own allocation when folding changes nothing.
-    fn from(raw: String) -> Text {
-        if matches!(fold(&raw), Cow::Borrowed(_)) {
-            let raw_len = raw.len();
-            return Text {
-                buf: raw.into_boxed_str(),
-                raw_len,
-            };
+    /// Keeps the string's own allocation: as is when folding changes nothing, grown to hold the
+    /// folded text after the raw one otherwise (strings the JSON parser had to unescape, such as
+    /// every Windows path, arrive here).
+    fn from(mut raw: String) -> Text {
+        let raw_len = raw.len();
+        if raw.is_ascii() {
+            if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+                raw.reserve_exact(raw_len);
+                for i in 0..raw_len {
+                    let lower = raw.as_bytes()[i].to_ascii_lowercase();
+                    raw.push(char::from(lower));
+                }
+            }
+        } else if !matches!(fold(&raw), Cow::Borrowed(_)) {
+            return Text::new(raw);
         }
-        Text::new(raw)
+        Text {
+            buf: raw.into_boxed_str(),
+            raw_len,
+        }
     }
 }
 
@@ -146,5 +156,8 @@ mod tests {
         assert_eq!((t.raw(), t.folded()), ("plain", "plain"));
         let t = Text::new("");
         assert_eq!((t.raw(), t.folded()), ("", ""));
+        for raw in ["C:\\Windows\\CMD.exe", "plain", "", "ÀB", "İx"] {
+            assert_eq!(Text::from(raw.to_string()), Text::new(raw), "{raw}");
+        }
     }
 }
