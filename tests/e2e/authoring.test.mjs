@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   suite, newPage, shot, waitForVerdicts, replaceEditorText, editorText, wordBox, networkEvents, record,
+  pasteReplacing,
 } from './harness.mjs';
 
 const env = suite();
@@ -132,14 +133,7 @@ test('completion latency on a 2,000-line rule, with 5 and with 10,000 events loa
   };
   await toSelection();
   const fewEvents = await completionLatency(page);
-  await page.click('[data-testid="events-editor"] .cm-content');
-  await page.keyboard.press('Control+A');
-  await page.evaluate((t) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', t);
-    document.querySelector('[data-testid="events-editor"] .cm-content')
-      .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, networkEvents(10_000));
+  await pasteReplacing(page, 'events-editor', networkEvents(10_000));
   await waitForVerdicts(page, 10_000);
   await toSelection();
   const manyEvents = await completionLatency(page);

@@ -96,6 +96,19 @@ export async function replaceEditorText(page, testid, text) {
   if (text) await page.keyboard.insertText(text);
 }
 
+/// Pastes `text` over everything in the editor `testid`, as a real paste event with the text on
+/// its clipboard data (typing 10,000 events would take minutes).
+export async function pasteReplacing(page, testid, text) {
+  await page.click(`[data-testid="${testid}"] .cm-content`);
+  await page.keyboard.press('Control+A');
+  await page.evaluate(([id, t]) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    document.querySelector(`[data-testid="${id}"] .cm-content`)
+      .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, [testid, text]);
+}
+
 /// The middle of the first occurrence of `word` in the rule editor, on screen.
 export async function wordBox(page, word) {
   return page.evaluate((w) => {

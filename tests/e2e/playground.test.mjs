@@ -10,7 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   suite, newPage, shot, waitForVerdicts, verdicts, replaceEditorText, editorText, record,
-  networkEvents, dist,
+  networkEvents, dist, pasteReplacing,
 } from './harness.mjs';
 
 const env = suite();
@@ -337,15 +337,7 @@ test('10,000 pasted events: typing stays immediate while results follow', async 
   await page.goto(env.base);
   await waitForVerdicts(page, 5);
   const text = networkEvents(10_000);
-  await page.click('[data-testid="events-editor"] .cm-content');
-  await page.keyboard.press('Control+A');
-  // A real paste event with the text on the clipboard data.
-  await page.evaluate((t) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', t);
-    document.querySelector('[data-testid="events-editor"] .cm-content')
-      .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, text);
+  await pasteReplacing(page, 'events-editor', text);
   await cursorOnCommentLine(page);
   const delays = await keystrokeLatency(page, [...'abcdefghij']);
   await waitForVerdicts(page, 10_000);
