@@ -309,12 +309,11 @@ fn to_json(value: &serde_yaml::Value) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
 }
 
-/// The text of the documents a detection exemplar runs against: the rule's own and every filter
-/// document (filters apply to the rule they name).
-fn detection_text(text: &str, document: Span) -> String {
-    let compilation = compile_rules(text, &CompileOptions::default());
+/// The text of the documents a detection exemplar runs against: the rule's own and the filter
+/// documents (`filters`: their spans; filters apply to the rule they name).
+fn detection_text(text: &str, document: Span, filters: &[Span]) -> String {
     let mut spans: Vec<Span> = std::iter::once(document)
-        .chain(compilation.filters.iter().map(|f| f.detection.span))
+        .chain(filters.iter().copied())
         .collect();
     spans.sort_by_key(|s| s.start);
     spans.dedup();
@@ -330,6 +329,17 @@ fn detection_text(text: &str, document: Span) -> String {
 /// events of one test), one per correlation exemplar.
 pub fn exemplar_cases(text: &str, rules: &[RuleExemplars]) -> Vec<ExemplarCase> {
     let mut cases = Vec::new();
+    // The filter documents, read once for every detection rule's test.
+    let filters: Vec<Span> = if rules.iter().any(|r| !r.correlation) {
+        let compilation = compile_rules(text, &CompileOptions::default());
+        compilation
+            .filters
+            .iter()
+            .map(|f| f.detection.span)
+            .collect()
+    } else {
+        Vec::new()
+    };
     for rule in rules {
         if !rule.correlation {
             let events: Vec<String> = rule
@@ -341,7 +351,7 @@ pub fn exemplar_cases(text: &str, rules: &[RuleExemplars]) -> Vec<ExemplarCase> 
                 })
                 .collect();
             let mut test = RuleTest::new(
-                detection_text(text, rule.document),
+                detection_text(text, rule.document, &filters),
                 events.join("\n") + "\n",
             );
             test.name = Some(format!("{} (exemplars)", rule.title));
