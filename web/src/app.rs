@@ -17,7 +17,7 @@ use crate::components::top_bar::{SaveState, TopBar};
 use crate::components::verdict_list::VerdictList;
 use crate::hooks::autosave::{self, use_autosave};
 use crate::hooks::regression;
-use crate::hooks::ruleset::{self, use_ruleset_pool};
+use crate::hooks::ruleset::{self, use_ruleset_pool, SharedPool};
 use crate::hooks::share_link::{self, use_share_link};
 use crate::hooks::test_file;
 use crate::hooks::theme::{initial_theme, use_theme};
@@ -43,6 +43,43 @@ fn ruleset_action<T: 'static>(
     f: fn(T) -> RuleSetAction,
 ) -> Callback<T> {
     actions.reform(move |x| Action::RuleSet(f(x)))
+}
+
+/// The rule-set view with its commands (each runs on the workers of `pool`).
+fn ruleset_view(
+    state: &UseReducerHandle<AppState>,
+    actions: &Callback<Action>,
+    pool: &SharedPool,
+) -> Html {
+    let on_rules = {
+        let pool = pool.clone();
+        command(state, move |s, d, files| {
+            ruleset::load_rules(&pool, s, d, files)
+        })
+    };
+    let on_events = {
+        let pool = pool.clone();
+        command(state, move |s, d, file| {
+            ruleset::open_events(&pool, s, d, file)
+        })
+    };
+    let on_cancel = {
+        let pool = pool.clone();
+        command(state, move |_, d, ()| ruleset::cancel(&pool, d))
+    };
+    let on_open_hit = {
+        let pool = pool.clone();
+        command(state, move |s, d, (rule, place)| {
+            ruleset::open_hit(&pool, &s.workspace, d, rule, place)
+        })
+    };
+    let on_export = command(state, |s, _, format| ruleset::export(&s.ruleset, format));
+    let on_close = actions.reform(|()| Action::RuleSet(RuleSetAction::Show(View::Playground)));
+    html! {
+        <RuleSetView ruleset={state.ruleset.clone()} {on_rules} {on_events} {on_cancel} {on_close}
+            on_sort={ruleset_action(actions, RuleSetAction::SortBy)} on_filter={ruleset_action(actions, RuleSetAction::Filter)}
+            on_select_rule={ruleset_action(actions, RuleSetAction::SelectRule)} {on_open_hit} {on_export} />
+    }
 }
 
 #[component]
@@ -107,29 +144,7 @@ pub fn App() -> Html {
         text: file.text.into(),
     });
     let pool = use_ruleset_pool();
-    let show = |view: View| actions.reform(move |()| Action::RuleSet(RuleSetAction::Show(view)));
-    let on_ruleset = show(View::RuleSet);
-    let on_close_ruleset = show(View::Playground);
-    let on_rules = {
-        let pool = pool.clone();
-        command(&state, move |s, d, files| {
-            ruleset::load_rules(&pool, s, d, files)
-        })
-    };
-    let on_ruleset_events = {
-        let pool = pool.clone();
-        command(&state, move |s, d, file| {
-            ruleset::open_events(&pool, s, d, file)
-        })
-    };
-    let on_cancel_run = {
-        let pool = pool.clone();
-        command(&state, move |_, d, ()| ruleset::cancel(&pool, d))
-    };
-    let on_open_hit = command(&state, move |s, d, (rule, place)| {
-        ruleset::open_hit(&pool, &s.workspace, d, rule, place)
-    });
-    let on_ruleset_export = command(&state, |s, _, format| ruleset::export(&s.ruleset, format));
+    let on_ruleset = actions.reform(|()| Action::RuleSet(RuleSetAction::Show(View::RuleSet)));
     let save = SaveState {
         loaded: state.loaded,
         revision: state.workspace_revision,
@@ -163,10 +178,7 @@ pub fn App() -> Html {
             }
             <SharePanel share={state.share.clone()} on_close={actions.reform(|()| Action::CloseShare)} {on_export} />
             if state.view == View::RuleSet {
-                <RuleSetView ruleset={state.ruleset.clone()} {on_rules} on_events={on_ruleset_events} on_cancel={on_cancel_run}
-                    on_close={on_close_ruleset} on_sort={ruleset_action(&actions, RuleSetAction::SortBy)}
-                    on_filter={ruleset_action(&actions, RuleSetAction::Filter)} on_select_rule={ruleset_action(&actions, RuleSetAction::SelectRule)}
-                    {on_open_hit} on_export={on_ruleset_export} />
+                { ruleset_view(&state, &actions, &pool) }
             }
             // Hidden, not unmounted, behind the rule-set view: its editors keep their state.
             <main class="workspace" hidden={state.view == View::RuleSet}>
