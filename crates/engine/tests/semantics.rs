@@ -213,6 +213,23 @@ fn regex_and_flags() {
     assert!(msg.contains("invalid regular expression"), "{msg}");
 }
 
+/// RE2's Unicode classes (what pySigma 2 validates with): general categories and scripts, in
+/// every build; binary properties, ages and long names are refused where they are written.
+#[test]
+fn regex_unicode_classes_are_re2s() {
+    let d = "    sel:\n        f|re: '^\\p{Greek}+\\pN$'\n    condition: sel\n";
+    assert!(fires(d, r#"{"f": "αβγ7"}"#));
+    assert!(!fires(d, r#"{"f": "abc7"}"#));
+    let d = "    sel:\n        f|re|i: '^\\p{Lu}ber$'\n    condition: sel\n";
+    assert!(fires(d, r#"{"f": "über"}"#), "case folding is Unicode");
+    let (line, col, msg) =
+        error("    sel:\n        f|re: 'x\\p{Alphabetic}'\n    condition: sel\n");
+    assert!(
+        line == 7 && col == 15 && msg.contains(r"\p{Alphabetic}") && msg.contains("RE2"),
+        "{line}:{col} {msg}"
+    );
+}
+
 #[test]
 fn cidr() {
     let d = "    sel:\n        ip|cidr: ['10.0.0.0/8', 'fe80::/10']\n    condition: sel\n";

@@ -10,6 +10,7 @@ use super::CompileOptions;
 use crate::pipeline::placeholders_in;
 use crate::rule::condition::{self, Expr, Quantifier};
 use crate::rule::modifier::{self, Modifier, Scalar, Variant};
+use crate::rule::unicode_class::{unsupported_unicode_class, RegexFlavor};
 use crate::rule::value::{Part, Pattern, SigmaString};
 use crate::rule::{DetectionItem, Rule, SearchBody, WrittenValue};
 use crate::source::text::fold;
@@ -421,6 +422,11 @@ fn compile_pattern(p: Pattern, budget: &mut RegexBudget) -> Result<Matcher, Patt
             cased,
         },
         Pattern::Regex { pattern, flags } => {
+            if let Some(why) = unsupported_unicode_class(&pattern, RegexFlavor::Re2) {
+                return Err(PatternError::Invalid(format!(
+                    "invalid regular expression: {why}"
+                )));
+            }
             budget.charge(
                 &pattern,
                 regex_automata::util::syntax::Config::new()

@@ -3,6 +3,7 @@
 
 use super::model::*;
 use crate::rule::modifier::Scalar;
+use crate::rule::unicode_class::{unsupported_unicode_class, RegexFlavor};
 use crate::rule::value::Number;
 use crate::source::yaml::{self, Node};
 use crate::source::{did_you_mean, Diagnostic};
@@ -692,6 +693,13 @@ fn compile_regex(
     span: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<regex::Regex> {
+    if let Some(why) = unsupported_unicode_class(text, RegexFlavor::PythonRe) {
+        diags.push(error(
+            format!("the regular expression '{text}' is invalid: {why}"),
+            span,
+        ));
+        return None;
+    }
     let pattern = if anchored {
         format!("^(?:{text})")
     } else {

@@ -214,6 +214,12 @@ fn bad_input_is_located() {
         "transformations:\n  - type: replace_string\n    regex: '(a'\n    replacement: b\n",
     );
     assert!(m.contains("regular expression '(a' is invalid"), "{m}");
+    // Pipelines match with Python's `re`, which has no Unicode classes.
+    let (m, l, c) = parse_err(
+        "transformations:\n  - type: replace_string\n    regex: 'a\\pL'\n    replacement: b\n",
+    );
+    assert!(m.contains(r"\pL") && m.contains("Python"), "{m}");
+    assert_eq!((l, c), (3, 12));
     let (m, _, _) = parse_err("");
     assert!(m.contains("empty"), "{m}");
 }

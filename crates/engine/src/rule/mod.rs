@@ -10,6 +10,7 @@ pub(crate) mod lint;
 mod metadata;
 mod model;
 pub(crate) mod modifier;
+pub(crate) mod unicode_class;
 pub(crate) mod value;
 
 pub(crate) use detection::parse_detection;
