@@ -2,7 +2,7 @@
 // after a keystroke, storage that refuses to save, events replaced or reordered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, newPage, shot, waitForVerdicts, editorText } from './harness.mjs';
+import { suite, newPage, shot, waitForVerdicts, editorText, verdicts } from './harness.mjs';
 
 const env = suite();
 
@@ -110,5 +110,40 @@ test('expectations follow their events, and replaced events do not inherit them'
   await waitForVerdicts(page, 5);
   await page.waitForSelector(`[data-testid="expect-nofire-2"][aria-pressed="${before2}"]`);
   assert.equal(await page.locator('[data-testid="dangling-expectations"]').count(), 0);
+  await context.close();
+});
+
+test('a crashed engine worker is replaced at once; the work and its expectations are kept', async () => {
+  const { context, page } = await newPage(env.browser);
+  await page.goto(env.base);
+  await waitForVerdicts(page, 5);
+  await page.waitForSelector('[data-testid="test-summary"][data-result="pass"]');
+  const rule = await editorText(page, 'rule-editor');
+  const shown = await verdicts(page, 5);
+  // The first view starts one worker, the engine's (gloo-worker starts it from a blob: URL).
+  assert.equal(page.workers().length, 1);
+  const [worker] = page.workers();
+  // No input makes the engine panic (that is what its tests and fuzzing are for), so the test
+  // calls the worker's own panic_for_test export: a real Rust panic in the real worker.
+  const second = page.waitForEvent('worker');
+  const closed = worker.waitForEvent('close');
+  const thrown = await worker.evaluate(() => {
+    try { wasm_bindgen.panic_for_test(); return 'no panic'; } catch (e) { return String(e); }
+  });
+  assert.match(thrown, /unreachable|RuntimeError/);
+  await page.waitForSelector('[data-testid="notice-error"]:has-text("The engine stopped on an internal error and was restarted; your work is kept")');
+  assert.match(await page.textContent('[data-testid="notice-error"]'), /panic_for_test was called/);
+  // Unasked, a new worker takes the same work and evaluates it again.
+  const replacement = await second;
+  assert.notEqual(replacement, worker);
+  await closed; // the broken worker ended itself: no zombie holding the events' memory
+  await page.waitForSelector('[data-testid="test-summary"][data-result="pass"]');
+  assert.equal(await editorText(page, 'rule-editor'), rule);
+  assert.deepEqual(await verdicts(page, 5), shown);
+  await shot(page, 'worker-restarted');
+  // And it answers what comes next.
+  await pasteEvents(page, '{"EventID": 1}\n{"EventID": 2}\n');
+  await waitForVerdicts(page, 2);
+  assert.deepEqual(await verdicts(page, 2), ['not_fired', 'not_fired']);
   await context.close();
 });

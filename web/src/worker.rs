@@ -71,6 +71,9 @@ pub fn report_panics_as<T: Serialize + 'static>(failed: fn(String) -> T) {
         ));
         if let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>() {
             let _ = scope.post_message(&packet);
+            // The wasm instance is unusable after a panic (it traps), so gloo's Destroy message
+            // would never be handled: the worker ends itself, with the memory it holds.
+            scope.close();
         }
     }));
 }
@@ -79,7 +82,9 @@ pub fn report_panics_as<T: Serialize + 'static>(failed: fn(String) -> T) {
 /// (the page then starts a new worker).
 pub fn install_panic_hook() {
     report_panics_as(|info| WorkerResponse::Failed {
-        message: format!("The engine stopped on an internal error and was restarted ({info})."),
+        message: format!(
+            "The engine stopped on an internal error and was restarted; your work is kept ({info})."
+        ),
     });
 }
 

@@ -102,10 +102,11 @@ fn use_evaluation(
         state.workspace.logsource_check,
         state.workspace.pipeline.clone(),
         state.workspace.timestamp_field.clone(),
+        state.engine_restarts,
     );
     let events = state.workspace.events.clone();
     let options = state.rule_options();
-    use_effect_with(deps, move |(loaded, rule, revision, _, _, _, _)| {
+    use_effect_with(deps, move |(loaded, rule, revision, _, _, _, _, _)| {
         if *loaded {
             let rule = rule.to_string();
             let revision = *revision;

@@ -83,6 +83,11 @@ pub struct AppState {
     /// `Some((done, total))` while an evaluation runs.
     pub progress: Option<(usize, usize)>,
     pub evaluating: bool,
+    /// Bumped when the worker failed and the evaluation is run again on a new one (once per
+    /// change: a failure the retry meets too is left to the notice).
+    pub engine_restarts: u64,
+    /// Set while that retry is out.
+    pub retrying: bool,
     pub selected: Option<usize>,
     pub explain_job: u64,
     pub explanation: Option<Rc<ExplainReport>>,
@@ -122,6 +127,8 @@ impl Default for AppState {
             results: None,
             progress: None,
             evaluating: false,
+            engine_restarts: 0,
+            retrying: false,
             selected: None,
             explain_job: 0,
             explanation: None,

@@ -168,6 +168,12 @@ impl AppState {
             WorkerResponse::Failed { message } => {
                 self.evaluating = false;
                 self.progress = None;
+                // Run the work once more on a new worker; a failure of that retry too stays
+                // with the notice until the next change (no restart loop on a repeatable bug).
+                self.retrying = !self.retrying;
+                if self.retrying {
+                    self.engine_restarts += 1;
+                }
                 self.notify(NewNotice::error(message));
             }
         }
@@ -176,6 +182,7 @@ impl AppState {
 
     fn evaluated(&mut self, job: u64, events_revision: u64, verdicts: Verdicts, elapsed_ms: f64) {
         self.evaluating = false;
+        self.retrying = false;
         self.progress = None;
         let events = match &self.events_summary {
             Some(summary) if events_revision == self.events_revision => summary.clone(),

@@ -399,3 +399,40 @@ fn expectations_follow_their_events_by_content() {
     let state = reduce(state, Action::DropDanglingExpectations);
     assert!(state.workspace.to_test().expectations.is_empty());
 }
+
+#[test]
+fn a_failed_worker_is_retried_once_per_change() {
+    let failed = || {
+        Action::Worker(WorkerResponse::Failed {
+            message: "The engine stopped".into(),
+        })
+    };
+    let state = evaluated(loaded(), 1, &[Verdict::Fired]);
+    let state = reduce(state, Action::EvaluationSent(2));
+    let state = reduce(state, failed());
+    assert_eq!(
+        state.engine_restarts, 1,
+        "the first failure runs the work again"
+    );
+    assert!(state
+        .notices
+        .iter()
+        .any(|n| n.text.contains("engine stopped")));
+    let state = reduce(state, Action::EvaluationSent(3));
+    let state = reduce(state, failed());
+    assert_eq!(
+        state.engine_restarts, 1,
+        "a retry that fails too is not retried"
+    );
+    // A change that evaluates again may be retried again, and a success ends the retry.
+    let state = evaluated(state, 4, &[Verdict::Fired]);
+    assert!(!state.retrying);
+    let state = reduce(state, Action::EvaluationSent(5));
+    let state = reduce(state, failed());
+    assert_eq!(state.engine_restarts, 2);
+    assert_eq!(
+        state.workspace.rule.as_ref(),
+        "title: r",
+        "the work is kept"
+    );
+}
