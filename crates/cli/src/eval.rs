@@ -69,18 +69,7 @@ pub fn run(args: &EvalArgs) -> io::Result<Status> {
     };
     let events_name = match source {
         inputs::Events::Lines { name, mut lines } => {
-            loop {
-                let block = match lines.next_block() {
-                    Ok(Some(block)) => block,
-                    Ok(None) => break,
-                    Err(e) => {
-                        eprintln!("{name}: cannot read: {e}");
-                        reading.errors += 1;
-                        break;
-                    }
-                };
-                reading.block(&run, &mut out, &name, &block, &mut feed)?;
-            }
+            reading.lines(&run, &mut out, &name, &mut lines, &mut feed)?;
             name
         }
         inputs::Events::Text(input) => {
@@ -173,7 +162,63 @@ struct Reading<'p> {
     errors: usize,
 }
 
+/// The rules an event fired, filters applied ([`Run::fired`]); `None` for an unreadable event.
+type Fired = Option<Vec<(usize, Vec<String>)>>;
+
 impl Reading<'_> {
+    /// Reads, parses and evaluates JSON Lines a block at a time. With a pool, each thread
+    /// parses and evaluates blocks of its own (reading stays on this thread, in order), and the
+    /// results are written in input order.
+    fn lines(
+        &mut self,
+        run: &Run,
+        out: &mut impl Write,
+        name: &str,
+        lines: &mut sigmaplay_engine::JsonLines<Box<dyn io::BufRead>>,
+        feed: &mut Feed,
+    ) -> io::Result<()> {
+        let per_round = self.pool.map_or(1, |p| p.current_num_threads());
+        let mut done = false;
+        while !done {
+            let mut blocks = Vec::with_capacity(per_round);
+            while blocks.len() < per_round {
+                match lines.next_lines() {
+                    Ok(Some(block)) => blocks.push(block),
+                    Ok(None) => {
+                        done = true;
+                        break;
+                    }
+                    Err(e) => {
+                        eprintln!("{name}: cannot read: {e}");
+                        self.errors += 1;
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            let parsed: Vec<_> = match self.pool {
+                Some(pool) => {
+                    use rayon::prelude::*;
+                    pool.install(|| {
+                        blocks
+                            .into_par_iter()
+                            .map(|block| {
+                                let events = block.parse();
+                                let fired = events.iter().map(|(_, e)| fire(run, e)).collect();
+                                (events, Some(fired))
+                            })
+                            .collect()
+                    })
+                }
+                None => blocks.into_iter().map(|b| (b.parse(), None)).collect(),
+            };
+            for (events, fired) in parsed {
+                self.write(run, out, name, &events, fired, feed)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Evaluates a block of events (each with the line it starts on), in parallel when there is
     /// a pool, and writes the results in input order; unreadable events are reported on stderr.
     fn block(
@@ -187,33 +232,47 @@ impl Reading<'_> {
         // With a pool, a part of the block is evaluated in parallel, then written in order.
         let part = if self.pool.is_some() { 4096 } else { 1 };
         for events in block.chunks(part) {
-            let mut fired = self.pool.map(|pool| {
+            let fired = self.pool.map(|pool| {
                 use rayon::prelude::*;
-                pool.install(|| {
-                    events
-                        .par_iter()
-                        .map(|(_, e)| e.as_ref().ok().map(|e| run.fired(e)))
-                        .collect::<Vec<_>>()
-                })
+                pool.install(|| events.par_iter().map(|(_, e)| fire(run, e)).collect())
             });
-            for (i, (line, event)) in events.iter().enumerate() {
-                let index = self.tally.events + self.errors;
-                match event {
-                    Ok(event) => {
-                        let fired = fired.as_mut().and_then(|f| f[i].take());
-                        let at = (index, Some(*line));
-                        self.tally.matches += run.event(out, at, event, fired, feed)?;
-                        self.tally.events += 1;
-                    }
-                    Err(e) => {
-                        eprintln!("{name}:{}:{}: error: {}", e.line, e.column, e.message);
-                        self.errors += 1;
-                    }
+            self.write(run, out, name, events, fired, feed)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the results of `events` in order: `fired[i]` where it was computed already, else
+    /// evaluated here.
+    fn write(
+        &mut self,
+        run: &Run,
+        out: &mut impl Write,
+        name: &str,
+        events: &[(usize, Result<Event, sigmaplay_engine::EventError>)],
+        mut fired: Option<Vec<Fired>>,
+        feed: &mut Feed,
+    ) -> io::Result<()> {
+        for (i, (line, event)) in events.iter().enumerate() {
+            let index = self.tally.events + self.errors;
+            match event {
+                Ok(event) => {
+                    let fired = fired.as_mut().and_then(|f| f[i].take());
+                    let at = (index, Some(*line));
+                    self.tally.matches += run.event(out, at, event, fired, feed)?;
+                    self.tally.events += 1;
+                }
+                Err(e) => {
+                    eprintln!("{name}:{}:{}: error: {}", e.line, e.column, e.message);
+                    self.errors += 1;
                 }
             }
         }
         Ok(())
     }
+}
+
+fn fire(run: &Run, event: &Result<Event, sigmaplay_engine::EventError>) -> Fired {
+    event.as_ref().ok().map(|e| run.fired(e))
 }
 
 /// The rules of every file, and per rule the file it came from.

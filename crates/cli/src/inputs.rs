@@ -56,7 +56,8 @@ pub enum Events {
     },
 }
 
-/// Bytes of JSON Lines per block: a few thousand events, enough to keep every job busy.
+/// Bytes of JSON Lines per block: a few thousand events; each job parses and evaluates a block
+/// at a time.
 const BLOCK_BYTES: usize = 4 << 20;
 
 /// The start of an input read to tell JSON Lines from the other shapes: its first two lines

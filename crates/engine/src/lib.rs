@@ -52,7 +52,8 @@ pub use correlation::{
 };
 pub use event::{
     evtx_to_json, flatten_windows, is_evtx, is_json_lines, parse_events, parse_evtx, read_evtx,
-    Event, EventError, EventFormat, EventInput, EvtxJson, FieldValue, JsonLines, EVTX_MAGIC,
+    Event, EventError, EventFormat, EventInput, EvtxJson, FieldValue, JsonLines, LinesBlock,
+    EVTX_MAGIC,
 };
 pub use explain::{
     ConditionKind, ConditionTrace, IdentifierTrace, ItemTrace, Linking, MatchTrace, Reason,

@@ -225,7 +225,6 @@ impl RuleSet {
             *stamp = 1;
         }
         let stamp = *stamp;
-        self.prefilter.candidates(event, marks, stamp, passed);
         // Only for rules the prefilter let through.
         let eval = |i: usize| {
             let rule = &self.rules[i];
@@ -239,11 +238,17 @@ impl RuleSet {
             };
             matches_in(rule, &view)
         };
+        candidates.clear();
         if self.policy == LogSourcePolicy::Route {
-            candidates.clear();
-            routes.route(&self.index, self.id, event, passed, candidates);
+            let offered = routes.offer(&self.index, self.id, event, |rules| {
+                self.prefilter.scope(rules)
+            });
+            let scope = Some(&offered.scope);
+            self.prefilter
+                .candidates(event, marks, stamp, scope, passed);
+            offered.keep(passed, candidates);
         } else {
-            candidates.clear();
+            self.prefilter.candidates(event, marks, stamp, None, passed);
             candidates.extend(passed.iter().map(|&r| r as usize));
         }
         if self.policy == LogSourcePolicy::Ignore {

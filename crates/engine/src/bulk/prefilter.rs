@@ -72,6 +72,28 @@ pub(crate) struct Prefilter {
     /// Log source renames (rule field, event field): a rule's literals for `Image` are also
     /// looked for in `NewProcessName`, so rules evaluated under a mapping can be skipped too.
     renames: Vec<(String, String)>,
+    /// Per rule: the [`FieldIndex::slot`]s of the fields its needs look at.
+    rule_fields: Vec<Box<[u32]>>,
+    /// Per rule: some need of it is a keyword's.
+    rule_keywords: Vec<bool>,
+}
+
+/// Which scans one event needs (see [`Prefilter::scope`]): with routing, an event is only
+/// offered to the rules of its log source, so the fields none of them looks at are not scanned.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ScanScope {
+    /// One bit per [`FieldIndex::slot`].
+    fields: Box<[u64]>,
+    keywords: bool,
+}
+
+impl ScanScope {
+    #[inline]
+    fn has(&self, slot: u32) -> bool {
+        self.fields
+            .get(slot as usize / 64)
+            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
+    }
 }
 
 /// The needs of one field: its literals' automaton and its integers.
@@ -87,6 +109,8 @@ struct FieldIndex {
     present: Vec<u32>,
     /// `literals` holds the keywords' literals too: the field's text is scanned once, not twice.
     with_keywords: bool,
+    /// This field's number among the indexed fields (for [`ScanScope`]).
+    slot: u32,
 }
 
 #[derive(Debug)]
@@ -94,7 +118,15 @@ struct FieldAutomaton {
     ac: AhoCorasick,
     /// Pattern id → needs it meets.
     needs: Vec<Vec<u32>>,
+    /// Some literal could occur in the text of a number or a boolean (see [`SCALAR_BYTES`]):
+    /// if none can, such values are not scanned (most fields of an event are numbers, and the
+    /// keywords' automaton looks at every field).
+    in_scalars: bool,
 }
+
+/// Every byte the text of a number or a boolean can hold (`-12`, `0.5`, `inf`, `NaN`, `true`,
+/// `false`): a literal with another byte cannot occur in one.
+const SCALAR_BYTES: &[u8] = b"0123456789+-.eEinfNatrusl";
 
 /// Per-event marks, stamped so that they never need clearing (see [`Marks::reset`]).
 #[derive(Debug, Default)]
@@ -124,6 +156,8 @@ impl Prefilter {
         let mut need_count = vec![0u8; rules.len()];
         let mut need_rule = Vec::new();
         let mut keyword_literals = FieldLiterals::default();
+        let mut field_names: Vec<Vec<String>> = vec![Vec::new(); rules.len()];
+        let mut rule_keywords = vec![false; rules.len()];
         for (r, rule) in rules.iter().enumerate() {
             if !rule.mappings.is_empty() {
                 continue;
@@ -137,6 +171,10 @@ impl Prefilter {
                 let n = need_rule.len() as u32;
                 need_rule.push(r as u32);
                 for (_, field, wanted) in need {
+                    match &field {
+                        Some(f) => field_names[r].push(f.clone()),
+                        None => rule_keywords[r] = true,
+                    }
                     let lit = match (wanted, &field) {
                         (Wanted::Literal(lit), _) => lit,
                         (Wanted::Present, Some(field)) => {
@@ -186,7 +224,14 @@ impl Prefilter {
         for (field, (pats, owners, _)) in per_field.chain(keyword_literals) {
             match build_automaton(&pats) {
                 Ok(ac) => {
-                    let automaton = FieldAutomaton { ac, needs: owners };
+                    let in_scalars = pats
+                        .iter()
+                        .any(|p| p.bytes().all(|b| SCALAR_BYTES.contains(&b)));
+                    let automaton = FieldAutomaton {
+                        ac,
+                        needs: owners,
+                        in_scalars,
+                    };
                     match field {
                         Some(field) => {
                             let merged = with_keywords.contains(&field);
@@ -208,7 +253,24 @@ impl Prefilter {
         let always = (0..rules.len() as u32)
             .filter(|&r| !indexed[r as usize])
             .collect();
+        for (slot, index) in fields.values_mut().enumerate() {
+            index.slot = slot as u32;
+        }
+        let rule_fields = field_names
+            .into_iter()
+            .map(|names| {
+                let mut slots: Vec<u32> = names
+                    .iter()
+                    .filter_map(|n| fields.get(n.as_str()).map(|f| f.slot))
+                    .collect();
+                slots.sort_unstable();
+                slots.dedup();
+                slots.into_boxed_slice()
+            })
+            .collect();
         Prefilter {
+            rule_fields,
+            rule_keywords,
             fields,
             keywords,
             indexed,
@@ -222,14 +284,37 @@ impl Prefilter {
     /// Marks, in `marks` (stamped with `stamp`), every indexed rule whose needs `event` meets.
     #[cfg(test)]
     pub fn mark(&self, event: &Event, marks: &mut Marks, stamp: u32) {
-        self.candidates(event, marks, stamp, &mut Vec::new());
+        self.candidates(event, marks, stamp, None, &mut Vec::new());
+    }
+
+    /// What an event offered only to `rules` needs scanned: the fields their needs look at, and
+    /// the keywords' automaton if one of them has a keyword need. Needs of the other rules may
+    /// then go unmet, which is right for rules the event is not offered to.
+    pub fn scope(&self, rules: &[usize]) -> ScanScope {
+        let mut fields = vec![0u64; self.fields.len().div_ceil(64)].into_boxed_slice();
+        let mut keywords = false;
+        for &r in rules {
+            for &slot in self.rule_fields.get(r).map_or(&[][..], |f| f) {
+                fields[slot as usize / 64] |= 1 << (slot % 64);
+            }
+            keywords |= self.rule_keywords.get(r).copied().unwrap_or(false);
+        }
+        ScanScope { fields, keywords }
     }
 
     /// Marks, in `marks` (stamped with `stamp`), every indexed rule whose needs `event` meets,
     /// and writes into `out` (cleared first) the rules that cannot be skipped, ascending: the
     /// marked ones and those not indexed. A rule set walks this list instead of every rule: most
-    /// rules are not candidates, and even looking at them cost a cache miss each.
-    pub fn candidates(&self, event: &Event, marks: &mut Marks, stamp: u32, out: &mut Vec<u32>) {
+    /// rules are not candidates, and even looking at them cost a cache miss each. With a
+    /// `scope`, only what it names is scanned (so only its rules are marked soundly).
+    pub fn candidates(
+        &self,
+        event: &Event,
+        marks: &mut Marks,
+        stamp: u32,
+        scope: Option<&ScanScope>,
+        out: &mut Vec<u32>,
+    ) {
         if marks.rules.len() < self.indexed.len() {
             marks.rules.resize(self.indexed.len(), 0);
             marks.met.resize(self.indexed.len(), (0, 0));
@@ -238,17 +323,28 @@ impl Prefilter {
             marks.needs.resize(self.need_rule.len(), 0);
         }
         out.clear();
+        let keywords = scope.is_none_or(|s| s.keywords);
+        let wanted = |fi: &FieldIndex| {
+            scope.is_none_or(|s| s.has(fi.slot) || (s.keywords && fi.with_keywords))
+        };
         for (name, value) in event.fields() {
             let fi = self.fields.get(name);
-            if let Some(fi) = fi {
+            if let Some(fi) = fi.filter(|fi| wanted(fi)) {
                 self.scan_field(fi, value, marks, stamp, out);
             }
-            if let (Some(fa), false) = (&self.keywords, fi.is_some_and(|f| f.with_keywords)) {
+            if let (Some(fa), true, false) = (
+                &self.keywords,
+                keywords,
+                fi.is_some_and(|f| f.with_keywords),
+            ) {
                 self.scan_literals(fa, value, marks, stamp, out);
             }
         }
         for (from, to) in &self.renames {
-            if let (Some(fi), Some(value)) = (self.fields.get(from.as_str()), event.get(to)) {
+            let Some(fi) = self.fields.get(from.as_str()).filter(|fi| wanted(fi)) else {
+                continue;
+            };
+            if let Some(value) = event.get(to) {
                 self.scan_field(fi, value, marks, stamp, out);
             }
         }
@@ -291,7 +387,7 @@ impl Prefilter {
         stamp: u32,
         out: &mut Vec<u32>,
     ) {
-        for_each_text(value, &mut |text| {
+        for_each_text(value, fa.in_scalars, &mut |text| {
             for m in fa.ac.find_overlapping_iter(text) {
                 for &n in &fa.needs[m.pattern().as_usize()] {
                     self.meet(n, marks, stamp, out);
@@ -332,12 +428,14 @@ impl Prefilter {
     }
 }
 
-/// Calls `f` with the folded text of every scalar in `value` (list elements one by one).
-fn for_each_text(value: &FieldValue, f: &mut dyn FnMut(&str)) {
+/// Calls `f` with the folded text of every scalar in `value` (list elements one by one); of
+/// numbers and booleans only if `scalars`.
+fn for_each_text(value: &FieldValue, scalars: bool, f: &mut dyn FnMut(&str)) {
     match value {
         FieldValue::Str(t) => f(t.folded()),
-        FieldValue::List(items) => items.iter().for_each(|i| for_each_text(i, f)),
+        FieldValue::List(items) => items.iter().for_each(|i| for_each_text(i, scalars, f)),
         FieldValue::Null => {}
+        _ if !scalars => {}
         other => {
             if let Some(text) = crate::eval::scalar_text(other) {
                 f(&text);
@@ -640,7 +738,7 @@ mod tests {
         ];
         for (stamp, (json, want)) in cases.into_iter().enumerate() {
             let e = event(json);
-            prefilter.candidates(&e, &mut marks, stamp as u32 + 1, &mut out);
+            prefilter.candidates(&e, &mut marks, stamp as u32 + 1, None, &mut out);
             assert_eq!(out, want, "{json}");
             for r in 0..3 {
                 if !want.contains(&(r as u32)) {

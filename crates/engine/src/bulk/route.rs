@@ -1,10 +1,12 @@
 //! Log source routing: rules indexed by the (channel, event id) pairs their log sources can have,
 //! so an event is only offered to the rules it may fit.
 
+use super::prefilter::ScanScope;
 use crate::event::Event;
 use crate::logsource::LogSourceMap;
 use crate::rule::LogSource;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Rules indexed by the (channel, event id) pairs of their log sources: for one event,
@@ -127,63 +129,71 @@ pub(crate) struct RouteCache {
     gathered: Vec<usize>,
 }
 
-/// The rules routing offers for one (channel, event id).
-#[derive(Debug)]
-struct Offered {
+/// The rules routing offers for one (channel, event id), and what the prefilter must scan for
+/// them.
+#[derive(Clone, Debug)]
+pub(crate) struct Offered {
     channel: Option<Box<str>>,
     id: Option<i64>,
     /// One bit per rule.
     rules: Box<[u64]>,
+    pub scope: ScanScope,
 }
 
-/// Distinct keys kept at most (hostile input could otherwise grow the cache without bound).
-const MAX_CACHED_KEYS: usize = 4096;
-
-impl RouteCache {
-    /// Keeps from `rules` (ascending) those `index` offers for `event`, appending them to `out`.
-    pub fn route(
-        &mut self,
-        index: &RouteIndex,
-        owner: u64,
-        event: &Event,
-        rules: &[u32],
-        out: &mut Vec<usize>,
-    ) {
-        if self.owner != owner {
-            self.sets.clear();
-            self.owner = owner;
-        }
-        let (channel, id) = LogSourceMap::event_key(event);
-        let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, (channel, id));
-        let fresh;
-        let bits: &[u64] = match self.sets.get(&hash) {
-            Some(o) if o.channel.as_deref() == channel && o.id == id => &o.rules,
-            taken => {
-                index.candidates(event, &mut self.gathered);
-                let mut bits = vec![0u64; index.len.div_ceil(64)].into_boxed_slice();
-                for &r in &self.gathered {
-                    bits[r / 64] |= 1 << (r % 64);
-                }
-                if taken.is_some() || self.sets.len() >= MAX_CACHED_KEYS {
-                    // A hash collision, or the cache is full: answered without caching.
-                    fresh = bits;
-                    &fresh
-                } else {
-                    let entry = Offered {
-                        channel: channel.map(Into::into),
-                        id,
-                        rules: bits,
-                    };
-                    &self.sets.entry(hash).or_insert(entry).rules
-                }
-            }
-        };
+impl Offered {
+    /// Appends to `out` the rules of `rules` (ascending) that are offered.
+    pub fn keep(&self, rules: &[u32], out: &mut Vec<usize>) {
+        let bits = &self.rules;
         out.extend(
             rules
                 .iter()
                 .map(|&r| r as usize)
                 .filter(|r| bits.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0)),
         );
+    }
+}
+
+/// Distinct keys kept at most (hostile input could otherwise grow the cache without bound).
+const MAX_CACHED_KEYS: usize = 4096;
+
+impl RouteCache {
+    /// The rules `index` offers for `event`, with `scope` of them.
+    pub fn offer(
+        &mut self,
+        index: &RouteIndex,
+        owner: u64,
+        event: &Event,
+        scope: impl FnOnce(&[usize]) -> ScanScope,
+    ) -> Cow<'_, Offered> {
+        if self.owner != owner {
+            self.sets.clear();
+            self.owner = owner;
+        }
+        let (channel, id) = LogSourceMap::event_key(event);
+        let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, (channel, id));
+        let cached = self
+            .sets
+            .get(&hash)
+            .is_some_and(|o| o.channel.as_deref() == channel && o.id == id);
+        if cached {
+            return Cow::Borrowed(&self.sets[&hash]);
+        }
+        index.candidates(event, &mut self.gathered);
+        let mut bits = vec![0u64; index.len.div_ceil(64)].into_boxed_slice();
+        for &r in &self.gathered {
+            bits[r / 64] |= 1 << (r % 64);
+        }
+        let offered = Offered {
+            channel: channel.map(Into::into),
+            id,
+            rules: bits,
+            scope: scope(&self.gathered),
+        };
+        if self.sets.contains_key(&hash) || self.sets.len() >= MAX_CACHED_KEYS {
+            // A hash collision, or the cache is full: answered without caching.
+            return Cow::Owned(offered);
+        }
+        Cow::Borrowed(self.sets.entry(hash).or_insert(offered))
     }
 }
 

@@ -18,6 +18,7 @@
 //! Every event gets its byte span in the input; every error a 1-based line and column (characters).
 //! A UTF-8 byte order mark is skipped. Nothing here panics on any input: serde_json stops at nesting
 //! depth 128 and the XML reader at 64, and work is linear in the input size.
+use super::flat::FlatReader;
 use super::windows::{flatten_windows_json, generic_event, Json};
 use super::{xml, Event, Names};
 use crate::source::{SourceMap, Span};
@@ -143,9 +144,26 @@ pub(super) struct Sink {
     any: bool,
     all_evtx: bool,
     names: Names,
+    flat: FlatReader,
 }
 
 impl Sink {
+    /// Takes `text` as one event when it is a flat JSON object (see [`FlatReader`]); `false`
+    /// (nothing taken) otherwise.
+    fn flat(&mut self, text: &str, span: Span) -> bool {
+        let Some(mut event) = self.flat.read(text, &mut self.names) else {
+            return false;
+        };
+        event.span = span;
+        if !self.any {
+            self.any = true;
+            self.all_evtx = true;
+        }
+        self.all_evtx = false;
+        self.events.push(Ok(event));
+        true
+    }
+
     fn value(&mut self, json: Json<'_>, span: Span) {
         let evtx = json.is_evtx();
         let event = if evtx {
@@ -397,10 +415,12 @@ pub(super) fn parse_lines(text: &str, start: usize, first_line: usize, sink: &mu
         let line = &text[from..line_end];
         let trimmed_start = line.len() - line.trim_start().len();
         let content = line.trim();
-        if !content.is_empty() {
-            let s = from + trimmed_start;
+        let s = from + trimmed_start;
+        let span = Span::new(s, s + content.len());
+        // Flat objects are read straight into their event; the rest as a tree first.
+        if !content.is_empty() && !sink.flat(content, span) {
             match serde_json::from_str::<Json<'_>>(content) {
-                Ok(value) => sink.value(value, Span::new(s, s + content.len())),
+                Ok(value) => sink.value(value, span),
                 Err(e) => {
                     let offset = floor_char_boundary(text, s + json_error_offset(content, &e));
                     let column = text[line_start..offset].chars().count() + 1;

@@ -6,6 +6,7 @@
 //! Nested JSON objects become dotted names; lists stay lists (a list matches when any element does).
 
 mod evtx;
+mod flat;
 mod input;
 mod stream;
 mod windows;
@@ -13,7 +14,7 @@ mod xml;
 
 pub use evtx::{evtx_to_json, is_evtx, parse_evtx, read_evtx, EvtxJson, EVTX_MAGIC};
 pub use input::{parse_events, EventError, EventFormat, EventInput};
-pub use stream::{is_json_lines, JsonLines};
+pub use stream::{is_json_lines, JsonLines, LinesBlock};
 pub use windows::flatten_windows;
 
 use crate::source::text::Text;
@@ -102,9 +103,10 @@ impl FieldValue {
 #[derive(Clone, Debug, Default)]
 pub struct Event {
     /// Names are shared between the events of one input (see [`Names`]).
-    fields: Vec<(Arc<str>, FieldValue)>,
-    /// Hash of a name → its position; the names themselves live in `fields` only (a second copy
-    /// of every name was an allocation per field per event). Fx hashing: names are short.
+    fields: Vec<Field>,
+    /// Hash of a name → its position, only for events of more than [`SMALL_EVENT`] fields (the
+    /// others are searched by hash, one field after the other: a map per event was an
+    /// allocation and a free for every event).
     index: FxHashMap<u64, u32>,
     /// Positions of fields whose name's hash another name took first (checked one by one).
     collided: Vec<u32>,
@@ -112,6 +114,17 @@ pub struct Event {
     pub span: Span,
     /// The shape it was read from.
     pub format: Option<EventFormat>,
+}
+
+/// Events with at most this many fields have no hash map of their names.
+const SMALL_EVENT: usize = 32;
+
+#[derive(Clone, Debug)]
+struct Field {
+    name: Arc<str>,
+    /// [`name_hash`] of the name.
+    hash: u64,
+    value: FieldValue,
 }
 
 impl Event {
@@ -123,7 +136,6 @@ impl Event {
     pub(crate) fn with_capacity(fields: usize) -> Event {
         Event {
             fields: Vec::with_capacity(fields),
-            index: FxHashMap::with_capacity_and_hasher(fields, Default::default()),
             ..Event::default()
         }
     }
@@ -135,53 +147,70 @@ impl Event {
 
     /// [`Event::insert`] with a name from [`Names`]: no allocation for the name.
     pub(crate) fn insert_shared(&mut self, name: Arc<str>, value: FieldValue) {
+        let hash = name_hash(&name);
+        if let Some(i) = self.position_hashed(&name, hash) {
+            self.fields[i].value = value;
+            return;
+        }
         let pos = self.fields.len() as u32;
-        match self.index.entry(name_hash(&name)) {
+        if self.fields.len() == SMALL_EVENT {
+            // From now on, by the map.
+            for i in 0..self.fields.len() {
+                self.index_field(i as u32);
+            }
+        }
+        self.fields.push(Field { name, hash, value });
+        if self.fields.len() > SMALL_EVENT {
+            self.index_field(pos);
+        }
+    }
+
+    fn index_field(&mut self, pos: u32) {
+        let hash = self.fields[pos as usize].hash;
+        match self.index.entry(hash) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(pos);
             }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let first = *o.get() as usize;
-                let same = std::iter::once(first)
-                    .chain(self.collided.iter().map(|&i| i as usize))
-                    .find(|&i| self.fields[i].0 == name);
-                match same {
-                    Some(i) => {
-                        self.fields[i].1 = value;
-                        return;
-                    }
-                    None => self.collided.push(pos),
-                }
-            }
+            std::collections::hash_map::Entry::Occupied(_) => self.collided.push(pos),
         }
-        self.fields.push((name, value));
     }
 
     #[inline]
     fn position(&self, name: &str) -> Option<usize> {
-        let &i = self.index.get(&name_hash(name))?;
-        if *self.fields[i as usize].0 == *name {
+        self.position_hashed(name, name_hash(name))
+    }
+
+    #[inline]
+    fn position_hashed(&self, name: &str, hash: u64) -> Option<usize> {
+        if self.fields.len() <= SMALL_EVENT {
+            return self
+                .fields
+                .iter()
+                .position(|f| f.hash == hash && *f.name == *name);
+        }
+        let &i = self.index.get(&hash)?;
+        if *self.fields[i as usize].name == *name {
             return Some(i as usize);
         }
         self.collided
             .iter()
             .map(|&i| i as usize)
-            .find(|&i| *self.fields[i].0 == *name)
+            .find(|&i| *self.fields[i].name == *name)
     }
 
     #[inline]
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
-        self.position(name).map(|i| &self.fields[i].1)
+        self.position(name).map(|i| &self.fields[i].value)
     }
 
     /// The value of the field at position `pos` (input order).
     #[inline]
     pub fn field_at(&self, pos: usize) -> Option<&FieldValue> {
-        self.fields.get(pos).map(|(_, v)| v)
+        self.fields.get(pos).map(|f| &f.value)
     }
 
     pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
-        self.fields.iter().map(|(n, v)| (&**n, v))
+        self.fields.iter().map(|f| (&*f.name, &f.value))
     }
 
     pub fn len(&self) -> usize {
@@ -241,7 +270,7 @@ impl Event {
         serde_json::Value::Object(
             self.fields
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_json()))
+                .map(|f| (f.name.to_string(), f.value.to_json()))
                 .collect(),
         )
     }
@@ -298,10 +327,10 @@ pub(crate) fn flatten_into(event: &mut Event, prefix: &str, value: &serde_json::
             for item in items {
                 let mut tmp = Event::new();
                 flatten_into(&mut tmp, prefix, item);
-                for (k, v) in tmp.fields {
-                    match sub.iter_mut().find(|(n, _)| **n == *k) {
-                        Some((_, list)) => list.push(v),
-                        None => sub.push((k.to_string(), vec![v])),
+                for Field { name, value, .. } in tmp.fields {
+                    match sub.iter_mut().find(|(n, _)| **n == *name) {
+                        Some((_, list)) => list.push(value),
+                        None => sub.push((name.to_string(), vec![value])),
                     }
                 }
             }

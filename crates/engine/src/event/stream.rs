@@ -31,7 +31,6 @@ pub struct JsonLines<R> {
     offset: usize,
     line: usize,
     done: bool,
-    buf: Vec<u8>,
 }
 
 impl<R: BufRead> JsonLines<R> {
@@ -43,7 +42,6 @@ impl<R: BufRead> JsonLines<R> {
             offset: 0,
             line: 1,
             done: false,
-            buf: Vec::new(),
         }
     }
 
@@ -51,35 +49,67 @@ impl<R: BufRead> JsonLines<R> {
     /// on; `None` at the end of the input. A line that is not UTF-8, or longer than
     /// [`MAX_INPUT_BYTES`], is an error in its place; the lines after it are still read.
     pub fn next_block(&mut self) -> io::Result<Option<Vec<NumberedEvent>>> {
+        Ok(self.next_lines()?.map(LinesBlock::parse))
+    }
+
+    /// The next block of lines, read but not parsed: [`LinesBlock::parse`] gives what
+    /// [`JsonLines::next_block`] would have, on any thread (so blocks can be parsed in parallel,
+    /// while the reading stays in order).
+    pub fn next_lines(&mut self) -> io::Result<Option<LinesBlock>> {
         if self.done {
             return Ok(None);
         }
-        self.buf.clear();
-        let mut errors = Vec::new();
-        while self.buf.len() < self.block_bytes {
-            let before = self.buf.len();
+        let mut block = LinesBlock {
+            buf: Vec::with_capacity(self.block_bytes.min(1 << 24) + 4096),
+            offset: self.offset,
+            line: self.line,
+            errors: Vec::new(),
+        };
+        while block.buf.len() < self.block_bytes {
+            let before = block.buf.len();
             let limit = MAX_INPUT_BYTES as u64 + 1;
             let n = self
                 .reader
                 .by_ref()
                 .take(limit)
-                .read_until(b'\n', &mut self.buf)?;
+                .read_until(b'\n', &mut block.buf)?;
             if n == 0 {
                 self.done = true;
                 break;
             }
-            if n as u64 == limit && self.buf.last() != Some(&b'\n') {
-                self.buf.truncate(before);
-                let line = self.line_of(before);
-                errors.push(self.too_long(line, before));
+            if n as u64 == limit && block.buf.last() != Some(&b'\n') {
+                block.buf.truncate(before);
+                let line = block.line_of(before);
+                block.errors.push(block.too_long(line, before));
                 // A line too long to hold: its rest is skipped, not read.
                 skip_line(&mut self.reader)?;
-                self.buf.push(b'\n');
+                block.buf.push(b'\n');
             }
         }
-        if self.buf.is_empty() {
+        if block.buf.is_empty() {
             return Ok(None);
         }
+        self.line += memchr::memchr_iter(b'\n', &block.buf).count();
+        self.offset += block.buf.len();
+        Ok(Some(block))
+    }
+}
+
+/// A block of lines read by [`JsonLines::next_lines`], not parsed yet.
+#[derive(Debug)]
+pub struct LinesBlock {
+    buf: Vec<u8>,
+    /// Offset in the input of the block, and its line number.
+    offset: usize,
+    line: usize,
+    /// Lines too long to read, found while reading.
+    errors: Vec<EventError>,
+}
+
+impl LinesBlock {
+    /// The events and errors of the block, in order, each with the line it starts on.
+    pub fn parse(mut self) -> Vec<NumberedEvent> {
+        let mut errors = std::mem::take(&mut self.errors);
         self.blank_non_utf8_lines(&mut errors);
         let text = std::str::from_utf8(&self.buf).unwrap_or_default();
         let start = if self.offset == 0 {
@@ -106,7 +136,7 @@ impl<R: BufRead> JsonLines<R> {
         // Line numbers, counted as the events go by.
         let mut line = self.line;
         let mut counted = 0;
-        let block: Vec<_> = events
+        events
             .into_iter()
             .map(|e| {
                 let at = (start_of(&e) - self.offset).min(self.buf.len());
@@ -118,10 +148,7 @@ impl<R: BufRead> JsonLines<R> {
                 };
                 (event_line, e)
             })
-            .collect();
-        self.line += memchr::memchr_iter(b'\n', &self.buf).count();
-        self.offset += self.buf.len();
-        Ok(Some(block))
+            .collect()
     }
 
     fn line_of(&self, at: usize) -> usize {

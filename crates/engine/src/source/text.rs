@@ -4,6 +4,7 @@
 //! unchanged, so a match found in the folded value maps back to the original for highlighting.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Folds one character (simple case folding).
 #[inline]
@@ -34,55 +35,64 @@ pub fn fold(s: &str) -> Cow<'_, str> {
 }
 
 /// An event's string value together with its case-folded form, computed once per event so that
-/// thousands of case-insensitive comparisons per event never fold again. Both live in one
-/// allocation (the raw text, then the folded text when folding changes it): parsing an event is
-/// dominated by allocation, and most values have capitals to fold.
-#[derive(Clone, Debug, PartialEq)]
+/// thousands of case-insensitive comparisons per event never fold again. Both are a range of one
+/// buffer (the raw text, then the folded text when folding changes it), which the texts of one
+/// event share ([`TextBuffer`]): parsing an event was dominated by allocating and freeing a buffer
+/// per string.
+#[derive(Clone)]
 pub struct Text {
-    buf: Box<str>,
-    /// Where the raw text ends in `buf`; the folded text follows it, unless `buf` ends there
-    /// (folding changes nothing).
-    raw_len: usize,
+    buf: Arc<str>,
+    start: usize,
+    /// Where the raw text ends in `buf`; the folded text follows it up to `folded_end`, unless
+    /// the two are equal (folding changes nothing).
+    raw_end: usize,
+    folded_end: usize,
 }
 
 impl Text {
+    /// A text of its own (the texts of a parsed event share one buffer instead).
     pub fn new(raw: impl AsRef<str>) -> Text {
         let raw = raw.as_ref();
-        let buf: Box<str> = if raw.is_ascii() {
-            if raw.bytes().any(|b| b.is_ascii_uppercase()) {
-                let mut buf = String::with_capacity(2 * raw.len());
-                buf.push_str(raw);
-                buf.push_str(raw);
-                buf[raw.len()..].make_ascii_lowercase();
-                buf.into_boxed_str()
-            } else {
-                raw.into()
-            }
-        } else if raw.chars().all(|c| fold_char(c) == c) {
-            raw.into()
-        } else {
-            let mut buf = String::with_capacity(2 * raw.len());
-            buf.push_str(raw);
-            buf.extend(raw.chars().map(fold_char));
-            buf.into_boxed_str()
-        };
+        let n = raw.len();
+        let folds_ascii = raw.is_ascii() && raw.bytes().any(|b| b.is_ascii_uppercase());
+        if !folds_ascii && (raw.is_ascii() || raw.chars().all(|c| fold_char(c) == c)) {
+            return Text::whole(Arc::from(raw), n);
+        }
+        if folds_ascii && n <= 128 {
+            // Built on the stack: one allocation, as when the text needs no folding.
+            let mut both = [0u8; 256];
+            both[..n].copy_from_slice(raw.as_bytes());
+            both[n..2 * n].copy_from_slice(raw.as_bytes());
+            both[n..2 * n].make_ascii_lowercase();
+            let both = std::str::from_utf8(&both[..2 * n]).unwrap_or_default();
+            return Text::whole(Arc::from(both), n);
+        }
+        let mut buf = TextBuffer::default();
+        let range = buf.push(raw);
+        buf.finish().text(range)
+    }
+
+    /// The text that fills `buf`: raw up to `raw_end`, then its folded text (if any).
+    fn whole(buf: Arc<str>, raw_end: usize) -> Text {
         Text {
+            start: 0,
+            raw_end,
+            folded_end: buf.len(),
             buf,
-            raw_len: raw.len(),
         }
     }
 
     #[inline]
     pub fn raw(&self) -> &str {
-        &self.buf[..self.raw_len]
+        &self.buf[self.start..self.raw_end]
     }
 
     #[inline]
     pub fn folded(&self) -> &str {
-        if self.buf.len() == self.raw_len {
-            &self.buf
+        if self.folded_end == self.raw_end {
+            self.raw()
         } else {
-            &self.buf[self.raw_len..]
+            &self.buf[self.raw_end..self.folded_end]
         }
     }
 
@@ -105,33 +115,96 @@ impl Text {
     }
 }
 
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.raw() == other.raw() && self.folded() == other.folded()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Text")
+            .field("raw", &self.raw())
+            .field("folded", &self.folded())
+            .finish()
+    }
+}
+
 impl From<String> for Text {
-    /// Keeps the string's own allocation: as is when folding changes nothing, grown to hold the
-    /// folded text after the raw one otherwise (strings the JSON parser had to unescape, such as
-    /// every Windows path, arrive here).
-    fn from(mut raw: String) -> Text {
-        let raw_len = raw.len();
-        if raw.is_ascii() {
-            if raw.bytes().any(|b| b.is_ascii_uppercase()) {
-                raw.reserve_exact(raw_len);
-                for i in 0..raw_len {
-                    let lower = raw.as_bytes()[i].to_ascii_lowercase();
-                    raw.push(char::from(lower));
-                }
-            }
-        } else if !matches!(fold(&raw), Cow::Borrowed(_)) {
-            return Text::new(raw);
-        }
-        Text {
-            buf: raw.into_boxed_str(),
-            raw_len,
-        }
+    fn from(raw: String) -> Text {
+        Text::new(raw)
     }
 }
 
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
         Text::new(s)
+    }
+}
+
+/// Where one text stands in a [`TextBuffer`]: raw `start..raw_end`, folded `raw_end..folded_end`
+/// (none when they are equal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TextRange {
+    start: usize,
+    raw_end: usize,
+    folded_end: usize,
+}
+
+/// The texts of one event, raw and folded, gathered into one buffer (reused from event to
+/// event) and then frozen into the one allocation they share.
+#[derive(Debug, Default)]
+pub(crate) struct TextBuffer {
+    buf: String,
+}
+
+impl TextBuffer {
+    /// Appends `raw` and, when folding changes it, its folded text.
+    pub(crate) fn push(&mut self, raw: &str) -> TextRange {
+        let start = self.buf.len();
+        self.buf.push_str(raw);
+        let raw_end = self.buf.len();
+        if raw.is_ascii() {
+            if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+                self.buf.push_str(raw);
+                self.buf[raw_end..].make_ascii_lowercase();
+            }
+        } else if !raw.chars().all(|c| fold_char(c) == c) {
+            self.buf.extend(raw.chars().map(fold_char));
+        }
+        TextRange {
+            start,
+            raw_end,
+            folded_end: self.buf.len(),
+        }
+    }
+
+    /// Forgets the texts pushed since the last [`TextBuffer::finish`].
+    pub(crate) fn discard(&mut self) {
+        self.buf.clear();
+    }
+
+    /// The buffer's texts in their shared allocation; the buffer is empty again.
+    pub(crate) fn finish(&mut self) -> SharedTexts {
+        let buf: Arc<str> = Arc::from(self.buf.as_str());
+        self.buf.clear();
+        SharedTexts { buf }
+    }
+}
+
+/// The frozen texts of a [`TextBuffer`].
+pub(crate) struct SharedTexts {
+    buf: Arc<str>,
+}
+
+impl SharedTexts {
+    pub(crate) fn text(&self, r: TextRange) -> Text {
+        Text {
+            buf: self.buf.clone(),
+            start: r.start,
+            raw_end: r.raw_end,
+            folded_end: r.folded_end,
+        }
     }
 }
 
