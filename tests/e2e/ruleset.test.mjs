@@ -413,11 +413,15 @@ check('a large JSON Lines file streams through the view: memory per worker and t
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   let peakHeap = 0;
+  let peakBacking = 0;
   let samples = 0;
+  // The JS heap, and the array buffers' backing stores outside it (the page's wasm memory).
   const sample = async () => {
     const { metrics } = await cdp.send('Performance.getMetrics');
     const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-    peakHeap = Math.max(peakHeap, heap);
+    const usage = await cdp.send('Runtime.getHeapUsage');
+    peakHeap = Math.max(peakHeap, heap, usage.usedSize ?? 0);
+    peakBacking = Math.max(peakBacking, usage.backingStorageSize ?? 0);
     samples += 1;
   };
   const started = Date.now();
@@ -444,6 +448,7 @@ check('a large JSON Lines file streams through the view: memory per worker and t
     events_per_s: Number(await progress.getAttribute('data-events-per-s')),
     workers: Number(await progress.getAttribute('data-workers')),
     page_js_heap_peak_mb: mb(peakHeap),
+    page_backing_store_peak_mb: mb(peakBacking),
     worker_wasm_memory_mb: workerMemory.map(mb),
     worker_js_heap_mb: workerHeaps.map((h) => (h == null ? null : mb(h))),
     matches: Number(await progress.getAttribute('data-matches')),

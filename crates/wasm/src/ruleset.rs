@@ -43,7 +43,11 @@ pub struct RulePack {
 pub enum ChunkFormat {
     /// Whole lines of JSON Lines.
     JsonLines,
-    /// A whole text file in any format the engine reads (evtx_dump JSON, Event Viewer XML...).
+    /// Whole records of a stream of (pretty-printed) JSON objects, as `evtx_dump -o json`
+    /// writes them (`Record N` lines before each).
+    JsonStream,
+    /// A whole text file in any other format the engine reads (Event Viewer XML, a JSON
+    /// array...).
     Text,
     /// A whole `.evtx` file.
     Evtx,
@@ -552,6 +556,44 @@ fn wasm_memory() -> u64 {
     }
 }
 
+/// Where a chunk of `format` may end in `bytes` (read so far, more to follow), so that no event
+/// is cut: after the last whole line of JSON Lines; before the last line that opens a record of
+/// a JSON stream (a `Record N` line, or a `{` at the start of a line: a record's own lines are
+/// indented). `None` while `bytes` holds no such place yet (or for formats read whole).
+pub fn chunk_end(format: ChunkFormat, bytes: &[u8]) -> Option<usize> {
+    let cut = match format {
+        ChunkFormat::JsonLines => bytes.iter().rposition(|b| *b == b'\n').map(|i| i + 1),
+        ChunkFormat::JsonStream => {
+            let opens = |line: &[u8]| line.starts_with(b"Record ") || line.starts_with(b"{");
+            let mut found = None;
+            for (i, _) in bytes.iter().enumerate().rev().filter(|(_, b)| **b == b'\n') {
+                if opens(&bytes[i + 1..]) {
+                    found = Some(i + 1);
+                    break;
+                }
+            }
+            // A `{` line right after a `Record N` line belongs to it.
+            found.map(|at| record_start(bytes, at))
+        }
+        ChunkFormat::Text | ChunkFormat::Evtx => None,
+    };
+    cut.filter(|c| *c > 0)
+}
+
+/// The start of the `Record N` line just before `at`, if `at` is a `{` line that follows one.
+fn record_start(bytes: &[u8], at: usize) -> usize {
+    if at < 2 || !bytes[at..].starts_with(b"{") {
+        return at;
+    }
+    let before = &bytes[..at - 1];
+    let line = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    if bytes[line..].starts_with(b"Record ") {
+        line
+    } else {
+        at
+    }
+}
+
 /// A chunk's events (each with its line in the file, for text) and unreadable events, in order;
 /// spans are offsets in the chunk.
 fn read_chunk(chunk: &EventChunk) -> Vec<Result<(Option<usize>, Event), EventError>> {
@@ -572,13 +614,23 @@ fn read_chunk(chunk: &EventChunk) -> Vec<Result<(Option<usize>, Event), EventErr
                 })
                 .collect()
         }
-        ChunkFormat::Text => {
+        // A chunk starts at the start of a line: only lines shift, not columns.
+        ChunkFormat::JsonStream | ChunkFormat::Text => {
             let text = String::from_utf8_lossy(&chunk.bytes);
             let lines = SourceMap::new(&text);
             parse_events(&text)
                 .events
                 .into_iter()
-                .map(|e| e.map(|event| (Some(lines.location(event.span.start).line), event)))
+                .map(|e| match e {
+                    Ok(event) => {
+                        let line = lines.location(event.span.start).line + shift;
+                        Ok((Some(line), event))
+                    }
+                    Err(mut error) => {
+                        error.line += shift;
+                        Err(error)
+                    }
+                })
                 .collect()
         }
         ChunkFormat::Evtx => parse_evtx(&chunk.bytes)
@@ -835,6 +887,70 @@ mod tests {
         let result = session.evaluate(chunk_of(0, 0, user_lines(&[("C:\\x\\cmd.exe", "a", 1)])));
         assert!(result.hits.is_empty());
         assert_eq!(result.feed.len(), 1);
+    }
+
+    /// An evtx_dump JSON stream of `n` records (pretty-printed, `Record N` lines), every third
+    /// one a cmd.exe, the fifth one broken.
+    fn evtx_dump_stream(n: usize) -> String {
+        let mut out = String::new();
+        for i in 0..n {
+            let image = if i % 3 == 0 { "C:\\\\x\\\\cmd.exe" } else { "C:\\\\x\\\\app.exe" };
+            let broken = if i == 4 { "," } else { "" };
+            out.push_str(&format!(
+                "Record {}\n{{\n  \"Event\": {{\n    \"System\": {{\"Channel\": \"Microsoft-Windows-Sysmon/Operational\", \"EventID\": 1{broken}}},\n    \"EventData\": {{\"Image\": \"{image}\", \"UtcTime\": \"2026-01-02 03:04:05\"}}\n  }}\n}}\n",
+                i + 1
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn an_evtx_dump_stream_read_in_chunks_gives_the_whole_files_events_lines_and_errors() {
+        let (session, _) = RuleSetSession::load(pack("")).unwrap();
+        let text = evtx_dump_stream(40);
+        let whole = session.evaluate(EventChunk {
+            index: 0,
+            offset: 0,
+            first_line: 1,
+            format: ChunkFormat::Text,
+            bytes: text.clone().into_bytes(),
+        });
+        assert_eq!((whole.items, whole.errors.len(), whole.hits.len()), (40, 1, 14));
+        // Chunks of at most 300 bytes, cut where the reader cuts them.
+        let (mut chunks, mut rest, mut offset, mut line) = (Vec::new(), text.as_bytes(), 0, 1);
+        while !rest.is_empty() {
+            let window = &rest[..rest.len().min(300)];
+            let cut = if window.len() == rest.len() {
+                rest.len()
+            } else {
+                chunk_end(ChunkFormat::JsonStream, window).expect("a record starts within 300 bytes")
+            };
+            let bytes = rest[..cut].to_vec();
+            assert!(bytes.starts_with(b"Record "), "{}", String::from_utf8_lossy(&bytes));
+            let chunk = EventChunk {
+                index: chunks.len(),
+                offset,
+                first_line: line,
+                format: ChunkFormat::JsonStream,
+                bytes,
+            };
+            line += chunk.bytes.iter().filter(|b| **b == b'\n').count();
+            offset += cut as u64;
+            rest = &rest[cut..];
+            chunks.push(session.evaluate(chunk));
+        }
+        assert!(chunks.len() > 10);
+        let items: usize = chunks.iter().map(|c| c.items).sum();
+        let errors: Vec<&String> = chunks.iter().flat_map(|c| &c.errors).collect();
+        assert_eq!(items, whole.items);
+        assert_eq!(errors, whole.errors.iter().collect::<Vec<_>>());
+        let lines = |hits: &mut dyn Iterator<Item = &ChunkHit>| -> Vec<(Option<usize>, EventPlace)> {
+            hits.map(|h| (h.line, h.place.clone())).collect()
+        };
+        assert_eq!(
+            lines(&mut chunks.iter().flat_map(|c| &c.hits)),
+            lines(&mut whole.hits.iter())
+        );
     }
 
     #[test]

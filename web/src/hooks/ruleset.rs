@@ -18,7 +18,7 @@ use gloo_worker::{Spawnable, WorkerBridge};
 use sigmaplay_engine::{is_evtx, is_json_lines, MAX_INPUT_BYTES};
 use sigmaplay_wasm::regression::{FileTask, FileTaskAnswer, NamedFile};
 use sigmaplay_wasm::ruleset::{
-    ChunkFormat, CorrelationInput, EventChunk, EventPlace, PackRule, RulePack, RuleSetAnswer,
+    chunk_end, ChunkFormat, CorrelationInput, EventChunk, EventPlace, PackRule, RulePack, RuleSetAnswer,
     RuleSetTask, CHUNK_BYTES,
 };
 use std::cell::RefCell;
@@ -88,16 +88,21 @@ impl Reader {
         let head = bindings::read_slice(&file, 0.0, size.min(HEAD_BYTES))
             .await
             .ok_or_else(|| format!("{} could not be read", file.name()))?;
+        let text = String::from_utf8_lossy(&head);
+        let start = text.trim_start_matches('\u{feff}').trim_start();
         let format = if is_evtx(&head) {
             ChunkFormat::Evtx
-        } else if is_json_lines(&String::from_utf8_lossy(&head)) {
+        } else if is_json_lines(&text) {
             ChunkFormat::JsonLines
+        } else if start.starts_with("Record ") || start.starts_with('{') {
+            ChunkFormat::JsonStream
         } else {
             ChunkFormat::Text
         };
-        if format != ChunkFormat::JsonLines && size > MAX_INPUT_BYTES as f64 {
+        let whole = matches!(format, ChunkFormat::Text | ChunkFormat::Evtx);
+        if whole && size > MAX_INPUT_BYTES as f64 {
             return Err(format!(
-                "{} is over {} MB and not JSON Lines: only JSON Lines is read in parts",
+                "{} is over {} MB and read whole: only JSON Lines and evtx_dump JSON are read in parts",
                 file.name(),
                 MAX_INPUT_BYTES / (1024 * 1024)
             ));
@@ -115,13 +120,13 @@ impl Reader {
         })
     }
 
-    /// The next chunk: whole lines of JSON Lines, or the whole file in another format.
+    /// The next chunk: whole lines of JSON Lines, whole records of an evtx_dump JSON stream,
+    /// or the whole file in another format.
     async fn next_chunk(&mut self) -> Result<Option<EventChunk>, String> {
         while !self.done {
-            let step = if self.format == ChunkFormat::JsonLines {
-                CHUNK_BYTES as f64
-            } else {
-                self.size
+            let step = match self.format {
+                ChunkFormat::JsonLines | ChunkFormat::JsonStream => CHUNK_BYTES as f64,
+                ChunkFormat::Text | ChunkFormat::Evtx => self.size,
             };
             let end = (self.offset + step).min(self.size);
             let bytes = bindings::read_slice(&self.file, self.offset, end)
@@ -133,9 +138,9 @@ impl Reader {
             let cut = if self.done {
                 Some(self.carry.len())
             } else {
-                self.carry.iter().rposition(|b| *b == b'\n').map(|i| i + 1)
+                chunk_end(self.format, &self.carry)
             };
-            // A line longer than a chunk: read on until it ends.
+            // A line (or record) longer than a chunk: read on until it ends.
             let Some(cut) = cut.filter(|c| *c > 0) else {
                 continue;
             };
