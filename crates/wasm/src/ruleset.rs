@@ -350,10 +350,10 @@ impl RuleSetSession {
         let mut rules: Vec<CompiledRule> = Vec::new();
         let mut summaries = Vec::new();
         let mut documents = PackDocuments::default();
-        let texts = files
-            .into_iter()
-            .map(file_text)
-            .chain(std::iter::once(Ok((PLAYGROUND_TEXT.to_string(), page_text))));
+        let texts = files.into_iter().map(file_text).chain(std::iter::once(Ok((
+            PLAYGROUND_TEXT.to_string(),
+            page_text,
+        ))));
         for text in texts {
             let (name, text) = match text {
                 Ok(text) => text,
@@ -512,7 +512,9 @@ impl RuleSetSession {
         let mut alerts: Vec<Alert> = outcome.alerts.into_iter().flatten().collect();
         alerts.sort_by_key(|a| (a.closing_event, a.window_end, a.correlation));
         let input_of = |event: usize| {
-            let i = feed.binary_search_by_key(&event, |input| input.event).ok()?;
+            let i = feed
+                .binary_search_by_key(&event, |input| input.event)
+                .ok()?;
             let input = &feed[i];
             Some((input.place.clone()?, &input.matched))
         };
@@ -586,7 +588,10 @@ fn record_start(bytes: &[u8], at: usize) -> usize {
         return at;
     }
     let before = &bytes[..at - 1];
-    let line = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let line = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
     if bytes[line..].starts_with(b"Record ") {
         line
     } else {
@@ -862,23 +867,39 @@ mod tests {
         let (session, loaded) = RuleSetSession::load(pack).unwrap();
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         assert_eq!(loaded.correlations.len(), 1);
-        assert_eq!(loaded.correlations[0].file, "rules/correlations/two_cmds.yml");
+        assert_eq!(
+            loaded.correlations[0].file,
+            "rules/correlations/two_cmds.yml"
+        );
         let first = user_lines(&[
             ("C:\\x\\cmd.exe", "alice", 1),
             ("C:\\x\\notepad.exe", "alice", 2),
             ("C:\\x\\cmd.exe", "bob", 3),
         ]);
-        let second = user_lines(&[("C:\\x\\cmd.exe", "alice", 9), ("C:\\x\\cmd.exe", "carol", 10)]);
+        let second = user_lines(&[
+            ("C:\\x\\cmd.exe", "alice", 9),
+            ("C:\\x\\cmd.exe", "carol", 10),
+        ]);
         let whole = alerts_over(&session, vec![[first.clone(), second.clone()].concat()]);
         let split = alerts_over(&session, vec![first, second]);
         assert_eq!(split, whole);
-        let alerts: Vec<_> = split.alerts.iter().map(|a| (&a.alert.group, &a.alert.events)).collect();
+        let alerts: Vec<_> = split
+            .alerts
+            .iter()
+            .map(|a| (&a.alert.group, &a.alert.events))
+            .collect();
         assert_eq!(
             alerts,
-            [(&vec![("User".to_string(), "alice".to_string())], &vec![0, 3])]
+            [(
+                &vec![("User".to_string(), "alice".to_string())],
+                &vec![0, 3]
+            )]
         );
         let alert = &split.alerts[0];
-        assert_eq!(alert.record["rule_id"], "7e0b1f3a-1b2c-4d5e-8f90-123456789abc");
+        assert_eq!(
+            alert.record["rule_id"],
+            "7e0b1f3a-1b2c-4d5e-8f90-123456789abc"
+        );
         assert_eq!(alert.record["event"], 3);
         assert_eq!(alert.rules, [0]);
         assert_eq!(alert.places.len(), 2);
@@ -894,7 +915,11 @@ mod tests {
     fn evtx_dump_stream(n: usize) -> String {
         let mut out = String::new();
         for i in 0..n {
-            let image = if i % 3 == 0 { "C:\\\\x\\\\cmd.exe" } else { "C:\\\\x\\\\app.exe" };
+            let image = if i % 3 == 0 {
+                "C:\\\\x\\\\cmd.exe"
+            } else {
+                "C:\\\\x\\\\app.exe"
+            };
             let broken = if i == 4 { "," } else { "" };
             out.push_str(&format!(
                 "Record {}\n{{\n  \"Event\": {{\n    \"System\": {{\"Channel\": \"Microsoft-Windows-Sysmon/Operational\", \"EventID\": 1{broken}}},\n    \"EventData\": {{\"Image\": \"{image}\", \"UtcTime\": \"2026-01-02 03:04:05\"}}\n  }}\n}}\n",
@@ -915,7 +940,10 @@ mod tests {
             format: ChunkFormat::Text,
             bytes: text.clone().into_bytes(),
         });
-        assert_eq!((whole.items, whole.errors.len(), whole.hits.len()), (40, 1, 14));
+        assert_eq!(
+            (whole.items, whole.errors.len(), whole.hits.len()),
+            (40, 1, 14)
+        );
         // Chunks of at most 300 bytes, cut where the reader cuts them.
         let (mut chunks, mut rest, mut offset, mut line) = (Vec::new(), text.as_bytes(), 0, 1);
         while !rest.is_empty() {
@@ -923,10 +951,15 @@ mod tests {
             let cut = if window.len() == rest.len() {
                 rest.len()
             } else {
-                chunk_end(ChunkFormat::JsonStream, window).expect("a record starts within 300 bytes")
+                chunk_end(ChunkFormat::JsonStream, window)
+                    .expect("a record starts within 300 bytes")
             };
             let bytes = rest[..cut].to_vec();
-            assert!(bytes.starts_with(b"Record "), "{}", String::from_utf8_lossy(&bytes));
+            assert!(
+                bytes.starts_with(b"Record "),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
             let chunk = EventChunk {
                 index: chunks.len(),
                 offset,
@@ -944,9 +977,10 @@ mod tests {
         let errors: Vec<&String> = chunks.iter().flat_map(|c| &c.errors).collect();
         assert_eq!(items, whole.items);
         assert_eq!(errors, whole.errors.iter().collect::<Vec<_>>());
-        let lines = |hits: &mut dyn Iterator<Item = &ChunkHit>| -> Vec<(Option<usize>, EventPlace)> {
-            hits.map(|h| (h.line, h.place.clone())).collect()
-        };
+        let lines =
+            |hits: &mut dyn Iterator<Item = &ChunkHit>| -> Vec<(Option<usize>, EventPlace)> {
+                hits.map(|h| (h.line, h.place.clone())).collect()
+            };
         assert_eq!(
             lines(&mut chunks.iter().flat_map(|c| &c.hits)),
             lines(&mut whole.hits.iter())

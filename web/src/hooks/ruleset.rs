@@ -18,8 +18,8 @@ use gloo_worker::{Spawnable, WorkerBridge};
 use sigmaplay_engine::{is_evtx, is_json_lines, MAX_INPUT_BYTES};
 use sigmaplay_wasm::regression::{FileTask, FileTaskAnswer, NamedFile};
 use sigmaplay_wasm::ruleset::{
-    chunk_end, ChunkFormat, CorrelationInput, EventChunk, EventPlace, PackRule, RulePack, RuleSetAnswer,
-    RuleSetTask, CHUNK_BYTES,
+    chunk_end, ChunkFormat, CorrelationInput, EventChunk, EventPlace, PackRule, RulePack,
+    RuleSetAnswer, RuleSetTask, CHUNK_BYTES,
 };
 use std::cell::RefCell;
 use std::collections::BTreeMap;

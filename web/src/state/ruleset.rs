@@ -156,7 +156,9 @@ impl Run {
 
     /// Every alert of the correlations, in `sigmaplay eval`'s order.
     pub fn alerts(&self) -> &[PackAlert] {
-        self.correlated.as_ref().map_or(&[], |c| c.alerts.as_slice())
+        self.correlated
+            .as_ref()
+            .map_or(&[], |c| c.alerts.as_slice())
     }
 
     /// Merges `result` and every waiting chunk that now follows in order.
@@ -371,7 +373,11 @@ impl RuleSetState {
         let mut rule = pack.correlations.get(correlation)?.clone();
         let mut files = vec![rule.file.clone()];
         let mut text = rule.text.clone().unwrap_or_default();
-        for info in alert.rules.iter().filter_map(|r| pack.rules.get(*r as usize)) {
+        for info in alert
+            .rules
+            .iter()
+            .filter_map(|r| pack.rules.get(*r as usize))
+        {
             if files.contains(&info.file) {
                 continue;
             }
@@ -473,11 +479,19 @@ impl RuleSetState {
         }
         // An alert: its closing event, its window end, its group as `name=value`.
         for a in run.alerts() {
-            let Some(info) = self.pack.as_ref().and_then(|p| p.correlations.get(a.alert.correlation))
+            let Some(info) = self
+                .pack
+                .as_ref()
+                .and_then(|p| p.correlations.get(a.alert.correlation))
             else {
                 continue;
             };
-            let group: Vec<String> = a.alert.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let group: Vec<String> = a
+                .alert
+                .group
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             let cells = [
                 a.alert.closing_event.to_string(),
                 String::new(),
@@ -519,9 +533,15 @@ impl RuleSetState {
                 }
             }
         }
-        let correlations = self.pack.as_ref().map(|p| &p.correlations[..]).unwrap_or_default();
+        let correlations = self
+            .pack
+            .as_ref()
+            .map(|p| &p.correlations[..])
+            .unwrap_or_default();
         for a in run.alerts() {
-            let level = correlations.get(a.alert.correlation).and_then(|c| c.level.as_deref());
+            let level = correlations
+                .get(a.alert.correlation)
+                .and_then(|c| c.level.as_deref());
             count(a.alert.window_end, level);
         }
         Some(Timeline {
