@@ -188,14 +188,20 @@ check('choosing a hit opens the playground with that rule and event, explained; 
   await context.close();
 });
 
-check('cancel ends the workers and keeps the results so far', async () => {
-  // Many rules to compile and a large file: the run is still going when cancel is clicked.
-  const many = [];
-  for (let i = 0; i < 1500; i++) {
-    const id = `3d0c5b1a-0002-4000-8000-${String(i).padStart(12, '0')}`;
-    many.push([`rules/windows/gen/rule_${i}.yml`, rule(id, `Generated ${i}`, 'low', 'network_connection',
+/// `count` rules, each with a regex to compile, each firing on one profile number.
+function generatedRules(count, series) {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const id = `3d0c5b1a-${series}-4000-8000-${String(i).padStart(12, '0')}`;
+    out.push([`rules/windows/gen/rule_${i}.yml`, rule(id, `Generated ${i}`, 'low', 'network_connection',
       `    selection:\n        CommandLine|contains: 'profile${i}.inf'\n        Image|re: '.*\\\\cm[a-z]+\\.exe'\n    condition: selection`)]);
   }
+  return out;
+}
+
+check('cancel ends the workers and keeps the results so far', async () => {
+  // Many rules to compile and a large file: the run is still going when cancel is clicked.
+  const many = generatedRules(1500, '0002');
   const { eventsFile, zipFile } = fixture(many, networkEvents(120_000));
   const { context, page } = await newPage(env.browser);
   await run(page, zipFile, eventsFile, null);
@@ -346,12 +352,7 @@ check('a zip with correlations: their alerts are rows and export lines, as sigma
 // A worker that dies without a panic (a wasm trap raised in it: what running out of memory or a
 // crash looks like) ends the run in words and keeps the results so far.
 check('a worker that traps ends the run with a message; the results so far stay', async () => {
-  const many = [];
-  for (let i = 0; i < 300; i++) {
-    const id = `3d0c5b1a-0005-4000-8000-${String(i).padStart(12, '0')}`;
-    many.push([`rules/windows/gen/rule_${i}.yml`, rule(id, `Generated ${i}`, 'low', 'network_connection',
-      `    selection:\n        CommandLine|contains: 'profile${i}.inf'\n        Image|re: '.*\\\\cm[a-z]+\\.exe'\n    condition: selection`)]);
-  }
+  const many = generatedRules(300, '0005');
   const { eventsFile, zipFile } = fixture(many, networkEvents(200_000));
   const { context, page } = await newPage(env.browser);
   await run(page, zipFile, eventsFile, null);

@@ -268,6 +268,11 @@ impl RuleSetState {
         self.run.as_mut().map(Rc::make_mut)
     }
 
+    /// The pack's correlations (none before a pack loads).
+    fn correlations(&self) -> &[PackRule] {
+        self.pack.as_ref().map_or(&[], |p| &p.correlations[..])
+    }
+
     fn rule(&self, rule: u32) -> Option<&PackRule> {
         self.pack.as_ref()?.rules.get(rule as usize)
     }
@@ -444,15 +449,10 @@ impl RuleSetState {
         out
     }
 
-    /// The matches as CSV (RFC 4180 quoting), the time as RFC 3339 in UTC.
+    /// The matches as CSV (RFC 4180 quoting), the time as RFC 3339 in UTC; the correlations'
+    /// alerts after them (their closing event, no line, their window end, their group as
+    /// `name=value` in `matched`).
     pub fn export_csv(&self) -> String {
-        fn field(text: &str) -> String {
-            if text.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", text.replace('"', "\"\""))
-            } else {
-                text.to_string()
-            }
-        }
         let mut out = String::from("event,event_line,time,rule_id,title,level,file,matched\r\n");
         let Some(run) = &self.run else {
             return out;
@@ -462,28 +462,18 @@ impl RuleSetState {
                 let Some(info) = self.rule(*rule) else {
                     continue;
                 };
-                let cells = [
+                let time = hit.time.map(sigmaplay_engine::rfc3339).unwrap_or_default();
+                let at = [
                     hit.event.to_string(),
                     hit.line.map(|l| l.to_string()).unwrap_or_default(),
-                    hit.time.map(sigmaplay_engine::rfc3339).unwrap_or_default(),
-                    info.id.clone().unwrap_or_default(),
-                    info.title.clone(),
-                    info.level.clone().unwrap_or_default(),
-                    info.file.clone(),
-                    identifiers.join(" "),
+                    time,
                 ];
-                let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
-                out.push_str(&cells.join(","));
-                out.push_str("\r\n");
+                csv_row(&mut out, at, info, identifiers.join(" "));
             }
         }
-        // An alert: its closing event, its window end, its group as `name=value`.
+        let correlations = self.correlations();
         for a in run.alerts() {
-            let Some(info) = self
-                .pack
-                .as_ref()
-                .and_then(|p| p.correlations.get(a.alert.correlation))
-            else {
+            let Some(info) = correlations.get(a.alert.correlation) else {
                 continue;
             };
             let group: Vec<String> = a
@@ -492,19 +482,9 @@ impl RuleSetState {
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
-            let cells = [
-                a.alert.closing_event.to_string(),
-                String::new(),
-                sigmaplay_engine::rfc3339(a.alert.window_end),
-                info.id.clone().unwrap_or_default(),
-                info.title.clone(),
-                info.level.clone().unwrap_or_default(),
-                info.file.clone(),
-                group.join(" "),
-            ];
-            let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
-            out.push_str(&cells.join(","));
-            out.push_str("\r\n");
+            let time = sigmaplay_engine::rfc3339(a.alert.window_end);
+            let at = [a.alert.closing_event.to_string(), String::new(), time];
+            csv_row(&mut out, at, info, group.join(" "));
         }
         out
     }
@@ -533,11 +513,7 @@ impl RuleSetState {
                 }
             }
         }
-        let correlations = self
-            .pack
-            .as_ref()
-            .map(|p| &p.correlations[..])
-            .unwrap_or_default();
+        let correlations = self.correlations();
         for a in run.alerts() {
             let level = correlations
                 .get(a.alert.correlation)
@@ -644,6 +620,27 @@ impl RuleSetState {
             RuleSetAction::SelectRule(rule) => self.selected_rule = rule,
         }
     }
+}
+
+/// One CSV row: where (event, line, time), what (the rule or correlation), and what matched.
+fn csv_row(out: &mut String, at: [String; 3], info: &PackRule, matched: String) {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    }
+    let what = [
+        info.id.clone().unwrap_or_default(),
+        info.title.clone(),
+        info.level.clone().unwrap_or_default(),
+        info.file.clone(),
+        matched,
+    ];
+    let cells: Vec<String> = at.iter().chain(&what).map(|c| field(c)).collect();
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
 }
 
 impl AppState {
