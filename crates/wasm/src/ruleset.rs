@@ -312,16 +312,16 @@ impl PackDocuments {
 }
 
 /// A rule file's text, or why it is not one, located.
-fn file_text(file: NamedFile) -> Result<(String, String), RuleFileError> {
+fn file_text(file: NamedFile) -> Result<(String, String), Box<RuleFileError>> {
     utf8_text(file.bytes)
         .map(|text| (file.name.clone(), text))
         .map_err(|e| {
             let mut diagnostic = Diagnostic::error(DiagnosticCode::Yaml, e.to_string(), None);
             diagnostic.location = Some(e.location);
-            RuleFileError {
+            Box::new(RuleFileError {
                 file: file.name,
                 diagnostic,
-            }
+            })
         })
 }
 
@@ -358,7 +358,7 @@ impl RuleSetSession {
             let (name, text) = match text {
                 Ok(text) => text,
                 Err(error) => {
-                    errors.push(error);
+                    errors.push(*error);
                     continue;
                 }
             };
