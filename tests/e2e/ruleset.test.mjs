@@ -188,14 +188,20 @@ check('choosing a hit opens the playground with that rule and event, explained; 
   await context.close();
 });
 
-check('cancel ends the workers and keeps the results so far', async () => {
-  // Many rules to compile and a large file: the run is still going when cancel is clicked.
-  const many = [];
-  for (let i = 0; i < 1500; i++) {
-    const id = `3d0c5b1a-0002-4000-8000-${String(i).padStart(12, '0')}`;
-    many.push([`rules/windows/gen/rule_${i}.yml`, rule(id, `Generated ${i}`, 'low', 'network_connection',
+/// `count` rules, each with a regex to compile, each firing on one profile number.
+function generatedRules(count, series) {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const id = `3d0c5b1a-${series}-4000-8000-${String(i).padStart(12, '0')}`;
+    out.push([`rules/windows/gen/rule_${i}.yml`, rule(id, `Generated ${i}`, 'low', 'network_connection',
       `    selection:\n        CommandLine|contains: 'profile${i}.inf'\n        Image|re: '.*\\\\cm[a-z]+\\.exe'\n    condition: selection`)]);
   }
+  return out;
+}
+
+check('cancel ends the workers and keeps the results so far', async () => {
+  // Many rules to compile and a large file: the run is still going when cancel is clicked.
+  const many = generatedRules(1500, '0002');
   const { eventsFile, zipFile } = fixture(many, networkEvents(120_000));
   const { context, page } = await newPage(env.browser);
   await run(page, zipFile, eventsFile, null);
@@ -257,6 +263,219 @@ level: medium
   assert.match(await page.textContent('[data-testid="ruleset-pack"]'), /bomb\.zip: bomb\.zip: rules\/a\.yml is larger than 4 MB once unpacked: the archive is refused/);
   assert.deepEqual(page.errors, []);
   await context.close();
+});
+
+// Correlations in the pack: one over a rule that also reports its matches (`generate: true`),
+// one that hides its rule's matches; the rows (hits = alerts) and the JSON Lines export equal
+// `sigmaplay eval`'s lines for the same input, matches and alerts; an alert opens the
+// playground with the correlation, its rule and its events.
+const CORRELATIONS = [
+  ['rules/correlations/cmstp_burst.yml', `title: Cmstp burst to public addresses
+id: 3d0c5b1a-0004-4000-8000-000000000001
+status: test
+correlation:
+    type: event_count
+    rules:
+        - 3d0c5b1a-0001-4000-8000-000000000001
+    group-by:
+        - User
+    timespan: 5m
+    condition:
+        gte: 3
+    generate: true
+level: critical
+`],
+  ['rules/correlations/profile_spread.yml', `title: Profile seven to several addresses
+id: 3d0c5b1a-0004-4000-8000-000000000002
+status: test
+correlation:
+    type: value_count
+    rules:
+        - 3d0c5b1a-0001-4000-8000-000000000003
+    group-by:
+        - User
+    timespan: 1h
+    condition:
+        field: DestinationIp
+        gte: 2
+level: high
+`],
+];
+
+check('a zip with correlations: their alerts are rows and export lines, as sigmaplay eval writes them; an alert opens in the playground', async () => {
+  const { dir, eventsFile, zipFile } = fixture([...RULES, ...CORRELATIONS], networkEvents(6000));
+  const native = nativeEval(dir, 'rules', eventsFile, ['--jobs', '1']);
+  const lines = native.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const alerts = lines.filter((l) => l.correlation);
+  const alertsPer = {};
+  for (const a of alerts) alertsPer[a.rule_id] = (alertsPer[a.rule_id] || 0) + 1;
+  assert.equal(Object.keys(alertsPer).length, 2, native.slice(-800));
+  // Profile seven's own matches are hidden by its correlation (no `generate`).
+  assert.equal(lines.filter((l) => l.rule_id === '3d0c5b1a-0001-4000-8000-000000000003').length, 0);
+  const expected = { ...hitsPerRule(lines.filter((l) => !l.correlation).map((l) => JSON.stringify(l)).join('\n')), ...alertsPer };
+  const { context, page } = await newPage(env.browser);
+  await run(page, zipFile, eventsFile);
+  const progress = await page.$('[data-testid="ruleset-progress"]');
+  assert.equal(Number(await progress.getAttribute('data-alerts')), alerts.length);
+  const shown = await rows(page);
+  assert.deepEqual(Object.fromEntries(shown.map((r) => [r.id, r.hits])), expected);
+  assert.equal(await page.getAttribute('[data-testid="ruleset-row"][data-rule-id="3d0c5b1a-0004-4000-8000-000000000001"]', 'data-kind'), 'correlation');
+  assert.ok(await page.$('[data-testid="ruleset-timeline"] g[data-level="critical"] rect.hit-bar'));
+  await shot(page, 'ruleset-correlations');
+  const [jsonl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="ruleset-export"][data-format="jsonl"]')]);
+  const exported = fs.readFileSync(await jsonl.path(), 'utf8').split('\n').filter(Boolean);
+  assert.deepEqual(exported.map((l) => JSON.stringify(JSON.parse(l))).sort(), lines.map((l) => JSON.stringify(l)).sort());
+  // The alerts come after the matches, in the CLI's order.
+  const exportedAlerts = exported.map((l) => JSON.parse(l)).filter((l) => l.correlation);
+  assert.deepEqual(exportedAlerts, alerts);
+
+  // An alert: the playground shows the correlation with its rule and the alert's events.
+  await page.click('[data-testid="ruleset-row"][data-rule-id="3d0c5b1a-0004-4000-8000-000000000001"]');
+  const first = alerts.find((a) => a.rule_id === '3d0c5b1a-0004-4000-8000-000000000001');
+  const hit = await page.$(`[data-testid="ruleset-hit"][data-event="${first.event}"]`);
+  assert.equal(Number(await hit.getAttribute('data-events')), first.correlation.events.length);
+  await hit.click();
+  await page.waitForSelector('[data-testid="correlation-panel"]', { timeout: 60_000 });
+  const rule = await page.textContent('[data-testid="rule-editor"] .cm-content');
+  assert.match(rule, /title: Cmstp burst to public addresses/);
+  assert.match(rule, /title: Cmstp to a public address/);
+  await waitForVerdicts(page, first.correlation.events.length);
+  const group = JSON.stringify(first.correlation.group);
+  await page.waitForSelector(`[data-testid="correlation-group"][data-alert="true"]`);
+  const groups = await page.$$eval('[data-testid="correlation-group"][data-alert="true"]', (gs) => gs.map((g) => g.dataset.group));
+  assert.ok(groups.some((g) => g.toLowerCase() === group.toLowerCase()), `${groups} has ${group}`);
+  await shot(page, 'ruleset-correlation-drilldown');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+// A worker that dies without a panic (a wasm trap raised in it: what running out of memory or a
+// crash looks like) ends the run in words and keeps the results so far.
+check('a worker that traps ends the run with a message; the results so far stay', async () => {
+  const many = generatedRules(300, '0005');
+  const { eventsFile, zipFile } = fixture(many, networkEvents(200_000));
+  const { context, page } = await newPage(env.browser);
+  await run(page, zipFile, eventsFile, null);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="ruleset-progress"]')?.dataset.events) > 0, null, { timeout: 120_000 });
+  // A files worker of the run (the page's engine worker is a worker too: any files worker will
+  // do, they are the blob-loaded ones started last).
+  const workers = page.workers();
+  const target = workers[workers.length - 1];
+  await target.evaluate(() => {
+    // A module whose one function is `unreachable`: calling it traps, uncaught, in the worker.
+    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 5, 1, 3, 0, 0, 11]);
+    const trap = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f;
+    setTimeout(trap, 0);
+  });
+  await page.waitForSelector('[data-testid="ruleset-progress"][data-state="failed"]', { timeout: 60_000 });
+  const said = await page.textContent('[data-testid="ruleset-progress"]');
+  assert.match(said, /a worker died without an answer \(.*unreachable.*: out of memory or a crash\); the results so far are kept/i);
+  const events = Number(await page.getAttribute('[data-testid="ruleset-progress"]', 'data-events'));
+  assert.ok(events > 0 && events < 200_000, `${events} events kept`);
+  assert.ok((await rows(page)).length > 0);
+  assert.equal(await page.$('[data-testid="ruleset-cancel"]'), null);
+  await shot(page, 'ruleset-worker-died');
+  await context.close();
+});
+
+/// The resident memory (bytes) of the Chromium renderer processes this test process started:
+/// the tab with its workers, which are threads of its renderer.
+function rendererRss() {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { maxBuffer: 1 << 24 }).toString().trim().split('\n')
+    .map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/)).filter(Boolean)
+    .map(([, pid, ppid, rss, args]) => ({ pid: Number(pid), ppid: Number(ppid), rss: Number(rss) * 1024, args }));
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of rows) if (!ours.has(r.pid) && ours.has(r.ppid)) { ours.add(r.pid); grew = true; }
+  }
+  return rows.filter((r) => ours.has(r.pid) && r.args.includes('--type=renderer')).reduce((sum, r) => sum + r.rss, 0);
+}
+
+/// Writes `megabytes` of network events as JSON Lines to a temporary file, a batch at a time
+/// (never the whole text in memory); returns its path and event count.
+function bigEventsFile(megabytes) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigmaplay-big-'));
+  const file = path.join(dir, 'big.jsonl');
+  const fd = fs.openSync(file, 'w');
+  const batch = networkEvents(10_000);
+  const batchEvents = 10_000;
+  let written = 0;
+  let events = 0;
+  while (written < megabytes * 1024 * 1024) {
+    written += fs.writeSync(fd, batch);
+    events += batchEvents;
+  }
+  fs.closeSync(fd);
+  return { dir, file, events, bytes: written };
+}
+
+// Memory at scale: a large generated JSON Lines file through the view (100 MB by default, to
+// keep the suite's time; SIGMAPLAY_BIG_EVENTS_MB to choose, e.g. 1024): the page's JS heap
+// sampled through CDP, the renderer's resident memory (the tab and its workers), each worker's
+// wasm memory as it reports it, and that the tab survives. Figures are recorded.
+check('a large JSON Lines file streams through the view: memory per worker and the page\'s heap stay bounded', async () => {
+  const megabytes = Number(process.env.SIGMAPLAY_BIG_EVENTS_MB || 100);
+  const { dir, file, events, bytes } = bigEventsFile(megabytes);
+  for (const [name, text] of RULES) {
+    fs.mkdirSync(path.join(dir, path.dirname(name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  const zipFile = path.join(dir, 'rules.zip');
+  fs.writeFileSync(zipFile, zip(RULES));
+  const { context, page } = await newPage(env.browser);
+  let crashed = false;
+  page.on('crash', () => { crashed = true; });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  let peakHeap = 0;
+  let peakBacking = 0;
+  let peakRss = 0;
+  let samples = 0;
+  // The page's JS heap, the array buffers' backing stores outside it, and the renderer's
+  // resident memory (the page's wasm memory and the workers are in it).
+  const sample = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+    const usage = await cdp.send('Runtime.getHeapUsage');
+    peakHeap = Math.max(peakHeap, heap, usage.usedSize ?? 0);
+    peakBacking = Math.max(peakBacking, usage.backingStorageSize ?? 0);
+    peakRss = Math.max(peakRss, rendererRss());
+    samples += 1;
+  };
+  const started = Date.now();
+  // Sampled while the run goes on (a measurement: the test waits for what the page shows).
+  const sampler = setInterval(() => { sample().catch(() => {}); }, 250);
+  try {
+    await run(page, zipFile, file, null);
+    await page.waitForSelector('[data-testid="ruleset-progress"]:not([data-state="loading"]):not([data-state="running"])', { timeout: 1_800_000 });
+  } finally {
+    clearInterval(sampler);
+  }
+  await sample();
+  const wallMs = Date.now() - started;
+  const progress = await page.$('[data-testid="ruleset-progress"]');
+  const state = await progress.getAttribute('data-state');
+  const workerMemory = (await progress.getAttribute('data-worker-memory')).split(',').filter(Boolean).map(Number);
+  const mb = (n) => Math.round(n / 1048576);
+  const figures = {
+    file_mb: mb(bytes), events, state, wall_ms: wallMs, samples,
+    events_per_s: Number(await progress.getAttribute('data-events-per-s')),
+    workers: Number(await progress.getAttribute('data-workers')),
+    page_js_heap_peak_mb: mb(peakHeap),
+    page_backing_store_peak_mb: mb(peakBacking),
+    renderer_rss_peak_mb: mb(peakRss),
+    worker_wasm_memory_mb: workerMemory.map(mb),
+    matches: Number(await progress.getAttribute('data-matches')),
+  };
+  record(`ruleset_memory_${megabytes}mb`, figures);
+  await shot(page, 'ruleset-big-file');
+  assert.equal(crashed, false);
+  assert.equal(state, 'done');
+  assert.equal(Number(await progress.getAttribute('data-events')), events);
+  assert.equal(await page.evaluate(() => 1 + 1), 2);
+  await context.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 // The issue's workload, measured (no timed assertion): every SigmaHQ Windows rule (as the bench

@@ -1,8 +1,11 @@
 //! The rule-set view's workers: a pool of files workers (one per logical processor, 1 to
 //! [`MAX_WORKERS`]), each loading the rule pack once; the events file is read a chunk at a time
 //! (`File.slice`: never whole for JSON Lines, never in an editor) and each chunk goes to an idle
-//! worker. The answers go to the reducer, which merges them in input order. Cancelling (or a
-//! worker that fails) ends the workers; the results so far stay.
+//! worker. The answers go to the reducer, which merges them in input order; what the pack's
+//! correlations need of each chunk is kept here, and once every chunk is in, one worker runs
+//! the correlations over all of it in input order. Cancelling, or a worker that fails (a panic
+//! it reports, or an `error` event: a trap, out of memory), ends the workers; the results so
+//! far stay.
 
 use super::autosave::replace_workspace_then;
 use crate::bindings;
@@ -10,15 +13,18 @@ use crate::components::ruleset::ExportFormat;
 use crate::files_worker::FilesWorker;
 use crate::state::{Action, AppState, RuleSetAction, RuleSetState, RunEnd, View, Workspace};
 use crate::worker::JsCodec;
+use gloo_events::EventListener;
 use gloo_worker::{Spawnable, WorkerBridge};
 use sigmaplay_engine::{is_evtx, is_json_lines, MAX_INPUT_BYTES};
 use sigmaplay_wasm::regression::{FileTask, FileTaskAnswer, NamedFile};
 use sigmaplay_wasm::ruleset::{
-    ChunkFormat, EventChunk, EventPlace, PackRule, RulePack, RuleSetAnswer, RuleSetTask,
-    CHUNK_BYTES,
+    chunk_end, ChunkFormat, CorrelationInput, EventChunk, EventPlace, PackRule, RulePack,
+    RuleSetAnswer, RuleSetTask, CHUNK_BYTES,
 };
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -48,6 +54,12 @@ pub struct Pool {
 struct RunWorkers {
     generation: u64,
     workers: Vec<WorkerBridge<FilesWorker>>,
+    /// Each worker's `error` listener (removed when the run ends).
+    _errors: Vec<Option<EventListener>>,
+    /// Whether the pack has correlations to run once every chunk is in.
+    correlates: bool,
+    /// Per chunk: its events and unreadable events, and what the correlations need of them.
+    feed: BTreeMap<usize, (usize, Vec<CorrelationInput>)>,
     ready: usize,
     idle: Vec<usize>,
     /// `None` while a chunk is being read.
@@ -76,16 +88,21 @@ impl Reader {
         let head = bindings::read_slice(&file, 0.0, size.min(HEAD_BYTES))
             .await
             .ok_or_else(|| format!("{} could not be read", file.name()))?;
+        let text = String::from_utf8_lossy(&head);
+        let start = text.trim_start_matches('\u{feff}').trim_start();
         let format = if is_evtx(&head) {
             ChunkFormat::Evtx
-        } else if is_json_lines(&String::from_utf8_lossy(&head)) {
+        } else if is_json_lines(&text) {
             ChunkFormat::JsonLines
+        } else if start.starts_with("Record ") || start.starts_with('{') {
+            ChunkFormat::JsonStream
         } else {
             ChunkFormat::Text
         };
-        if format != ChunkFormat::JsonLines && size > MAX_INPUT_BYTES as f64 {
+        let whole = matches!(format, ChunkFormat::Text | ChunkFormat::Evtx);
+        if whole && size > MAX_INPUT_BYTES as f64 {
             return Err(format!(
-                "{} is over {} MB and not JSON Lines: only JSON Lines is read in parts",
+                "{} is over {} MB and read whole: only JSON Lines and evtx_dump JSON are read in parts",
                 file.name(),
                 MAX_INPUT_BYTES / (1024 * 1024)
             ));
@@ -103,13 +120,13 @@ impl Reader {
         })
     }
 
-    /// The next chunk: whole lines of JSON Lines, or the whole file in another format.
+    /// The next chunk: whole lines of JSON Lines, whole records of an evtx_dump JSON stream,
+    /// or the whole file in another format.
     async fn next_chunk(&mut self) -> Result<Option<EventChunk>, String> {
         while !self.done {
-            let step = if self.format == ChunkFormat::JsonLines {
-                CHUNK_BYTES as f64
-            } else {
-                self.size
+            let step = match self.format {
+                ChunkFormat::JsonLines | ChunkFormat::JsonStream => CHUNK_BYTES as f64,
+                ChunkFormat::Text | ChunkFormat::Evtx => self.size,
             };
             let end = (self.offset + step).min(self.size);
             let bytes = bindings::read_slice(&self.file, self.offset, end)
@@ -121,9 +138,9 @@ impl Reader {
             let cut = if self.done {
                 Some(self.carry.len())
             } else {
-                self.carry.iter().rposition(|b| *b == b'\n').map(|i| i + 1)
+                chunk_end(self.format, &self.carry)
             };
-            // A line longer than a chunk: read on until it ends.
+            // A line (or record) longer than a chunk: read on until it ends.
             let Some(cut) = cut.filter(|c| *c > 0) else {
                 continue;
             };
@@ -163,6 +180,55 @@ fn spawn(on_answer: impl Fn(FileTaskAnswer) + 'static) -> WorkerBridge<FilesWork
         .callback(on_answer)
         .encoding::<JsCodec>()
         .spawn("./sigmaplay-files.js")
+}
+
+/// [`spawn`], listening to the worker's `error` event. A worker that dies without panicking (a
+/// wasm trap, out of memory) raises only that event, on the `Worker` object, which gloo keeps
+/// to itself; without it the page would wait for the worker's answer forever. The object is
+/// caught as gloo constructs it: `Worker` is a proxy for the length of the call.
+fn spawn_watched(
+    on_answer: impl Fn(FileTaskAnswer) + 'static,
+    on_error: impl Fn(String) + 'static,
+) -> (WorkerBridge<FilesWorker>, Option<EventListener>) {
+    use js_sys::{Array, Function, Object, Proxy, Reflect};
+    let global = js_sys::global();
+    let name = JsValue::from_str("Worker");
+    let Ok(original) = Reflect::get(&global, &name) else {
+        return (spawn(on_answer), None);
+    };
+    let created: Rc<RefCell<Option<JsValue>>> = Rc::default();
+    let construct = {
+        let created = created.clone();
+        Closure::<dyn FnMut(JsValue, Array) -> Result<JsValue, JsValue>>::new(
+            move |target: JsValue, args: Array| {
+                let worker = Reflect::construct(target.unchecked_ref::<Function>(), &args)?;
+                *created.borrow_mut() = Some(worker.clone());
+                Ok(worker)
+            },
+        )
+    };
+    let traps = Object::new();
+    let proxied = Reflect::set(&traps, &"construct".into(), construct.as_ref())
+        .and_then(|_| {
+            let proxy = Proxy::new(&original, &traps);
+            Reflect::set(&global, &name, &proxy)
+        })
+        .unwrap_or(false);
+    let bridge = spawn(on_answer);
+    if proxied {
+        let _ = Reflect::set(&global, &name, &original);
+    }
+    let listener = created.borrow_mut().take().map(|worker| {
+        let target: web_sys::EventTarget = worker.unchecked_into();
+        EventListener::new(&target, "error", move |event| {
+            let message = Reflect::get(event, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_default();
+            on_error(message);
+        })
+    });
+    (bridge, listener)
 }
 
 /// Loads a rule pack (a zip or `.yml` files) to list its rules and errors; runs it over the
@@ -228,17 +294,24 @@ pub fn start_run(pool: &SharedPool, state: &AppState, dispatch: &Dispatch) {
     p.generation += 1;
     let generation = p.generation;
     let count = bindings::hardware_concurrency().clamp(1, MAX_WORKERS);
-    let workers: Vec<_> = (0..count)
+    let (workers, errors): (Vec<_>, Vec<_>) = (0..count)
         .map(|i| {
             let (shared, dispatch) = (pool.clone(), dispatch.clone());
-            let worker = spawn(move |answer| answered(&shared, &dispatch, generation, i, answer));
+            let (failed, failed_dispatch) = (pool.clone(), dispatch.clone());
+            let (worker, errors) = spawn_watched(
+                move |answer| answered(&shared, &dispatch, generation, i, answer),
+                move |message| died(&failed, &failed_dispatch, generation, &message),
+            );
             worker.send(pack_task(&pack, state, i == 0));
-            worker
+            (worker, errors)
         })
-        .collect();
+        .unzip();
     p.run = Some(RunWorkers {
         generation,
         workers,
+        _errors: errors,
+        correlates: false,
+        feed: BTreeMap::new(),
         ready: 0,
         idle: (0..count).collect(),
         reader: None,
@@ -290,6 +363,7 @@ fn answered(
     match answer {
         FileTaskAnswer::RuleSet(RuleSetAnswer::Loaded(loaded)) => {
             run.ready += 1;
+            run.correlates = !loaded.correlations.is_empty();
             let all_ready = run.ready == run.workers.len();
             drop(p);
             if worker == 0 {
@@ -300,18 +374,30 @@ fn answered(
                 rule_set(dispatch, RuleSetAction::WorkersReady { now_ms });
             }
         }
-        FileTaskAnswer::RuleSet(RuleSetAnswer::Evaluated(result)) => {
+        FileTaskAnswer::RuleSet(RuleSetAnswer::Evaluated(mut result)) => {
             run.in_flight -= 1;
             run.idle.push(worker);
+            let feed = std::mem::take(&mut result.feed);
+            run.feed.insert(result.index, (result.items, feed));
             let finished = run.in_flight == 0 && run.reader.as_ref().is_some_and(|r| r.done);
             drop(p);
             let now_ms = bindings::now_ms();
-            rule_set(dispatch, RuleSetAction::Evaluated { result, now_ms });
+            let evaluated = RuleSetAction::Evaluated {
+                result,
+                worker,
+                now_ms,
+            };
+            rule_set(dispatch, evaluated);
             if finished {
-                end_run(pool, dispatch, RunEnd::Done);
+                finish(pool, dispatch);
             } else {
                 pump(pool, dispatch);
             }
+        }
+        FileTaskAnswer::RuleSet(RuleSetAnswer::Correlated(outcome)) => {
+            drop(p);
+            rule_set(dispatch, RuleSetAction::Correlated(outcome));
+            end_run(pool, dispatch, RunEnd::Done);
         }
         FileTaskAnswer::RuleSet(RuleSetAnswer::Refused(why)) => {
             drop(p);
@@ -363,11 +449,55 @@ fn pump(pool: &SharedPool, dispatch: &Dispatch) {
         drop(p);
         rule_set(&dispatch, RuleSetAction::Read { bytes });
         match outcome {
+            Some(RunEnd::Done) => finish(&pool, &dispatch),
             Some(end) => end_run(&pool, &dispatch, end),
             None if !done => pump(&pool, &dispatch),
             None => {}
         }
     });
+}
+
+/// Every chunk is in: the run is done, once its correlations, if any, ran over the whole feed
+/// (event indices made the file's, chunks in input order) in the first worker.
+fn finish(pool: &SharedPool, dispatch: &Dispatch) {
+    let mut p = pool.borrow_mut();
+    let Some(run) = p.run.as_mut().filter(|r| r.correlates) else {
+        drop(p);
+        return end_run(pool, dispatch, RunEnd::Done);
+    };
+    let mut feed = Vec::new();
+    let mut base = 0;
+    for (items, inputs) in std::mem::take(&mut run.feed).into_values() {
+        feed.extend(inputs.into_iter().map(|mut input| {
+            input.event += base;
+            input
+        }));
+        base += items;
+    }
+    run.workers[0].send(FileTask::RuleSet(RuleSetTask::Correlate(feed)));
+    drop(p);
+    rule_set(dispatch, RuleSetAction::Correlating);
+}
+
+/// A worker raised an `error` event: it is gone without an answer.
+fn died(pool: &SharedPool, dispatch: &Dispatch, generation: u64, message: &str) {
+    let current = pool
+        .borrow()
+        .run
+        .as_ref()
+        .is_some_and(|r| r.generation == generation);
+    if !current {
+        return;
+    }
+    let message = if message.is_empty() {
+        "no message".to_string()
+    } else {
+        message.to_string()
+    };
+    let why = format!(
+        "a worker died without an answer ({message}: out of memory or a crash); the results so far are kept"
+    );
+    end_run(pool, dispatch, RunEnd::Failed(why));
 }
 
 /// Ends the run's workers (the results so far stay).
@@ -394,18 +524,27 @@ pub fn open_hit(
     let file = pool.borrow().events.clone();
     let (shown, dispatch) = (shown.clone(), dispatch.clone());
     spawn_local(async move {
-        let event = match place {
-            EventPlace::Json(json) => json,
-            EventPlace::Bytes { start, end } => {
-                let Some(file) = file else { return };
-                let bytes = bindings::read_slice(&file, start as f64, end as f64).await;
-                String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned()
-            }
+        let places = match place {
+            EventPlace::Events(places) => places,
+            place => vec![place],
         };
+        let mut events = String::new();
+        for place in places {
+            match place {
+                EventPlace::Json(json) => events.push_str(&json),
+                EventPlace::Bytes { start, end } => {
+                    let Some(file) = &file else { return };
+                    let bytes = bindings::read_slice(file, start as f64, end as f64).await;
+                    events.push_str(&String::from_utf8_lossy(&bytes.unwrap_or_default()));
+                }
+                EventPlace::Events(_) => continue,
+            }
+            events.push('\n');
+        }
         // The playground's options go along; its expectations were about other events.
         let workspace = Workspace {
             rule: rule.text.unwrap_or_default().into(),
-            events: format!("{event}\n").into(),
+            events: events.into(),
             name: Some(rule.title.clone()),
             placeholders: shown.placeholders.clone(),
             pipeline: shown.pipeline.clone(),

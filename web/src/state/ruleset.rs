@@ -3,7 +3,9 @@
 
 use super::AppState;
 use sigmaplay_engine::MatchRecord;
-use sigmaplay_wasm::ruleset::{ChunkHit, ChunkResult, PackLoaded, PackRule};
+use sigmaplay_wasm::ruleset::{
+    ChunkHit, ChunkResult, CorrelationOutcome, PackAlert, PackLoaded, PackRule,
+};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -109,6 +111,13 @@ pub struct Run {
     /// The hits merged, per chunk, in input order (event indices are the input's).
     pub hits: Vec<Rc<[ChunkHit]>>,
     pub tallies: BTreeMap<u32, RuleTally>,
+    /// Every chunk merged, the correlations run over the whole file.
+    pub correlating: bool,
+    pub correlated: Option<Rc<CorrelationOutcome>>,
+    /// Per correlation (its position in the pack's set), its alerts by window end.
+    pub alert_tallies: BTreeMap<u32, RuleTally>,
+    /// Per worker, its wasm memory at its last chunk (bytes).
+    pub worker_memory: Vec<u64>,
     /// `None` while it runs.
     pub end: Option<RunEnd>,
 }
@@ -126,6 +135,7 @@ impl Run {
         }
     }
 
+    /// Rule matches (alerts are counted apart).
     pub fn matches(&self) -> usize {
         self.tallies.values().map(|t| t.hits).sum()
     }
@@ -133,6 +143,22 @@ impl Run {
     /// Every merged hit, in input order.
     pub fn all_hits(&self) -> impl Iterator<Item = &ChunkHit> {
         self.hits.iter().flat_map(|c| c.iter())
+    }
+
+    fn correlated(&mut self, outcome: CorrelationOutcome) {
+        self.correlating = false;
+        for a in &outcome.alerts {
+            let tally = self.alert_tallies.entry(a.alert.correlation as u32);
+            tally.or_default().add(Some(a.alert.window_end));
+        }
+        self.correlated = Some(Rc::new(outcome));
+    }
+
+    /// Every alert of the correlations, in `sigmaplay eval`'s order.
+    pub fn alerts(&self) -> &[PackAlert] {
+        self.correlated
+            .as_ref()
+            .map_or(&[], |c| c.alerts.as_slice())
     }
 
     /// Merges `result` and every waiting chunk that now follows in order.
@@ -177,9 +203,21 @@ pub struct RuleSetState {
 /// A row of the results table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
+    /// The pack's rules first, then its correlations ([`RuleSetState::row_of`]).
     pub rule: u32,
     pub info: PackRule,
+    /// For a correlation, the hits are its alerts and the times their window ends.
     pub tally: RuleTally,
+    pub correlation: bool,
+}
+
+/// What a row is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RowOf {
+    /// A rule, by its position in [`PackLoaded::rules`].
+    Rule(usize),
+    /// A correlation, by its position in [`PackLoaded::correlations`].
+    Correlation(usize),
 }
 
 /// Hits per level per time bucket.
@@ -212,8 +250,13 @@ pub enum RuleSetAction {
     },
     Evaluated {
         result: ChunkResult,
+        /// The worker that evaluated it (of `workers`).
+        worker: usize,
         now_ms: f64,
     },
+    /// Every chunk is in; the correlations run over the whole file.
+    Correlating,
+    Correlated(CorrelationOutcome),
     Ended(RunEnd),
     SortBy(SortColumn),
     Filter(RowFilter),
@@ -225,26 +268,67 @@ impl RuleSetState {
         self.run.as_mut().map(Rc::make_mut)
     }
 
+    /// The pack's correlations (none before a pack loads).
+    fn correlations(&self) -> &[PackRule] {
+        self.pack.as_ref().map_or(&[], |p| &p.correlations[..])
+    }
+
     fn rule(&self, rule: u32) -> Option<&PackRule> {
         self.pack.as_ref()?.rules.get(rule as usize)
     }
 
-    /// The rules that fired, filtered and sorted as the table shows them.
+    /// What a row key (a [`Row::rule`], [`RuleSetState::selected_rule`]) is about: the pack's
+    /// rules first, then its correlations.
+    fn row_of(&self, key: u32) -> Option<RowOf> {
+        let pack = self.pack.as_ref()?;
+        let key = key as usize;
+        match key.checked_sub(pack.rules.len()) {
+            None => Some(RowOf::Rule(key)),
+            Some(c) if c < pack.correlations.len() => Some(RowOf::Correlation(c)),
+            Some(_) => None,
+        }
+    }
+
+    /// The correlation (its position in the pack's set) a row key is about, if it is one.
+    pub fn correlation_of_row(&self, key: u32) -> Option<usize> {
+        match self.row_of(key)? {
+            RowOf::Correlation(c) => Some(c),
+            RowOf::Rule(_) => None,
+        }
+    }
+
+    /// The rule or correlation a row key is about.
+    pub fn row_info(&self, key: u32) -> Option<&PackRule> {
+        let pack = self.pack.as_ref()?;
+        match self.row_of(key)? {
+            RowOf::Rule(r) => pack.rules.get(r),
+            RowOf::Correlation(c) => pack.correlations.get(c),
+        }
+    }
+
+    /// The rules that fired and the correlations that alerted (hits: their alerts), filtered
+    /// and sorted as the table shows them.
     pub fn rows(&self) -> Vec<Row> {
         let (Some(pack), Some(run)) = (&self.pack, &self.run) else {
             return Vec::new();
         };
         let title = self.filter.title.to_lowercase();
         let tag = self.filter.tag.to_lowercase();
+        let correlations = run
+            .alert_tallies
+            .iter()
+            .map(|(c, tally)| (c + pack.rules.len() as u32, tally));
         let mut rows: Vec<Row> = run
             .tallies
             .iter()
+            .map(|(rule, tally)| (*rule, tally))
+            .chain(correlations)
             .filter_map(|(rule, tally)| {
-                let info = pack.rules.get(*rule as usize)?;
                 Some(Row {
-                    rule: *rule,
-                    info: info.clone(),
+                    rule,
+                    info: self.row_info(rule)?.clone(),
                     tally: *tally,
+                    correlation: matches!(self.row_of(rule), Some(RowOf::Correlation(_))),
                 })
             })
             .filter(|r| {
@@ -272,6 +356,45 @@ impl RuleSetState {
             order.then(a.rule.cmp(&b.rule))
         });
         rows
+    }
+
+    /// The alerts of correlation `correlation`, in `sigmaplay eval`'s order, at most `limit`.
+    pub fn alerts_of(&self, correlation: usize, limit: usize) -> Vec<PackAlert> {
+        let Some(run) = &self.run else {
+            return Vec::new();
+        };
+        run.alerts()
+            .iter()
+            .filter(|a| a.alert.correlation == correlation)
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    /// What the playground opens for an alert: the correlation's file with the files of the
+    /// rules its events matched (one multi-document text), as a rule of the pack.
+    pub fn alert_rule(&self, correlation: usize, alert: &PackAlert) -> Option<PackRule> {
+        let pack = self.pack.as_ref()?;
+        let mut rule = pack.correlations.get(correlation)?.clone();
+        let mut files = vec![rule.file.clone()];
+        let mut text = rule.text.clone().unwrap_or_default();
+        for info in alert
+            .rules
+            .iter()
+            .filter_map(|r| pack.rules.get(*r as usize))
+        {
+            if files.contains(&info.file) {
+                continue;
+            }
+            files.push(info.file.clone());
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str("---\n");
+            text.push_str(info.text.as_deref().unwrap_or_default());
+        }
+        rule.text = Some(text);
+        Some(rule)
     }
 
     /// The hits of rule `rule`, in input order, at most `limit`.
@@ -311,25 +434,25 @@ impl RuleSetState {
         out
     }
 
-    /// The matches as `sigmaplay eval` writes them: one JSON object a line.
+    /// The matches as `sigmaplay eval` writes them: one JSON object a line, the correlations'
+    /// alerts after them.
     pub fn export_json_lines(&self) -> String {
         let mut out = String::new();
         for record in self.match_records() {
             out.push_str(&serde_json::to_string(&record).unwrap_or_default());
             out.push('\n');
         }
+        for alert in self.run.iter().flat_map(|r| r.alerts()) {
+            out.push_str(&alert.record.to_string());
+            out.push('\n');
+        }
         out
     }
 
-    /// The matches as CSV (RFC 4180 quoting), the time as RFC 3339 in UTC.
+    /// The matches as CSV (RFC 4180 quoting), the time as RFC 3339 in UTC; the correlations'
+    /// alerts after them (their closing event, no line, their window end, their group as
+    /// `name=value` in `matched`).
     pub fn export_csv(&self) -> String {
-        fn field(text: &str) -> String {
-            if text.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", text.replace('"', "\"\""))
-            } else {
-                text.to_string()
-            }
-        }
         let mut out = String::from("event,event_line,time,rule_id,title,level,file,matched\r\n");
         let Some(run) = &self.run else {
             return out;
@@ -339,20 +462,29 @@ impl RuleSetState {
                 let Some(info) = self.rule(*rule) else {
                     continue;
                 };
-                let cells = [
+                let time = hit.time.map(sigmaplay_engine::rfc3339).unwrap_or_default();
+                let at = [
                     hit.event.to_string(),
                     hit.line.map(|l| l.to_string()).unwrap_or_default(),
-                    hit.time.map(sigmaplay_engine::rfc3339).unwrap_or_default(),
-                    info.id.clone().unwrap_or_default(),
-                    info.title.clone(),
-                    info.level.clone().unwrap_or_default(),
-                    info.file.clone(),
-                    identifiers.join(" "),
+                    time,
                 ];
-                let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
-                out.push_str(&cells.join(","));
-                out.push_str("\r\n");
+                csv_row(&mut out, at, info, identifiers.join(" "));
             }
+        }
+        let correlations = self.correlations();
+        for a in run.alerts() {
+            let Some(info) = correlations.get(a.alert.correlation) else {
+                continue;
+            };
+            let group: Vec<String> = a
+                .alert
+                .group
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let time = sigmaplay_engine::rfc3339(a.alert.window_end);
+            let at = [a.alert.closing_event.to_string(), String::new(), time];
+            csv_row(&mut out, at, info, group.join(" "));
         }
         out
     }
@@ -360,7 +492,8 @@ impl RuleSetState {
     /// The hits per level in `buckets` equal spans of time between the first and last hit.
     pub fn timeline(&self, buckets: usize) -> Option<Timeline> {
         let run = self.run.as_ref()?;
-        let times = run.all_hits().filter_map(|h| h.time);
+        let alerts = run.alerts().iter().map(|a| a.alert.window_end);
+        let times = run.all_hits().filter_map(|h| h.time).chain(alerts.clone());
         let (start, end) = times.fold(None, |acc: Option<(i64, i64)>, t| {
             Some(acc.map_or((t, t), |(s, e)| (s.min(t), e.max(t))))
         })?;
@@ -368,16 +501,24 @@ impl RuleSetState {
         let span = (end - start).max(1) as f64;
         let mut counts = vec![[0usize; LEVELS.len() + 1]; buckets];
         let mut untimed = 0;
+        let mut count = |t: i64, level: Option<&str>| {
+            let bucket = (((t - start) as f64 / span) * buckets as f64) as usize;
+            counts[bucket.min(buckets - 1)][level_rank(level)] += 1;
+        };
         for hit in run.all_hits() {
             for (rule, _) in &hit.rules {
-                let Some(t) = hit.time else {
-                    untimed += 1;
-                    continue;
-                };
-                let bucket = (((t - start) as f64 / span) * buckets as f64) as usize;
-                let level = level_rank(self.rule(*rule).and_then(|r| r.level.as_deref()));
-                counts[bucket.min(buckets - 1)][level] += 1;
+                match hit.time {
+                    Some(t) => count(t, self.rule(*rule).and_then(|r| r.level.as_deref())),
+                    None => untimed += 1,
+                }
             }
+        }
+        let correlations = self.correlations();
+        for a in run.alerts() {
+            let level = correlations
+                .get(a.alert.correlation)
+                .and_then(|c| c.level.as_deref());
+            count(a.alert.window_end, level);
         }
         Some(Timeline {
             start,
@@ -430,10 +571,28 @@ impl RuleSetState {
                     run.ready_ms = Some(now_ms);
                 }
             }
-            RuleSetAction::Evaluated { result, now_ms } => {
+            RuleSetAction::Evaluated {
+                result,
+                worker,
+                now_ms,
+            } => {
                 if let Some(run) = self.run_mut().filter(|r| r.end.is_none()) {
                     run.now_ms = now_ms;
+                    if run.worker_memory.len() <= worker {
+                        run.worker_memory.resize(worker + 1, 0);
+                    }
+                    run.worker_memory[worker] = result.worker_memory;
                     run.take(result);
+                }
+            }
+            RuleSetAction::Correlating => {
+                if let Some(run) = self.run_mut().filter(|r| r.end.is_none()) {
+                    run.correlating = true;
+                }
+            }
+            RuleSetAction::Correlated(outcome) => {
+                if let Some(run) = self.run_mut().filter(|r| r.end.is_none()) {
+                    run.correlated(outcome);
                 }
             }
             RuleSetAction::Ended(end) => {
@@ -463,6 +622,27 @@ impl RuleSetState {
     }
 }
 
+/// One CSV row: where (event, line, time), what (the rule or correlation), and what matched.
+fn csv_row(out: &mut String, at: [String; 3], info: &PackRule, matched: String) {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    }
+    let what = [
+        info.id.clone().unwrap_or_default(),
+        info.title.clone(),
+        info.level.clone().unwrap_or_default(),
+        info.file.clone(),
+        matched,
+    ];
+    let cells: Vec<String> = at.iter().chain(&what).map(|c| field(c)).collect();
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
 impl AppState {
     pub(super) fn ruleset_action(&mut self, action: RuleSetAction) -> bool {
         if let RuleSetAction::Show(view) = action {
@@ -487,7 +667,25 @@ mod tests {
             level: Some(level.into()),
             tags: vec![tag.into()],
             file: format!("rules/{title}.yml"),
-            text: None,
+            text: Some(format!("title: {title}\n")),
+        }
+    }
+
+    fn alert(closing_event: usize, window_end: i64) -> PackAlert {
+        PackAlert {
+            alert: sigmaplay_engine::Alert {
+                correlation: 0,
+                group: vec![("User".into(), "alice".into())],
+                window_start: window_end - 10,
+                window_end,
+                value: 2.0,
+                events: vec![0, closing_event],
+                child_alerts: Vec::new(),
+                closing_event,
+            },
+            record: serde_json::json!({"event": closing_event, "rule_id": "id-Burst"}),
+            places: vec![EventPlace::Bytes { start: 0, end: 1 }],
+            rules: vec![0, 1],
         }
     }
 
@@ -511,7 +709,10 @@ mod tests {
                 items,
                 errors: Vec::new(),
                 hits,
+                feed: Vec::new(),
+                worker_memory: 1 << 20,
             },
+            worker: index % 2,
             now_ms: 2000.0,
         }
     }
@@ -526,6 +727,11 @@ mod tests {
             errors: Vec::new(),
             skipped: 0,
             routing: true,
+            correlations: vec![PackRule {
+                text: Some("title: Burst\ncorrelation: {}\n".into()),
+                file: "rules/burst.yml".into(),
+                ..rule("Burst", "high", "")
+            }],
         })));
         s.reduce(RuleSetAction::RunStarted {
             file: "events.jsonl".into(),
@@ -624,6 +830,41 @@ mod tests {
         let run = s.run.clone().unwrap();
         assert_eq!(run.end, Some(RunEnd::Cancelled));
         assert_eq!((run.items, run.matches()), (3, 1));
+    }
+
+    #[test]
+    fn alerts_are_rows_after_the_rules_and_export_lines_after_the_matches() {
+        let mut s = loaded();
+        s.reduce(chunk(0, 3, vec![hit(0, 10, &[0]), hit(2, 30, &[0])]));
+        s.reduce(RuleSetAction::Correlating);
+        assert!(s.run.as_ref().unwrap().correlating);
+        s.reduce(RuleSetAction::Correlated(CorrelationOutcome {
+            alerts: vec![alert(2, 30)],
+            ..CorrelationOutcome::default()
+        }));
+        let run = s.run.clone().unwrap();
+        assert!(!run.correlating);
+        assert_eq!(run.matches(), 2);
+        assert_eq!(run.worker_memory, [1 << 20]);
+        let rows = s.rows();
+        let burst = rows.iter().find(|r| r.correlation).unwrap();
+        assert_eq!((burst.rule, burst.info.title.as_str()), (2, "Burst"));
+        assert_eq!(burst.tally.hits, 1);
+        assert_eq!(s.correlation_of_row(burst.rule), Some(0));
+        assert_eq!(s.correlation_of_row(0), None);
+        let lines: Vec<String> = s.export_json_lines().lines().map(String::from).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2], r#"{"event":2,"rule_id":"id-Burst"}"#);
+        let csv = s.export_csv();
+        assert!(csv.contains("\r\n2,,1970-01-01T00:00:00.030Z,id-Burst,Burst,high,rules/burst.yml,User=alice\r\n"), "{csv}");
+        let alerts = s.alerts_of(0, 10);
+        let opened = s.alert_rule(0, &alerts[0]).unwrap();
+        assert_eq!(
+            opened.text.as_deref(),
+            Some("title: Burst\ncorrelation: {}\n---\ntitle: Cmd\n---\ntitle: Mimikatz\n")
+        );
+        let timeline = s.timeline(1).unwrap();
+        assert_eq!(timeline.counts[0], [0, 1, 0, 2, 0, 0]);
     }
 
     #[test]

@@ -213,6 +213,23 @@ impl CorrelationSet {
         self.referenced.get(index).copied().unwrap_or(false)
     }
 
+    /// The event fields a run reads (group-by fields, value fields, an extended condition's
+    /// context): with the time, all an event must keep to be pushed into a run elsewhere, as
+    /// the page's workers do when they hand their matches to one run.
+    pub fn fields_read(&self) -> impl Iterator<Item = &str> {
+        self.fields.keys().map(String::as_str)
+    }
+
+    /// Whether a run needs every timed event rather than only those of referenced rules: a
+    /// window looking forward (a negated extended condition) is complete only up to the
+    /// stream's latest time and is closed by the first event after its end, whatever it matched.
+    pub fn needs_every_event(&self) -> bool {
+        self.resolved
+            .iter()
+            .flatten()
+            .any(|r| r.branches.iter().any(|b| !b.absent.is_empty()))
+    }
+
     /// The ids (else names) of the rules correlation `index` references, in `rules` order.
     pub fn referenced_ids(&self, index: usize) -> Vec<String> {
         let Some(Some(r)) = self.resolved.get(index) else {

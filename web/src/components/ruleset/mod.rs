@@ -9,7 +9,7 @@ use super::file_button::{read_picked_files, use_file_picker, NamedFile};
 use crate::state::{RowFilter, RuleSetState, Run, RunEnd, SortColumn};
 use sigmaplay_wasm::position_label;
 use sigmaplay_wasm::ruleset::{EventPlace, PackLoaded, PackRule};
-use table::{HitList, ResultsTable};
+use table::{AlertList, HitList, ResultsTable};
 use timeline::HitTimeline;
 use yew::prelude::*;
 
@@ -126,6 +126,7 @@ fn Progress(props: &ProgressProps) -> Html {
             "loading",
             format!("{} worker(s) compiling the rules…", run.workers),
         ),
+        None if run.correlating => ("correlating", "running the correlations…".to_string()),
         None => ("running", format!("{} worker(s)", run.workers)),
         Some(RunEnd::Done) => ("done", "done".to_string()),
         Some(RunEnd::Cancelled) => (
@@ -138,14 +139,27 @@ fn Progress(props: &ProgressProps) -> Html {
     let compile_ms = run.ready_ms.map_or(0.0, |r| r - run.started_ms);
     let max = run.total_bytes.max(1).to_string();
     let cancel = props.on_cancel.reform(|_: MouseEvent| ());
+    let memory: Vec<String> = run.worker_memory.iter().map(u64::to_string).collect();
+    let alerts = run
+        .correlated
+        .as_ref()
+        .map(|c| format!(", {} correlation alert(s)", c.alerts.len()))
+        .unwrap_or_default();
+    let peak_mb = run.worker_memory.iter().max().copied().unwrap_or(0) as f64 / 1048576.0;
     html! {
         <div class="ruleset-progress" data-testid="ruleset-progress" data-state={state} data-events={run.items.to_string()}
             data-matches={run.matches().to_string()} data-events-per-s={format!("{per_s:.0}")}
-            data-compile-ms={format!("{compile_ms:.0}")} data-workers={run.workers.to_string()}>
+            data-compile-ms={format!("{compile_ms:.0}")} data-workers={run.workers.to_string()}
+            data-alerts={run.alerts().len().to_string()} data-worker-memory={memory.join(",")}>
             <progress max={max} value={run.read_bytes.to_string()} aria-label="Events read"></progress>
-            <span>{format!("{}: {} event(s), {} match(es), {:.0} events/s — {said}", run.file, run.items, run.matches(), per_s)}</span>
+            <span>{format!("{}: {} event(s), {} match(es){alerts}, {:.0} events/s, {peak_mb:.0} MB per worker at most — {said}", run.file, run.items, run.matches(), per_s)}</span>
             if run.error_count > 0 {
                 <span class="bad" title={run.errors.join("\n")}>{format!(" {} unreadable event(s)", run.error_count)}</span>
+            }
+            if let Some(c) = run.correlated.as_ref().filter(|c| !c.untimed.is_empty() || !c.notices.is_empty()) {
+                <span class="bad" data-testid="ruleset-correlation-notes" title={c.untimed.iter().chain(&c.notices).cloned().collect::<Vec<_>>().join("\n")}>
+                    {format!(" {} event(s) without a time for the correlations, {} limit(s) reached", c.untimed.len(), c.notices.len())}
+                </span>
             }
             if run.end.is_none() {
                 <button data-testid="ruleset-cancel" onclick={cancel}>{"Cancel"}</button>
@@ -194,7 +208,7 @@ fn RunResults(props: &RunResultsProps) -> Html {
     let export = |format: ExportFormat| props.on_export.reform(move |_: MouseEvent| format);
     let selected = s
         .selected_rule
-        .and_then(|r| Some((r, s.pack.as_ref()?.rules.get(r as usize)?.clone())));
+        .and_then(|r| Some((r, s.correlation_of_row(r), s.row_info(r)?.clone())));
     html! {
         <section class="pane ruleset-results-pane">
             <div class="pane-head">
@@ -207,8 +221,12 @@ fn RunResults(props: &RunResultsProps) -> Html {
             <HitTimeline timeline={s.timeline(120)} />
             <ResultsTable rows={s.rows()} sort={s.sort} filter={s.filter.clone()} selected={s.selected_rule}
                 on_sort={props.on_sort.clone()} on_filter={props.on_filter.clone()} on_select={props.on_select_rule.clone()} />
-            if let Some((rule, info)) = selected {
+            if let Some((rule, None, info)) = selected.clone() {
                 <HitList hits={s.hits_of(rule, 200)} rule={info} on_open={props.on_open_hit.clone()} />
+            }
+            if let Some((_, Some(c), info)) = selected {
+                <AlertList alerts={s.alerts_of(c, 200).into_iter().filter_map(|a| Some((s.alert_rule(c, &a)?, a))).collect::<Vec<_>>()}
+                    correlation={info} on_open={props.on_open_hit.clone()} />
             }
         </section>
     }

@@ -3,7 +3,7 @@
 
 use crate::state::{Row, RowFilter, Sort, SortColumn, LEVELS};
 use sigmaplay_engine::rfc3339;
-use sigmaplay_wasm::ruleset::{ChunkHit, EventPlace, PackRule};
+use sigmaplay_wasm::ruleset::{ChunkHit, EventPlace, PackAlert, PackRule, ALERT_EVENTS_SHOWN};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -98,9 +98,10 @@ pub fn ResultsTable(props: &ResultsTableProps) -> Html {
                         html! {
                             <tr data-testid="ruleset-row" data-rule-id={row.info.id.clone().unwrap_or_default()}
                                 data-hits={row.tally.hits.to_string()} data-level={level.clone()}
+                                data-kind={if row.correlation { "correlation" } else { "rule" }}
                                 class={classes!(chosen.then_some("selected"))} {onclick} title={row.info.file.clone()}>
                                 <td><span class={classes!("level", level.clone())}>{level}</span></td>
-                                <td>{row.info.title.clone()}</td>
+                                <td>{row.info.title.clone()}{row.correlation.then(|| html! { <span class="muted">{" (correlation: hits are alerts)"}</span> })}</td>
                                 <td class="num">{row.tally.hits}</td>
                                 <td><code>{time(row.tally.first)}</code></td>
                                 <td><code>{time(row.tally.last)}</code></td>
@@ -135,6 +136,40 @@ pub fn HitList(props: &HitListProps) -> Html {
                         <li><button class="link" data-testid="ruleset-hit" data-event={hit.event.to_string()} {onclick}>
                             {format!("event {}{line}", hit.event)}
                         </button>{" "}<code>{time(hit.time)}</code></li>
+                    }
+                }) }
+            </ul>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AlertListProps {
+    /// Each alert with what the playground opens for it (the correlation and its rules).
+    pub alerts: Vec<(PackRule, PackAlert)>,
+    pub correlation: PackRule,
+    pub on_open: Callback<(PackRule, EventPlace)>,
+}
+
+/// The chosen correlation's alerts: each opens the playground with the correlation, the rules
+/// it counts and the alert's events.
+#[component]
+pub fn AlertList(props: &AlertListProps) -> Html {
+    html! {
+        <div class="ruleset-hits" data-testid="ruleset-hits">
+            <h3>{format!("Alerts of '{}' (the first {}): open one in the playground with its events", props.correlation.title, props.alerts.len())}</h3>
+            <ul>
+                { for props.alerts.iter().map(|(rule, a)| {
+                    let open = (rule.clone(), EventPlace::Events(a.places.clone()));
+                    let onclick = props.on_open.reform(move |_: MouseEvent| open.clone());
+                    let group: Vec<String> = a.alert.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let more = a.alert.events.len().saturating_sub(ALERT_EVENTS_SHOWN);
+                    let more = if more > 0 { format!(" (the first {ALERT_EVENTS_SHOWN} open)") } else { String::new() };
+                    html! {
+                        <li><button class="link" data-testid="ruleset-hit" data-event={a.alert.closing_event.to_string()}
+                            data-events={a.alert.events.len().to_string()} {onclick}>
+                            {format!("{} · {} event(s){more}", group.join(" "), a.alert.events.len())}
+                        </button>{" "}<code>{format!("{} .. {}", rfc3339(a.alert.window_start), rfc3339(a.alert.window_end))}</code></li>
                     }
                 }) }
             </ul>
